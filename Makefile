@@ -1,0 +1,85 @@
+# kssh top-level build. Output under build/ (build/asan with SANITIZE=1).
+#   make            build everything
+#   make check      install deps, build, run every test (summary: N passed, N failed)
+#   make run        install deps, build, run ksshd on 127.0.0.1:2222 in the foreground
+#   make SANITIZE=1 check   the same tests under AddressSanitizer + UBSan
+
+CC      ?= cc
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/asan
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT      = -O1
+else
+BUILD   ?= build
+SANFLAGS =
+OPT      = -O2
+endif
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CPPFLAGS = -Iinclude -Iuserspace/lib -D_GNU_SOURCE
+CFLAGS   = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+LDFLAGS  = $(SANFLAGS)
+LDLIBS   = -lcrypto
+
+LIB_SRC  = $(shell find userspace/lib -name '*.c' | sort)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libkssh.a
+
+SSHD_SRC = $(wildcard userspace/sshd/*.c)
+SSH_SRC  = $(wildcard userspace/ssh/*.c)
+COMMON_SRC = $(wildcard userspace/common/*.c)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC = $(wildcard selftests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
+HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
+
+BINS = $(BUILD)/ksshd $(BUILD)/kssh
+
+.PHONY: all deps check run unit fuzz clean
+all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN)
+
+deps:
+	@./tools/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer harnesses: always built with clang, ASan and UBSan
+FUZZ_SRC = $(wildcard tools/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tools/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tools/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -o $@ $< $(LIB_SRC) -lcrypto
+fuzz: $(FUZZ_BIN)
+
+check: deps
+	$(MAKE) all fuzz
+	BUILD=$(BUILD) ./selftests/run.sh
+
+run: deps
+	$(MAKE) all
+	./tools/run-ksshd.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

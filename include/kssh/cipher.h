@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ciphers and MACs of the SSH binary packet protocol.
+ *
+ * A cipher context is driven through a backend (struct kssh_cipher_backend):
+ * OpenSSL EVP is the default; another backend (AF_ALG) can take over a
+ * direction's keys after NEWKEYS and after every rekey by being passed to
+ * kssh_cipher_init with the same key and IV.
+ */
+#ifndef KSSH_CIPHER_H
+#define KSSH_CIPHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KSSH_CIPHER_AEAD       0x1 /* carries its own tag; no separate MAC */
+#define KSSH_CIPHER_CHACHAPOLY 0x2 /* chacha20-poly1305@openssh.com: encrypted length */
+#define KSSH_CIPHER_CBC        0x4
+#define KSSH_CIPHER_INSECURE   0x8 /* offered only when enabled explicitly */
+
+struct kssh_cipher_alg {
+	const char *name;
+	uint32_t key_len;
+	uint32_t iv_len;
+	uint32_t block_size;
+	uint32_t tag_len;
+	uint32_t flags;
+	const char *evp_name;  /* OpenSSL's name for the primitive */
+	const char *enable_group; /* "aes-cbc" or "3des-cbc" for the spec's enable cipher */
+};
+
+struct kssh_mac_alg {
+	const char *name;
+	const char *digest;
+	uint32_t key_len;
+	uint32_t mac_len;
+	int etm;
+	int insecure;
+};
+
+struct kssh_cipher;
+
+struct kssh_cipher_backend {
+	const char *name;
+	int (*init)(struct kssh_cipher *c, const uint8_t *key, const uint8_t *iv);
+	/*
+	 * OpenSSH's cipher_crypt contract: the first aadlen bytes of src are
+	 * copied to dst and authenticated but not encrypted; len bytes follow,
+	 * encrypted or decrypted; with authlen, a tag is appended (encrypt) or
+	 * checked (decrypt) right after them.
+	 */
+	int (*crypt)(struct kssh_cipher *c, uint32_t seqnr, uint8_t *dst,
+	             const uint8_t *src, uint32_t len, uint32_t aadlen,
+	             uint32_t authlen);
+	/* Decrypts the 4-byte length of chacha20-poly1305 without state change. */
+	int (*get_length)(struct kssh_cipher *c, uint32_t seqnr,
+	                  const uint8_t *src, uint32_t *plen);
+	void (*cleanup)(struct kssh_cipher *c);
+};
+
+struct kssh_cipher {
+	const struct kssh_cipher_alg *alg;
+	const struct kssh_cipher_backend *backend;
+	int encrypt;
+	void *state; /* the backend's */
+};
+
+const struct kssh_cipher_alg *kssh_cipher_by_name(const char *name);
+const struct kssh_cipher_alg *kssh_cipher_at(size_t i);
+extern const struct kssh_cipher_backend kssh_cipher_backend_evp;
+
+int kssh_cipher_init(struct kssh_cipher *c, const struct kssh_cipher_alg *alg,
+                     const struct kssh_cipher_backend *backend,
+                     const uint8_t *key, const uint8_t *iv, int encrypt);
+void kssh_cipher_cleanup(struct kssh_cipher *c);
+
+struct kssh_mac {
+	const struct kssh_mac_alg *alg;
+	void *ctx; /* EVP_MAC_CTX, keyed once and reused per packet */
+};
+
+const struct kssh_mac_alg *kssh_mac_by_name(const char *name);
+const struct kssh_mac_alg *kssh_mac_at(size_t i);
+int kssh_mac_init(struct kssh_mac *m, const struct kssh_mac_alg *alg, const uint8_t *key);
+int kssh_mac_compute(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
+                     size_t len, uint8_t *out);
+int kssh_mac_verify(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
+                    size_t len, const uint8_t *expected);
+void kssh_mac_cleanup(struct kssh_mac *m);
+
+#endif
