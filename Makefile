@@ -16,7 +16,7 @@ OPT      = -O2
 endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CPPFLAGS = -Iinclude -Iuserspace/lib -D_GNU_SOURCE
+CPPFLAGS = -Iinclude -Iuserspace/lib -Iuserspace/common -D_GNU_SOURCE
 CFLAGS   = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 LDFLAGS  = $(SANFLAGS)
 LDLIBS   = -lcrypto

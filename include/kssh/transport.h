@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SSH transport layer (RFC 4253) for either role, with no I/O of its own:
+ * append received bytes to kssh_transport_input(), call kssh_transport_poll()
+ * until it says KSSH_ERR_AGAIN, and write out kssh_transport_output().
+ * Key exchange, rekey, IGNORE/DEBUG/PING and strict kex are handled inside;
+ * poll hands the caller only messages of the layers above.
+ */
+#ifndef KSSH_TRANSPORT_H
+#define KSSH_TRANSPORT_H
+
+#include <stdint.h>
+
+#include "kssh/buf.h"
+#include "kssh/cipher.h"
+#include "kssh/key.h"
+
+#define KSSH_VERSION "0.1"
+#define KSSH_SOFTWARE "kssh_" KSSH_VERSION
+
+/* RFC 4253 11.1 disconnect reason codes */
+enum kssh_disconnect_reason {
+	KSSH_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT = 1,
+	KSSH_DISCONNECT_PROTOCOL_ERROR = 2,
+	KSSH_DISCONNECT_KEY_EXCHANGE_FAILED = 3,
+	KSSH_DISCONNECT_MAC_ERROR = 5,
+	KSSH_DISCONNECT_COMPRESSION_ERROR = 6,
+	KSSH_DISCONNECT_SERVICE_NOT_AVAILABLE = 7,
+	KSSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED = 8,
+	KSSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE = 9,
+	KSSH_DISCONNECT_CONNECTION_LOST = 10,
+	KSSH_DISCONNECT_BY_APPLICATION = 11,
+	KSSH_DISCONNECT_TOO_MANY_CONNECTIONS = 12,
+	KSSH_DISCONNECT_AUTH_CANCELLED_BY_USER = 13,
+	KSSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE = 14,
+	KSSH_DISCONNECT_ILLEGAL_USER_NAME = 15,
+};
+
+/* Which protocol layer the connection has reached; decides which messages are allowed. */
+enum kssh_phase { KSSH_PHASE_TRANSPORT, KSSH_PHASE_USERAUTH, KSSH_PHASE_CONNECTION };
+
+struct kssh_transport_config {
+	int is_server;
+	const char *kex_algs;     /* comma-separated; NULL for the defaults */
+	const char *hostkey_algs;
+	const char *ciphers;
+	const char *macs;
+	struct kssh_key *const *host_keys; /* server */
+	size_t n_host_keys;
+	/* client: decide on the server's host key at the first exchange; 0 accepts */
+	int (*check_host_key)(void *arg, const struct kssh_key *key, const char *alg);
+	void *check_arg;
+	uint64_t rekey_bytes;     /* 0: the spec's 1024 MB */
+	uint32_t rekey_seconds;   /* 0: the spec's 60 minutes */
+	const struct kssh_cipher_backend *backend; /* NULL: OpenSSL */
+	void (*log)(void *arg, int priority, const char *msg); /* syslog priorities */
+	void *log_arg;
+};
+
+struct kssh_transport_info {
+	const char *peer_version;
+	const char *kex, *hostkey;
+	const char *cipher_in, *cipher_out, *mac_in, *mac_out;
+	int strict_kex;
+	uint32_t kex_count;       /* completed exchanges, the first included */
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+};
+
+struct kssh_transport;
+
+struct kssh_transport *kssh_transport_new(const struct kssh_transport_config *cfg);
+void kssh_transport_free(struct kssh_transport *t);
+
+struct kssh_buf *kssh_transport_input(struct kssh_transport *t);
+struct kssh_buf *kssh_transport_output(struct kssh_transport *t);
+
+/*
+ * Processes input. Returns 0 with a message for the layers above (type and a
+ * view of the payload, type byte included, valid until the next call),
+ * KSSH_ERR_AGAIN when it needs more input, or an error: then a DISCONNECT with
+ * the matching reason is already in the output; flush it and close.
+ */
+int kssh_transport_poll(struct kssh_transport *t, uint8_t *type, struct kssh_buf *payload);
+
+/* Compose and send a message; held back during a key exchange and sent after it. */
+struct kssh_buf *kssh_transport_begin(struct kssh_transport *t, uint8_t type);
+int kssh_transport_send(struct kssh_transport *t);
+
+int kssh_transport_rekey(struct kssh_transport *t);
+int kssh_transport_tick(struct kssh_transport *t); /* time-based rekey */
+int kssh_transport_ready(const struct kssh_transport *t); /* first exchange done */
+int kssh_transport_in_kex(const struct kssh_transport *t);
+void kssh_transport_disconnect(struct kssh_transport *t, uint32_t reason, const char *msg);
+/* The layers above found a protocol violation: records it, queues the DISCONNECT. */
+int kssh_transport_fail(struct kssh_transport *t, int err, const char *msg);
+enum kssh_phase kssh_transport_phase(const struct kssh_transport *t);
+const char *kssh_transport_error(const struct kssh_transport *t);
+uint32_t kssh_transport_peer_disconnect_reason(const struct kssh_transport *t);
+void kssh_transport_get_info(const struct kssh_transport *t, struct kssh_transport_info *info);
+const uint8_t *kssh_transport_session_id(const struct kssh_transport *t, uint32_t *len);
+const char *kssh_transport_server_sig_algs(const struct kssh_transport *t);
+uint32_t kssh_disconnect_reason_for(int err);
+
+
+#endif

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "conn_io.h"
+
+#define READ_CHUNK (256 * 1024)
+
+int64_t conn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_for(struct kssh_conn *c, short events)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = events };
+	int timeout = -1, n;
+
+	if (c->deadline_ms > 0) {
+		int64_t left = c->deadline_ms - conn_now_ms();
+
+		if (left <= 0)
+			return KSSH_ERR_TIMEOUT;
+		timeout = left > 1000 ? 1000 : (int)left;
+	} else {
+		timeout = 1000; /* wake up for time-based rekey and stop requests */
+	}
+	n = poll(&pfd, 1, timeout);
+	if (c->stop != NULL && *c->stop)
+		return KSSH_ERR_CONN_CLOSED;
+	if (n < 0)
+		return errno == EINTR ? KSSH_ERR_AGAIN : KSSH_ERR_SYSTEM;
+	return n == 0 ? KSSH_ERR_AGAIN : 0;
+}
+
+int conn_flush(struct kssh_conn *c)
+{
+	struct kssh_buf *out = kssh_transport_output(c->t);
+
+	while (kssh_buf_len(out) > 0) {
+		ssize_t n = write(c->fd, kssh_buf_ptr(out), kssh_buf_len(out));
+		int r;
+
+		if (n > 0) {
+			kssh_buf_consume(out, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return errno == EPIPE || errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
+		if ((r = wait_for(c, POLLOUT)) != 0 && r != KSSH_ERR_AGAIN)
+			return r;
+	}
+	return 0;
+}
+
+static int read_some(struct kssh_conn *c)
+{
+	struct kssh_buf *in = kssh_transport_input(c->t);
+	size_t room = in->max - kssh_buf_len(in);
+	uint8_t *dst;
+	ssize_t n;
+	int r;
+
+	if ((r = wait_for(c, POLLIN)) != 0)
+		return r;
+	if (room > READ_CHUNK)
+		room = READ_CHUNK;
+	if (room == 0)
+		return KSSH_ERR_NO_BUFFER_SPACE;
+	if ((r = kssh_buf_reserve(in, room, &dst)) != 0)
+		return r;
+	n = read(c->fd, dst, room);
+	kssh_buf_consume_end(in, n > 0 ? room - (size_t)n : room);
+	if (n == 0)
+		return KSSH_ERR_CONN_CLOSED;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? KSSH_ERR_AGAIN
+		       : errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
+	return 0;
+}
+
+int conn_next_message(struct kssh_conn *c, uint8_t *type, struct kssh_buf *payload)
+{
+	int r;
+
+	for (;;) {
+		r = kssh_transport_poll(c->t, type, payload);
+		if (r != KSSH_ERR_AGAIN) {
+			/* flush even on error: the DISCONNECT explaining it is in the output */
+			int f = conn_flush(c);
+
+			return r != 0 ? r : f;
+		}
+		if ((r = conn_flush(c)) != 0)
+			return r;
+		if ((r = read_some(c)) != 0 && r != KSSH_ERR_AGAIN)
+			return r;
+	}
+}
+
+int conn_wait_ready(struct kssh_conn *c)
+{
+	uint8_t type;
+	struct kssh_buf payload;
+	int r;
+
+	while (!kssh_transport_ready(c->t)) {
+		r = kssh_transport_poll(c->t, &type, &payload);
+		if (r == 0)
+			return KSSH_ERR_PROTOCOL; /* cannot happen before keys are set */
+		if (r != KSSH_ERR_AGAIN) {
+			conn_flush(c);
+			return r;
+		}
+		if ((r = conn_flush(c)) != 0)
+			return r;
+		if (kssh_transport_ready(c->t))
+			break;
+		if ((r = read_some(c)) != 0 && r != KSSH_ERR_AGAIN)
+			return r;
+	}
+	return conn_flush(c);
+}

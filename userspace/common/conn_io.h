@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Moving a transport's bytes over a socket: poll, read, write, deadlines. */
+#ifndef KSSH_CONN_IO_H
+#define KSSH_CONN_IO_H
+
+#include <stdint.h>
+
+#include "kssh/transport.h"
+
+struct kssh_conn {
+	int fd;
+	struct kssh_transport *t;
+	int64_t deadline_ms; /* absolute CLOCK_MONOTONIC ms; 0 for none */
+	volatile int *stop;  /* set by a signal handler; may be NULL */
+};
+
+int64_t conn_now_ms(void);
+/* Writes everything in the transport's output. */
+int conn_flush(struct kssh_conn *c);
+/* The next message for the layers above, reading and writing as needed. */
+int conn_next_message(struct kssh_conn *c, uint8_t *type, struct kssh_buf *payload);
+/* Runs the transport until the first key exchange completes. */
+int conn_wait_ready(struct kssh_conn *c);
+
+#endif

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int use_stderr = 1, use_syslog, max_level = LOG_INFO;
+static const char *log_ident = "kssh";
+
+void kssh_log_open(const char *ident, int to_stderr, int to_syslog, int max_priority)
+{
+	log_ident = ident;
+	use_stderr = to_stderr;
+	use_syslog = to_syslog;
+	max_level = max_priority;
+	if (to_syslog)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTH);
+}
+
+static void emit(int priority, const char *msg)
+{
+	if (priority > max_level)
+		return;
+	if (use_syslog)
+		syslog(priority, "%s", msg);
+	if (use_stderr) {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", localtime_r(&now, &tm));
+		fprintf(stderr, "%s %s[%ld]: %s\n", stamp, log_ident, (long)getpid(), msg);
+	}
+}
+
+void kssh_log_event(int priority, const char *tag, const char *fmt, ...)
+{
+	char text[1024], line[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%%SECURITY-SSHD-%d-%s : %s", priority & 7, tag, text);
+	emit(priority, line);
+}
+
+void kssh_log(int priority, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	emit(priority, text);
+}
+
+void kssh_log_callback(void *arg, int priority, const char *msg)
+{
+	const char *prefix = arg;
+
+	kssh_log(priority, "%s%s", prefix ? prefix : "", msg);
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/* Algorithm names: the known sets, the secure defaults, and checking a user's list. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kssh/err.h"
+#include "kex_internal.h"
+
+static const struct kex_method methods[] = {
+	{ "curve25519-sha256", KEX_FAMILY_X25519, "SHA256", NULL, 0 },
+	{ "curve25519-sha256@libssh.org", KEX_FAMILY_X25519, "SHA256", NULL, 0 },
+	{ "ecdh-sha2-nistp256", KEX_FAMILY_ECDH, "SHA256", "prime256v1", 0 },
+	{ "ecdh-sha2-nistp384", KEX_FAMILY_ECDH, "SHA384", "secp384r1", 0 },
+	{ "ecdh-sha2-nistp521", KEX_FAMILY_ECDH, "SHA512", "secp521r1", 0 },
+	{ "diffie-hellman-group-exchange-sha256", KEX_FAMILY_DHGEX, "SHA256", NULL, 0 },
+	{ "diffie-hellman-group14-sha256", KEX_FAMILY_DH, "SHA256", "group14", 0 },
+	{ "diffie-hellman-group16-sha512", KEX_FAMILY_DH, "SHA512", "group16", 0 },
+	{ "diffie-hellman-group18-sha512", KEX_FAMILY_DH, "SHA512", "group18", 0 },
+	{ "diffie-hellman-group14-sha1", KEX_FAMILY_DH, "SHA1", "group14", KSSH_ENABLE_KEX_SHA1 },
+	{ "diffie-hellman-group1-sha1", KEX_FAMILY_DH, "SHA1", "group1", KSSH_ENABLE_KEX_GROUP1 },
+};
+
+const struct kex_method *kex_method_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, name) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+const char *kssh_alg_all(enum kssh_alg_kind kind)
+{
+	switch (kind) {
+	case KSSH_ALG_KEX:
+		return KSSH_DEFAULT_KEX ",diffie-hellman-group14-sha1,diffie-hellman-group1-sha1";
+	case KSSH_ALG_HOSTKEY:
+		return KSSH_DEFAULT_HOSTKEY ",ssh-rsa,ssh-dss";
+	case KSSH_ALG_CIPHER:
+		return KSSH_DEFAULT_CIPHER ",aes128-cbc,aes192-cbc,aes256-cbc,3des-cbc";
+	case KSSH_ALG_MAC:
+		return KSSH_DEFAULT_MAC;
+	}
+	return "";
+}
+
+const char *kssh_alg_default(enum kssh_alg_kind kind)
+{
+	switch (kind) {
+	case KSSH_ALG_KEX: return KSSH_DEFAULT_KEX;
+	case KSSH_ALG_HOSTKEY: return KSSH_DEFAULT_HOSTKEY;
+	case KSSH_ALG_CIPHER: return KSSH_DEFAULT_CIPHER;
+	case KSSH_ALG_MAC: return KSSH_DEFAULT_MAC;
+	}
+	return "";
+}
+
+/* The enable flag an algorithm needs, 0 if none; -1 if the name is unknown. */
+static int required_flag(enum kssh_alg_kind kind, const char *name)
+{
+	const struct kssh_cipher_alg *c;
+	const struct kssh_sig_alg *s;
+	const struct kex_method *m;
+
+	switch (kind) {
+	case KSSH_ALG_KEX:
+		return (m = kex_method_by_name(name)) ? (int)m->enable : -1;
+	case KSSH_ALG_HOSTKEY:
+		if ((s = kssh_sig_alg_by_name(name)) == NULL)
+			return -1;
+		if (!s->insecure)
+			return 0;
+		return s->key_type == KSSH_KEY_DSA ? KSSH_ENABLE_SSH_DSS : KSSH_ENABLE_SSH_RSA;
+	case KSSH_ALG_CIPHER:
+		if ((c = kssh_cipher_by_name(name)) == NULL)
+			return -1;
+		if (!(c->flags & KSSH_CIPHER_INSECURE))
+			return 0;
+		return strcmp(c->enable_group, "3des-cbc") == 0 ? KSSH_ENABLE_3DES_CBC
+		                                                  : KSSH_ENABLE_AES_CBC;
+	case KSSH_ALG_MAC:
+		return kssh_mac_by_name(name) ? 0 : -1;
+	}
+	return -1;
+}
+
+int kssh_list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (list != NULL && *list) {
+		size_t len = strcspn(list, ",");
+
+		if (len == n && strncmp(list, name, n) == 0)
+			return 1;
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+int kssh_list_match(const char *client, const char *server, char *out, size_t len)
+{
+	while (client != NULL && *client) {
+		size_t n = strcspn(client, ",");
+
+		if (n > 0 && n < len) {
+			memcpy(out, client, n);
+			out[n] = 0;
+			if (kssh_list_has(server, out))
+				return 0;
+		}
+		client += n;
+		if (*client == ',')
+			client++;
+	}
+	return KSSH_ERR_NOT_FOUND;
+}
+
+static const char *kind_name(enum kssh_alg_kind kind)
+{
+	switch (kind) {
+	case KSSH_ALG_KEX: return "key-exchange";
+	case KSSH_ALG_HOSTKEY: return "host-key";
+	case KSSH_ALG_CIPHER: return "cipher";
+	case KSSH_ALG_MAC: return "mac";
+	}
+	return "algorithm";
+}
+
+int kssh_alg_check_list(enum kssh_alg_kind kind, const char *list, unsigned enabled,
+                        char *err, size_t errlen)
+{
+	const char *p = list;
+	char name[128];
+	int flag;
+
+	if (list == NULL || *list == 0) {
+		snprintf(err, errlen, "%s list is empty", kind_name(kind));
+		return KSSH_ERR_INVALID_ARGUMENT;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof(name)) {
+			snprintf(err, errlen, "%s list '%s' has an empty or overlong name",
+			         kind_name(kind), list);
+			return KSSH_ERR_INVALID_ARGUMENT;
+		}
+		memcpy(name, p, n);
+		name[n] = 0;
+		if ((flag = required_flag(kind, name)) < 0) {
+			snprintf(err, errlen, "unknown %s algorithm '%s' (known: %s)",
+			         kind_name(kind), name, kssh_alg_all(kind));
+			return KSSH_ERR_INVALID_ARGUMENT;
+		}
+		if (flag != 0 && !(enabled & (unsigned)flag)) {
+			snprintf(err, errlen, "%s algorithm '%s' is insecure and disabled; enable it first",
+			         kind_name(kind), name);
+			return KSSH_ERR_ALGORITHM_DISABLED;
+		}
+		p += n;
+		if (*p == ',') {
+			p++;
+			if (*p == 0) {
+				snprintf(err, errlen, "%s list ends with a comma", kind_name(kind));
+				return KSSH_ERR_INVALID_ARGUMENT;
+			}
+		}
+		if (kssh_list_has(p, name)) {
+			snprintf(err, errlen, "%s algorithm '%s' is listed twice", kind_name(kind), name);
+			return KSSH_ERR_INVALID_ARGUMENT;
+		}
+	}
+	return 0;
+}
+
+int kssh_alg_default_with(enum kssh_alg_kind kind, unsigned enabled, char *out, size_t len)
+{
+	const char *p = kssh_alg_all(kind);
+	size_t used = 0;
+	char name[128];
+
+	out[0] = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int flag;
+
+		memcpy(name, p, n);
+		name[n] = 0;
+		p += n + (p[n] == ',');
+		flag = required_flag(kind, name);
+		if (flag < 0 || (flag != 0 && !(enabled & (unsigned)flag)))
+			continue;
+		if (used + n + 2 > len)
+			return KSSH_ERR_NO_BUFFER_SPACE;
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", name);
+	}
+	return 0;
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host keys: loaded from the state folder, and generated at first start when
+ * missing (the spec's "Automatic Generation of SSH Host-Key Pairs"): RSA,
+ * ECDSA on all three curves and Ed25519; DSA only when ssh-dss is enabled.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/kex.h"
+#include "log.h"
+#include "sshd.h"
+
+#define RSA_BITS 3072
+
+static const struct {
+	enum kssh_key_type type;
+	const char *file;
+} host_key_files[] = {
+	{ KSSH_KEY_ECDSA_P521, "ssh_host_ecdsa_nistp521_key" },
+	{ KSSH_KEY_ECDSA_P384, "ssh_host_ecdsa_nistp384_key" },
+	{ KSSH_KEY_ECDSA_P256, "ssh_host_ecdsa_nistp256_key" },
+	{ KSSH_KEY_ED25519, "ssh_host_ed25519_key" },
+	{ KSSH_KEY_RSA, "ssh_host_rsa_key" },
+	{ KSSH_KEY_DSA, "ssh_host_dsa_key" },
+};
+
+/* A key type is wanted when one of its signature algorithms is offered. */
+static int type_wanted(const struct sshd_options *o, enum kssh_key_type type)
+{
+	const struct kssh_sig_alg *a;
+
+	for (size_t i = 0; (a = kssh_sig_alg_at(i)) != NULL; i++)
+		if (a->key_type == type && kssh_list_has(o->hostkey_list, a->name))
+			return 1;
+	return 0;
+}
+
+static int generate(const char *path, enum kssh_key_type type, struct kssh_key **key)
+{
+	char pub[4200], comment[300], fp[128], host[256] = "localhost";
+	int r;
+
+	if ((r = kssh_key_generate(type, type == KSSH_KEY_RSA ? RSA_BITS : 0, key)) != 0)
+		return r;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(comment, sizeof(comment), "root@%s", host);
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if ((r = kssh_key_save_private(*key, path, comment)) != 0 ||
+	    (r = kssh_key_save_public(*key, pub, comment)) != 0)
+		return r;
+	kssh_key_fingerprint(*key, fp, sizeof(fp));
+	kssh_log_event(LOG_INFO, "INFO_GENERAL", "generated %s host key %s (%s)",
+	               kssh_key_type_short(type), fp, path);
+	return 0;
+}
+
+int sshd_load_host_keys(struct sshd_options *o)
+{
+	char path[4096];
+	int r;
+
+	if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST) {
+		kssh_log(LOG_ERR, "cannot create state folder %s: %s", o->state_dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(host_key_files) / sizeof(host_key_files[0]); i++) {
+		struct kssh_key *key = NULL;
+
+		if (!type_wanted(o, host_key_files[i].type))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", o->state_dir, host_key_files[i].file);
+		r = kssh_key_load_private(path, &key);
+		if (r == KSSH_ERR_NOT_FOUND)
+			r = generate(path, host_key_files[i].type, &key);
+		if (r != 0) {
+			kssh_log(LOG_ERR, "host key %s: %s%s%s", path, kssh_strerror(r),
+			         r == KSSH_ERR_SYSTEM ? ": " : "", r == KSSH_ERR_SYSTEM ? strerror(errno) : "");
+			kssh_key_free(key);
+			return -1;
+		}
+		if (key->type != host_key_files[i].type) {
+			kssh_log(LOG_ERR, "host key %s holds a %s key", path, kssh_key_type_short(key->type));
+			kssh_key_free(key);
+			return -1;
+		}
+		o->host_keys[o->n_host_keys++] = key;
+	}
+	if (o->n_host_keys == 0) {
+		kssh_log(LOG_ERR, "no host keys for host-key algorithms %s", o->hostkey_list);
+		return -1;
+	}
+	return 0;
+}
+
+void sshd_free_host_keys(struct sshd_options *o)
+{
+	for (size_t i = 0; i < o->n_host_keys; i++)
+		kssh_key_free(o->host_keys[i]);
+	o->n_host_keys = 0;
+}
