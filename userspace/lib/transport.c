@@ -284,7 +284,8 @@ static int need_rekey(const struct kssh_transport *t)
 	const struct kssh_packet_dir *in = &t->pkt.dir[KSSH_DIR_IN], *out = &t->pkt.dir[KSSH_DIR_OUT];
 	uint64_t limit = rekey_limit(t);
 
-	if (!t->initial_done || transport_kex_in_progress(t))
+	/* OpenSSH peers refuse KEXINIT during authentication; rekey only after it, as OpenSSH does */
+	if (!t->initial_done || transport_kex_in_progress(t) || t->phase != KSSH_PHASE_CONNECTION)
 		return 0;
 	return in->bytes >= limit || out->bytes >= limit ||
 	       in->packets >= REKEY_PACKETS || out->packets >= REKEY_PACKETS ||

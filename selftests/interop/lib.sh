@@ -1,0 +1,85 @@
+# Shared helpers for the interop tests: TAP output, ports, servers that stop by themselves.
+# Every server binds to 127.0.0.1 (or ::1) on a port picked here and is killed on exit.
+
+BUILD=${BUILD:-build}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KSSHD="$TOP/$BUILD/ksshd"
+KSSH="$TOP/$BUILD/kssh"
+TEST_TMP=$(mktemp -d /tmp/kssh-test.XXXXXX)
+PIDS=()
+TEST_NO=0
+TEST_FAILED=0
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+
+ok() { TEST_NO=$((TEST_NO + 1)); echo "ok $TEST_NO - $*"; }
+not_ok() { TEST_NO=$((TEST_NO + 1)); TEST_FAILED=$((TEST_FAILED + 1)); echo "not ok $TEST_NO - $*"; }
+# check NAME COMMAND...: one TAP line for the command's success
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+done_testing() { echo "1..$TEST_NO"; [ "$TEST_FAILED" -eq 0 ]; }
+
+# A free TCP port on loopback, chosen by the kernel.
+pick_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() {
+	local port=$1 i
+	for i in $(seq 1 100); do
+		if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	echo "# port $port never opened" >&2
+	return 1
+}
+
+# start_ksshd PORT STATE [options...]: ksshd in the foreground, log in $STATE/log
+start_ksshd() {
+	local port=$1 state=$2; shift 2
+	mkdir -p "$state"
+	timeout 600 "$KSSHD" -D -e -d -p "$port" -l 127.0.0.1 -l ::1 -s "$state/keys" "$@" \
+		>"$state/log" 2>&1 &
+	PIDS+=($!)
+	wait_port "$port"
+}
+
+# start_sshd PORT DIR [sshd -o options...]: OpenSSH's sshd, its own host keys
+start_sshd() {
+	local port=$1 dir=$2; shift 2
+	mkdir -p "$dir" /run/sshd
+	for t in ed25519 ecdsa rsa; do
+		[ -f "$dir/host_$t" ] || ssh-keygen -q -t "$t" -N '' -f "$dir/host_$t"
+	done
+	[ -f "$dir/host_ecdsa384" ] || ssh-keygen -q -t ecdsa -b 384 -N '' -f "$dir/host_ecdsa384"
+	[ -f "$dir/host_ecdsa521" ] || ssh-keygen -q -t ecdsa -b 521 -N '' -f "$dir/host_ecdsa521"
+	cat >"$dir/sshd_config" <<CFG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $dir/host_ed25519
+HostKey $dir/host_ecdsa
+HostKey $dir/host_ecdsa384
+HostKey $dir/host_ecdsa521
+HostKey $dir/host_rsa
+PidFile none
+UsePAM no
+StrictModes no
+LogLevel DEBUG1
+CFG
+	timeout 600 /usr/sbin/sshd -D -e -f "$dir/sshd_config" "$@" >"$dir/log" 2>&1 &
+	PIDS+=($!)
+	wait_port "$port"
+}
+
+# OpenSSH's ssh against a test server: no config files, no agent, no host-key prompts
+ossh() {
+	ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentityAgent=none -o PubkeyAuthentication=no "$@"
+}

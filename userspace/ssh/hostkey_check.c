@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/* Server authentication (RFC 4251 4.1): known_hosts, as the spec's client describes. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/kex.h"
+#include "ssh.h"
+
+static void print_changed(const struct client_options *o, const struct kssh_key *key,
+                          const char *fp, unsigned line)
+{
+	fprintf(stderr,
+	        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+	        "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
+	        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+	        "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n"
+	        "The %s host key for %s has changed; the key sent by the server is\n%s.\n"
+	        "The key on record is in %s:%u.\n"
+	        "Host key verification failed: connection closed.\n",
+	        kssh_key_type_short(key->type), o->host, fp, o->known_hosts, line);
+}
+
+/* Asks on the terminal; "yes" or the key's fingerprint accepts. */
+static int ask(const struct client_options *o, const struct kssh_key *key, const char *fp)
+{
+	char answer[256];
+	FILE *tty;
+	int accepted = 0;
+
+	if (o->batch || (tty = fopen("/dev/tty", "r+e")) == NULL)
+		return 0;
+	fprintf(tty, "The authenticity of host '%s (port %u)' can't be established.\n"
+	             "%s key fingerprint is %s.\n"
+	             "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+	        o->host, o->port, kssh_key_type_short(key->type), fp);
+	fflush(tty);
+	while (fgets(answer, sizeof(answer), tty) != NULL) {
+		answer[strcspn(answer, "\r\n")] = 0;
+		if (strcmp(answer, "yes") == 0 || strcmp(answer, fp) == 0) {
+			accepted = 1;
+			break;
+		}
+		if (strcmp(answer, "no") == 0)
+			break;
+		fprintf(tty, "Please type 'yes', 'no' or the fingerprint: ");
+		fflush(tty);
+	}
+	fclose(tty);
+	return accepted;
+}
+
+int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg)
+{
+	const struct client_options *o = arg;
+	struct kssh_hostkey_match m;
+	char fp[128];
+	int r, save;
+
+	kssh_key_fingerprint(key, fp, sizeof(fp));
+	if (o->verbose)
+		fprintf(stderr, "debug1: Server host key: %s %s\n", alg, fp);
+	if ((r = kssh_known_hosts_check(o->known_hosts, o->host, o->port, key, &m)) != 0) {
+		fprintf(stderr, "kssh: cannot read %s: %s\n", o->known_hosts, kssh_strerror(r));
+		return KSSH_ERR_HOST_KEY_UNKNOWN;
+	}
+	switch (m.status) {
+	case KSSH_HOSTKEY_OK:
+		if (o->verbose)
+			fprintf(stderr, "debug1: Host '%s' is known and matches the %s host key (%s:%u).\n",
+			        o->host, kssh_key_type_short(key->type), o->known_hosts, m.line);
+		return 0;
+	case KSSH_HOSTKEY_REVOKED:
+		fprintf(stderr, "kssh: the %s host key for %s (%s) is marked as revoked in %s:%u.\n"
+		                "Host key verification failed.\n",
+		        kssh_key_type_short(key->type), o->host, fp, o->known_hosts, m.line);
+		return KSSH_ERR_HOST_KEY_REVOKED;
+	case KSSH_HOSTKEY_CHANGED:
+		print_changed(o, key, fp, m.line);
+		return KSSH_ERR_HOST_KEY_CHANGED;
+	case KSSH_HOSTKEY_UNKNOWN:
+		break;
+	}
+	switch (o->strict) {
+	case STRICT_YES:
+		save = 0;
+		break;
+	case STRICT_NO:
+	case STRICT_ACCEPT_NEW:
+		save = 1;
+		break;
+	default:
+		save = ask(o, key, fp);
+	}
+	if (!save) {
+		fprintf(stderr, "No %s host key is known for %s and you have requested strict "
+		                "checking (or no terminal to ask on).\nHost key verification failed.\n",
+		        kssh_key_type_short(key->type), o->host);
+		return KSSH_ERR_HOST_KEY_UNKNOWN;
+	}
+	if ((r = kssh_known_hosts_add(o->known_hosts, o->host, o->port, key, 1)) != 0)
+		fprintf(stderr, "kssh: failed to add the host key to %s: %s\n", o->known_hosts,
+		        kssh_strerror(r));
+	else
+		fprintf(stderr, "Warning: Permanently added '%s' (%s) to the list of known hosts.\n",
+		        o->host, kssh_key_type_short(key->type));
+	return 0;
+}
+
+void client_order_hostkey_algs(struct client_options *o, const char *list)
+{
+	enum kssh_key_type types[8];
+	size_t n = 0, used = 0;
+	char name[128];
+
+	kssh_known_hosts_key_types(o->known_hosts, o->host, o->port, types, 8, &n);
+	o->hostkey_list[0] = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = list;
+
+		while (*p) {
+			size_t len = strcspn(p, ",");
+			const struct kssh_sig_alg *a;
+			int known = 0;
+
+			snprintf(name, sizeof(name), "%.*s", (int)len, p);
+			p += len + (p[len] == ',');
+			if ((a = kssh_sig_alg_by_name(name)) != NULL)
+				for (size_t i = 0; i < n; i++)
+					known |= types[i] == a->key_type;
+			if (known == (pass == 0))
+				used += (size_t)snprintf(o->hostkey_list + used, sizeof(o->hostkey_list) - used,
+				                         "%s%s", used ? "," : "", name);
+		}
+	}
+}

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kssh: the client. Connects (IPv6 first when a name has both, as the spec
+ * says), runs the transport with server authentication against known_hosts,
+ * and requests the ssh-userauth service.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/kex.h"
+#include "kssh/transport.h"
+#include "conn_io.h"
+#include "kex/kex_internal.h"
+#include "log.h"
+#include "ssh.h"
+
+#define EXIT_FAILURE_SSH 255
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: kssh [-vB] [-p port] [-l user] [-c cipher_list] [-m mac_list]\n"
+	        "            [-o Option=value]... [user@]host [command]\n"
+	        "       kssh host [port N] [username U] [cipher C] [command \"...\"]\n"
+	        "options: Port User Ciphers MACs KexAlgorithms HostKeyAlgorithms\n"
+	        "         UserKnownHostsFile StrictHostKeyChecking BatchMode ConnectTimeout\n"
+	        "         KsshTestRekeys\n");
+}
+
+static int set_option(struct client_options *o, const char *opt)
+{
+	const char *eq = strchr(opt, '=');
+	char key[64];
+	const char *v;
+
+	if (eq == NULL || eq == opt || (size_t)(eq - opt) >= sizeof(key)) {
+		fprintf(stderr, "kssh: option '%s' must be Name=value\n", opt);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - opt), opt);
+	v = eq + 1;
+	if (strcasecmp(key, "Port") == 0)
+		o->port = (unsigned)atoi(v);
+	else if (strcasecmp(key, "User") == 0)
+		o->user = v;
+	else if (strcasecmp(key, "Ciphers") == 0)
+		o->ciphers = v;
+	else if (strcasecmp(key, "MACs") == 0)
+		o->macs = v;
+	else if (strcasecmp(key, "KexAlgorithms") == 0)
+		o->kex_algs = v;
+	else if (strcasecmp(key, "HostKeyAlgorithms") == 0)
+		o->hostkey_algs = v;
+	else if (strcasecmp(key, "UserKnownHostsFile") == 0)
+		snprintf(o->known_hosts, sizeof(o->known_hosts), "%s", v);
+	else if (strcasecmp(key, "BatchMode") == 0)
+		o->batch = strcasecmp(v, "yes") == 0;
+	else if (strcasecmp(key, "ConnectTimeout") == 0)
+		o->connect_timeout = (unsigned)atoi(v);
+	else if (strcasecmp(key, "KsshTestRekeys") == 0)
+		o->test_rekeys = (unsigned)atoi(v);
+	else if (strcasecmp(key, "StrictHostKeyChecking") == 0) {
+		if (strcasecmp(v, "yes") == 0)
+			o->strict = STRICT_YES;
+		else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0)
+			o->strict = STRICT_NO;
+		else if (strcasecmp(v, "accept-new") == 0)
+			o->strict = STRICT_ACCEPT_NEW;
+		else if (strcasecmp(v, "ask") == 0)
+			o->strict = STRICT_ASK;
+		else {
+			fprintf(stderr, "kssh: StrictHostKeyChecking '%s': yes, no, ask or accept-new\n", v);
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "kssh: unknown option '%s'\n", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* The spec's form: "kssh HOST port N username U cipher C command "..." source-interface IF" */
+static int parse_spec_words(struct client_options *o, int argc, char **argv, int i)
+{
+	for (; i < argc; i += 2) {
+		if (i + 1 >= argc) {
+			fprintf(stderr, "kssh: '%s' needs a value\n", argv[i]);
+			return -1;
+		}
+		if (strcmp(argv[i], "port") == 0)
+			o->port = (unsigned)atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "username") == 0)
+			o->user = argv[i + 1];
+		else if (strcmp(argv[i], "cipher") == 0)
+			o->ciphers = argv[i + 1];
+		else if (strcmp(argv[i], "command") == 0)
+			o->command = argv[i + 1];
+		else if (strcmp(argv[i], "source-interface") == 0)
+			fprintf(stderr, "kssh: source-interface is not supported yet; ignored\n");
+		else
+			return 1; /* not the spec's form: an OpenSSH-style command */
+	}
+	return 0;
+}
+
+static int parse_args(struct client_options *o, int argc, char **argv)
+{
+	char *at;
+	int c, r;
+
+	while ((c = getopt(argc, argv, "vBp:l:c:m:o:h")) != -1) {
+		switch (c) {
+		case 'v': o->verbose++; break;
+		case 'B': o->batch = 1; break;
+		case 'p': o->port = (unsigned)atoi(optarg); break;
+		case 'l': o->user = optarg; break;
+		case 'c': o->ciphers = optarg; break;
+		case 'm': o->macs = optarg; break;
+		case 'o':
+			if (set_option(o, optarg) != 0)
+				return -1;
+			break;
+		default:
+			usage();
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		usage();
+		return -1;
+	}
+	o->host = argv[optind++];
+	if ((at = strrchr(o->host, '@')) != NULL) {
+		*at = 0;
+		o->user = o->host;
+		o->host = at + 1;
+	}
+	if (optind < argc && (r = parse_spec_words(o, argc, argv, optind)) != 0) {
+		if (r < 0)
+			return -1;
+		o->command = argv[optind];
+	}
+	if (o->port == 0 || o->port > 65535) {
+		fprintf(stderr, "kssh: bad port\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_lists(struct client_options *o)
+{
+	const char *given[4] = { o->kex_algs, o->hostkey_algs, o->ciphers, o->macs };
+	char err[4096];
+
+	for (int k = 0; k < 4; k++) {
+		/* on the command line, naming an insecure algorithm enables it */
+		if (given[k] && kssh_alg_check_list((enum kssh_alg_kind)k, given[k], ~0u, err,
+		                                    sizeof(err)) != 0) {
+			fprintf(stderr, "kssh: %s\n", err);
+			return -1;
+		}
+	}
+	client_order_hostkey_algs(o, o->hostkey_algs ? o->hostkey_algs : KSSH_DEFAULT_HOSTKEY);
+	return 0;
+}
+
+static int connect_to(const struct client_options *o)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char service[16];
+	int fd = -1, r;
+
+	snprintf(service, sizeof(service), "%u", o->port);
+	if ((r = getaddrinfo(o->host, service, &hints, &res)) != 0) {
+		fprintf(stderr, "kssh: Could not resolve hostname %s: %s\n", o->host, gai_strerror(r));
+		return -1;
+	}
+	/* the spec: IPv6 first when a name has both */
+	for (int pass = 0; pass < 2 && fd < 0; pass++) {
+		for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+			if ((ai->ai_family == AF_INET6) != (pass == 0))
+				continue;
+			if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+				continue;
+			if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+				if (o->verbose)
+					fprintf(stderr, "debug1: connect to %s port %u: %s\n", o->host, o->port,
+					        strerror(errno));
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "kssh: connect to host %s port %u: %s\n", o->host, o->port, strerror(errno));
+	return fd;
+}
+
+static void report_kex(const struct client_options *o, struct kssh_transport *t)
+{
+	struct kssh_transport_info i;
+
+	if (!o->verbose)
+		return;
+	kssh_transport_get_info(t, &i);
+	fprintf(stderr, "debug1: Remote protocol version: %s\n", i.peer_version);
+	fprintf(stderr, "debug1: kex: algorithm: %s\n", i.kex);
+	fprintf(stderr, "debug1: kex: host key algorithm: %s\n", i.hostkey);
+	fprintf(stderr, "debug1: kex: server->client cipher: %s MAC: %s\n", i.cipher_in, i.mac_in);
+	fprintf(stderr, "debug1: kex: client->server cipher: %s MAC: %s\n", i.cipher_out, i.mac_out);
+	fprintf(stderr, "debug1: kex: strict kex %s; exchanges completed: %u\n",
+	        i.strict_kex ? "on" : "off", i.kex_count);
+}
+
+static int send_string_msg(struct kssh_transport *t, uint8_t type, const char *s)
+{
+	struct kssh_buf *b = kssh_transport_begin(t, type);
+
+	if (b == NULL || kssh_buf_put_cstring(b, s) != 0)
+		return KSSH_ERR_ALLOC;
+	return kssh_transport_send(t);
+}
+
+static int send_none_auth(struct kssh_transport *t, const char *user)
+{
+	struct kssh_buf *b = kssh_transport_begin(t, SSH_MSG_USERAUTH_REQUEST);
+
+	if (b == NULL || kssh_buf_put_cstring(b, user) != 0 ||
+	    kssh_buf_put_cstring(b, "ssh-connection") != 0 || kssh_buf_put_cstring(b, "none") != 0)
+		return KSSH_ERR_ALLOC;
+	return kssh_transport_send(t);
+}
+
+/* Waits for the answer to a "none" request; copies the methods that can continue. */
+static int read_auth_answer(struct kssh_conn *c, char *methods, size_t len)
+{
+	struct kssh_buf payload;
+	uint8_t type;
+	char *list = NULL;
+	int r;
+
+	for (;;) {
+		if ((r = conn_next_message(c, &type, &payload)) != 0)
+			return r;
+		kssh_buf_consume(&payload, 1);
+		if (type == SSH_MSG_USERAUTH_BANNER) {
+			char *text = NULL;
+
+			if (kssh_buf_get_cstring(&payload, &text, NULL) == 0)
+				fprintf(stderr, "%s", text);
+			free(text);
+			continue;
+		}
+		if (type == SSH_MSG_USERAUTH_SUCCESS) {
+			snprintf(methods, len, "none");
+			return 1;
+		}
+		if (type != SSH_MSG_USERAUTH_FAILURE)
+			return kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "unexpected authentication reply");
+		if ((r = kssh_buf_get_cstring(&payload, &list, NULL)) != 0)
+			return r;
+		snprintf(methods, len, "%s", list);
+		free(list);
+		return 0;
+	}
+}
+
+/* keepalive@openssh.com with want-reply: any answer proves the path works both ways */
+static int global_request_round_trip(struct kssh_conn *c)
+{
+	struct kssh_buf *b = kssh_transport_begin(c->t, SSH_MSG_GLOBAL_REQUEST), payload;
+	uint8_t type;
+	int r;
+
+	if (b == NULL || kssh_buf_put_cstring(b, "keepalive@openssh.com") != 0 ||
+	    kssh_buf_put_u8(b, 1) != 0)
+		return KSSH_ERR_ALLOC;
+	if ((r = kssh_transport_send(c->t)) != 0)
+		return r;
+	do {
+		if ((r = conn_next_message(c, &type, &payload)) != 0)
+			return r;
+	} while (type == SSH_MSG_GLOBAL_REQUEST);
+	return type == 81 || type == 82 ? 0
+	       : kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "unexpected reply to global request");
+}
+
+static int run(struct client_options *o, struct kssh_conn *c)
+{
+	struct kssh_buf payload;
+	char methods[1024];
+	uint8_t type;
+	int r, authenticated;
+
+	if ((r = conn_wait_ready(c)) != 0)
+		return r;
+	report_kex(o, c->t);
+	if ((r = send_string_msg(c->t, SSH_MSG_SERVICE_REQUEST, "ssh-userauth")) != 0 ||
+	    (r = conn_next_message(c, &type, &payload)) != 0)
+		return r;
+	if (type != SSH_MSG_SERVICE_ACCEPT)
+		return kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "expected SERVICE_ACCEPT");
+	if ((r = send_none_auth(c->t, o->user)) != 0 ||
+	    (r = read_auth_answer(c, methods, sizeof(methods))) < 0)
+		return r;
+	authenticated = r == 1;
+	for (unsigned i = 0; i < o->test_rekeys; i++) {
+		struct kssh_transport_info info;
+
+		/* rekey, then prove the session still carries messages both ways */
+		if ((r = kssh_transport_rekey(c->t)) != 0)
+			return r;
+		if (authenticated)
+			r = global_request_round_trip(c);
+		else if ((r = send_none_auth(c->t, o->user)) == 0)
+			r = read_auth_answer(c, methods, sizeof(methods));
+		if (r < 0)
+			return r;
+		kssh_transport_get_info(c->t, &info);
+		fprintf(stderr, "kssh: rekey %u done: %u key exchanges, session intact\n", i + 1,
+		        info.kex_count);
+	}
+	if (authenticated) {
+		fprintf(stderr, "kssh: authenticated to %s as %s (none); sessions are not supported yet\n",
+		        o->host, o->user);
+		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
+		conn_flush(c);
+		return 0;
+	}
+	if (o->verbose)
+		fprintf(stderr, "debug1: Authentications that can continue: %s\n", methods);
+	fprintf(stderr, "%s@%s: Permission denied (%s).\n", o->user, o->host, methods);
+	kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
+	conn_flush(c);
+	return KSSH_ERR_NOT_FOUND;
+}
+
+int main(int argc, char **argv)
+{
+	struct client_options o = { .port = 22, .strict = STRICT_ASK, .connect_timeout = 30 };
+	struct kssh_transport_config cfg = { 0 };
+	struct kssh_conn c = { 0 };
+	const char *home = getenv("HOME");
+	int fd, r;
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
+	if (parse_args(&o, argc, argv) != 0 || check_lists(&o) != 0)
+		return EXIT_FAILURE_SSH;
+	if (o.user == NULL && (o.user = getenv("USER")) == NULL)
+		o.user = "root";
+	kssh_log_open("kssh", 1, 0, o.verbose > 1 ? LOG_DEBUG : LOG_WARNING);
+	if ((fd = connect_to(&o)) < 0)
+		return EXIT_FAILURE_SSH;
+	cfg.is_server = 0;
+	cfg.kex_algs = o.kex_algs;
+	cfg.hostkey_algs = o.hostkey_list;
+	cfg.ciphers = o.ciphers;
+	cfg.macs = o.macs;
+	cfg.check_host_key = client_check_host_key;
+	cfg.check_arg = &o;
+	cfg.log = kssh_log_callback;
+	cfg.log_arg = "debug: ";
+	if ((c.t = kssh_transport_new(&cfg)) == NULL) {
+		fprintf(stderr, "kssh: cannot set up the transport\n");
+		return EXIT_FAILURE_SSH;
+	}
+	c.fd = fd;
+	c.deadline_ms = 0;
+	r = run(&o, &c);
+	if (r == 0) {
+		kssh_transport_free(c.t);
+		close(fd);
+		return 0;
+	}
+	if (r != KSSH_ERR_NOT_FOUND)
+		fprintf(stderr, "kssh: %s port %u: %s\n", o.host, o.port,
+		        *kssh_transport_error(c.t) ? kssh_transport_error(c.t) : kssh_strerror(r));
+	kssh_transport_free(c.t);
+	close(fd);
+	return EXIT_FAILURE_SSH;
+}
