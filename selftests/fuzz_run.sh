@@ -1,0 +1,11 @@
+#!/bin/bash
+# Runs one libFuzzer harness for a bounded time; a crash or leak is a failing test.
+fuzzer=$1 seconds=$2
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+if "$fuzzer" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 "$corpus" 2>&1 | tail -5; then
+	echo "ok 1 - $(basename "$fuzzer") ran ${seconds}s with no crash"
+else
+	echo "not ok 1 - $(basename "$fuzzer") found a crash"
+	exit 1
+fi
