@@ -10,7 +10,9 @@ PIDS=()
 TEST_NO=0
 TEST_FAILED=0
 
+CLEANUP_CMDS=()
 cleanup() {
+	for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$TEST_TMP"

@@ -173,6 +173,9 @@ TEST(known_hosts_patterns_negation_and_revoked)
 	write_text(path, text);
 	ASSERT(kssh_known_hosts_check(path, "r1.lab.test", 22, k, &m) == 0);
 	EXPECT_EQ(m.status, KSSH_HOSTKEY_OK);
+	EXPECT(kssh_known_hosts_host_matches("[10.0.0.1]:2222", "[10.0.0.1]:2222"));
+	EXPECT(!kssh_known_hosts_host_matches("[10.0.0.1]:2222", "1"));
+	EXPECT(kssh_known_hosts_host_matches("R?.LAB.*", "r1.lab.test"));
 	ASSERT(kssh_known_hosts_check(path, "bad.lab.test", 22, k, &m) == 0);
 	EXPECT_EQ(m.status, KSSH_HOSTKEY_UNKNOWN);
 	snprintf(text, sizeof(text), "r1.lab.test %s\n@revoked * %s\n", line, line);

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,15 +53,29 @@ static int hashed_matches(const char *entry, size_t len, const char *name)
 	return match;
 }
 
-static int pattern_matches(const char *pattern, size_t len, const char *name)
+/* OpenSSH's patterns: '*' and '?' only, case-insensitive; "[host]:port" is literal. */
+static int pattern_matches(const char *pat, size_t len, const char *name)
 {
-	char pat[1024];
+	size_t star_p = (size_t)-1, star_n = 0, p = 0, n = 0;
 
-	if (len >= sizeof(pat))
-		return 0;
-	memcpy(pat, pattern, len);
-	pat[len] = 0;
-	return fnmatch(pat, name, FNM_CASEFOLD) == 0;
+	while (name[n] != 0) {
+		if (p < len && (pat[p] == '?' ||
+		                tolower((unsigned char)pat[p]) == tolower((unsigned char)name[n]))) {
+			p++;
+			n++;
+		} else if (p < len && pat[p] == '*') {
+			star_p = p++;
+			star_n = n;
+		} else if (star_p != (size_t)-1) {
+			p = star_p + 1;
+			n = ++star_n;
+		} else {
+			return 0;
+		}
+	}
+	while (p < len && pat[p] == '*')
+		p++;
+	return p == len;
 }
 
 /* Comma-separated patterns; a matching "!pattern" excludes the host outright. */

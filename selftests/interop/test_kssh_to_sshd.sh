@@ -1,0 +1,97 @@
+#!/bin/bash
+# kssh against OpenSSH's sshd: every kex x host key and cipher x MAC, rekeys in a live
+# session, and known_hosts handling (unknown, saved hashed, changed, revoked).
+. "$(dirname "$0")/lib.sh"
+
+ALL_KEX="curve25519-sha256 curve25519-sha256@libssh.org ecdh-sha2-nistp256 ecdh-sha2-nistp384
+ecdh-sha2-nistp521 diffie-hellman-group-exchange-sha256 diffie-hellman-group14-sha256
+diffie-hellman-group16-sha512 diffie-hellman-group18-sha512 diffie-hellman-group14-sha1
+diffie-hellman-group1-sha1"
+ALL_HOSTKEY="ssh-ed25519 ecdsa-sha2-nistp256 ecdsa-sha2-nistp384 ecdsa-sha2-nistp521
+rsa-sha2-512 rsa-sha2-256 ssh-rsa ssh-dss"
+ALL_CIPHER="aes128-ctr aes192-ctr aes256-ctr aes128-gcm@openssh.com aes256-gcm@openssh.com
+chacha20-poly1305@openssh.com aes128-cbc aes192-cbc aes256-cbc 3des-cbc"
+ALL_MAC="hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256
+hmac-sha2-512 hmac-sha1-etm@openssh.com hmac-sha1"
+csv() { echo $1 | tr ' ' ','; }
+
+USER_NAME=ksshtest$$
+useradd -M -d /nonexistent -s /bin/sh "$USER_NAME" && passwd -d "$USER_NAME" >/dev/null
+CLEANUP_CMDS+=("userdel $USER_NAME")
+
+PORT=$(pick_port)
+mkdir -p "$TEST_TMP/sshd"
+ssh-keygen -q -t dsa -N '' -f "$TEST_TMP/sshd/host_dsa"
+start_sshd "$PORT" "$TEST_TMP/sshd" -h "$TEST_TMP/sshd/host_dsa" \
+	-o KexAlgorithms="$(csv "$ALL_KEX")" -o HostKeyAlgorithms="$(csv "$ALL_HOSTKEY")" \
+	-o Ciphers="$(csv "$ALL_CIPHER")" -o MACs="$(csv "$ALL_MAC")" \
+	-o PermitEmptyPasswords=yes -o AuthenticationMethods=none
+
+kssh_to() {
+	"$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p "$PORT" "$@"
+}
+
+connect() {
+	local out
+	out=$(kssh_to -v -o KexAlgorithms="$1" -o HostKeyAlgorithms="$2" -c "$3" -m "$4" \
+		nobody@127.0.0.1 2>&1)
+	grep -q "kex: algorithm: $1\$" <<<"$out" &&
+		grep -q "kex: host key algorithm: $2\$" <<<"$out" &&
+		grep -q "client->server cipher: $3 MAC: " <<<"$out" &&
+		{ [[ $3 == *gcm* || $3 == chacha* ]] || grep -q "client->server cipher: $3 MAC: $4\$" <<<"$out"; } &&
+		grep -q "Permission denied" <<<"$out" || { echo "$out" | sed 's/^/# /' | tail -3; return 1; }
+}
+
+for kex in $ALL_KEX; do
+	for hk in $ALL_HOSTKEY; do
+		check "kssh kex $kex host key $hk" connect "$kex" "$hk" aes128-ctr hmac-sha2-256
+	done
+done
+for cipher in $ALL_CIPHER; do
+	for mac in $ALL_MAC; do
+		check "kssh cipher $cipher mac $mac" connect curve25519-sha256 ssh-ed25519 "$cipher" "$mac"
+	done
+done
+
+# Rekeys in an authenticated session, started by kssh; sshd must see each one.
+rekeys() {
+	local cipher=$1 before after out
+	before=$(grep -c 'SSH2_MSG_KEXINIT received' "$TEST_TMP/sshd/log")
+	out=$(kssh_to -c "$cipher" -o KsshTestRekeys=3 "$USER_NAME@127.0.0.1" 2>&1)
+	after=$(grep -c 'SSH2_MSG_KEXINIT received' "$TEST_TMP/sshd/log")
+	grep -q 'rekey 3 done: 4 key exchanges' <<<"$out" && [ $((after - before)) -eq 4 ] ||
+		{ echo "$out" | sed 's/^/# /' | tail -3; return 1; }
+}
+for cipher in aes128-ctr aes256-gcm@openssh.com chacha20-poly1305@openssh.com; do
+	check "kssh rekeys three times mid-session with sshd ($cipher)" rekeys "$cipher"
+done
+
+# known_hosts
+KH=$TEST_TMP/known_hosts
+check "unknown host key refused in batch mode" bash -c "! '$KSSH' -B -o UserKnownHostsFile='$KH' \
+	-p $PORT nobody@127.0.0.1 2>&1 | grep -q 'Permission denied'"
+check "accept-new saves the key hashed" bash -c "'$KSSH' -o StrictHostKeyChecking=accept-new \
+	-o UserKnownHostsFile='$KH' -p $PORT nobody@127.0.0.1 2>&1 | grep -q 'Permanently added' &&
+	grep -q '^|1|' '$KH' && ! grep -q '127.0.0.1' '$KH'"
+check "saved key is accepted with strict checking" bash -c "'$KSSH' -o StrictHostKeyChecking=yes \
+	-o UserKnownHostsFile='$KH' -p $PORT nobody@127.0.0.1 2>&1 | grep -q 'Permission denied'"
+check "OpenSSH's ssh accepts the hashed entry kssh wrote" bash -c "ssh -F none -o BatchMode=yes \
+	-o StrictHostKeyChecking=yes -o UserKnownHostsFile='$KH' -p $PORT nobody@127.0.0.1 true 2>&1 |
+	grep -q 'Permission denied'"
+# a changed key: record another key of the same type for this host
+ssh-keygen -q -t ecdsa -b 521 -N '' -f "$TEST_TMP/other"
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$TEST_TMP/other.pub")" >"$TEST_TMP/kh_changed"
+check "changed host key is refused with a warning" bash -c "out=\$('$KSSH' -o StrictHostKeyChecking=no \
+	-o HostKeyAlgorithms=ecdsa-sha2-nistp521 -o UserKnownHostsFile='$TEST_TMP/kh_changed' -p $PORT \
+	nobody@127.0.0.1 2>&1); grep -q 'REMOTE HOST IDENTIFICATION HAS CHANGED' <<<\"\$out\" &&
+	! grep -q 'Permission denied' <<<\"\$out\""
+echo "@revoked * $(cut -d' ' -f1,2 "$TEST_TMP/sshd/host_ed25519.pub")" >"$TEST_TMP/kh_revoked"
+check "revoked host key is refused" bash -c "'$KSSH' -o StrictHostKeyChecking=no \
+	-o HostKeyAlgorithms=ssh-ed25519 -o UserKnownHostsFile='$TEST_TMP/kh_revoked' -p $PORT \
+	nobody@127.0.0.1 2>&1 | grep -q 'marked as revoked'"
+check "known key types are preferred (ed25519 known, ed25519 negotiated)" bash -c "
+	echo \"[127.0.0.1]:$PORT \$(cut -d' ' -f1,2 '$TEST_TMP/sshd/host_ed25519.pub')\" >'$TEST_TMP/kh_ed';
+	'$KSSH' -v -o StrictHostKeyChecking=yes -o UserKnownHostsFile='$TEST_TMP/kh_ed' -p $PORT \
+	nobody@127.0.0.1 2>&1 | grep -q 'host key algorithm: ssh-ed25519'"
+
+done_testing
