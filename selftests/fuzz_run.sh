@@ -1,5 +1,6 @@
 #!/bin/bash
 # Runs one libFuzzer harness for a bounded time; a crash or leak is a failing test.
+set -o pipefail
 fuzzer=$1 seconds=$2
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT

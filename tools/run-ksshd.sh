@@ -1,0 +1,18 @@
+#!/bin/sh
+# make run: ksshd in the foreground on 127.0.0.1:2222, host keys generated under ./state.
+set -eu
+BUILD=${1:-build}
+PORT=${KSSH_PORT:-2222}
+STATE=${KSSH_STATE:-$(pwd)/state}
+mkdir -p "$STATE"
+cat <<MSG
+ksshd starting on 127.0.0.1 port $PORT (host keys in $STATE/keys; Ctrl-C stops it)
+
+Connect with OpenSSH:   ssh -p $PORT -o UserKnownHostsFile=$STATE/known_hosts $(id -un)@127.0.0.1
+Connect with kssh:      $BUILD/kssh -p $PORT -o UserKnownHostsFile=$STATE/known_hosts $(id -un)@127.0.0.1
+Host key fingerprints:  ssh-keygen -lf $STATE/keys/ssh_host_ed25519_key.pub (after the first start)
+
+Key exchange, host keys and every cipher/MAC work; authentication is the next
+milestone, so logins are refused for now ("Permission denied").
+MSG
+exec "$BUILD/ksshd" -D -e -p "$PORT" -l 127.0.0.1 -l ::1 -s "$STATE/keys"
