@@ -197,14 +197,17 @@ int main(int argc, char **argv)
 			printf("disconnect reason %u\n", kssh_transport_peer_disconnect_reason(c.t));
 		else
 			printf("kex result: %s\n", kssh_strerror(r));
+		kssh_transport_free(c.t);
 		return 0;
 	}
 	if (conn_wait_ready(&c) != 0) {
 		fprintf(stderr, "key exchange failed\n");
+		kssh_transport_free(c.t);
 		return 2;
 	}
 	if (keyed_case(&c, argv[2]) != 0) {
 		fprintf(stderr, "unknown case %s\n", argv[2]);
+		kssh_transport_free(c.t);
 		return 2;
 	}
 	kssh_transport_free(c.t);

@@ -65,7 +65,10 @@ size_t kssh_buf_len(const struct kssh_buf *b)
 
 const uint8_t *kssh_buf_ptr(const struct kssh_buf *b)
 {
-	return b->data + b->off;
+	static const uint8_t empty[1];
+
+	/* never NULL: callers may pass it to memchr/memcpy with a length of 0 */
+	return b->data != NULL ? b->data + b->off : empty;
 }
 
 uint8_t *kssh_buf_mutable_ptr(struct kssh_buf *b)

@@ -223,6 +223,8 @@ static int read_version(struct kssh_transport *t)
 		char line[BANNER_LINE_MAX + 1];
 		int r;
 
+		if (len == 0)
+			return KSSH_ERR_AGAIN;
 		nl = memchr(p, '\n', len);
 		if (nl == NULL)
 			return len > BANNER_LINE_MAX ? KSSH_ERR_VERSION_INVALID : KSSH_ERR_AGAIN;
