@@ -3,17 +3,6 @@
 # ssh reaches authentication, which fails for now; we assert on what ssh -v reports.
 . "$(dirname "$0")/lib.sh"
 
-ALL_KEX="curve25519-sha256 curve25519-sha256@libssh.org ecdh-sha2-nistp256 ecdh-sha2-nistp384
-ecdh-sha2-nistp521 diffie-hellman-group-exchange-sha256 diffie-hellman-group14-sha256
-diffie-hellman-group16-sha512 diffie-hellman-group18-sha512 diffie-hellman-group14-sha1
-diffie-hellman-group1-sha1"
-ALL_HOSTKEY="ssh-ed25519 ecdsa-sha2-nistp256 ecdsa-sha2-nistp384 ecdsa-sha2-nistp521
-rsa-sha2-512 rsa-sha2-256 ssh-rsa ssh-dss"
-ALL_CIPHER="aes128-ctr aes192-ctr aes256-ctr aes128-gcm@openssh.com aes256-gcm@openssh.com
-chacha20-poly1305@openssh.com aes128-cbc aes192-cbc aes256-cbc 3des-cbc"
-ALL_MAC="hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256
-hmac-sha2-512 hmac-sha1-etm@openssh.com hmac-sha1"
-csv() { echo $1 | tr ' ' ','; }
 
 PORT=$(pick_port)
 start_ksshd "$PORT" "$TEST_TMP/k" --kex "$(csv "$ALL_KEX")" \
