@@ -50,6 +50,13 @@ int kssh_alg_check_list(enum kssh_alg_kind kind, const char *list, unsigned enab
                         char *err, size_t errlen);
 /* The default list plus the insecure algorithms the flags enable. */
 int kssh_alg_default_with(enum kssh_alg_kind kind, unsigned enabled, char *out, size_t len);
+#define KSSH_NAME_MAX 128 /* longest algorithm name we keep; no real one comes close */
+
+/* Copies the next name of a list into name and returns 1; 0 at the end.
+ * Empty names and names that do not fit are skipped. */
+int kssh_list_next(const char **cursor, char *name, size_t len);
+/* Appends name to the comma-separated list held in list[size]. */
+int kssh_list_append(char *list, size_t size, const char *name);
 /* Is name on the comma-separated list? */
 int kssh_list_has(const char *list, const char *name);
 /* First name of client's list that is also on server's (RFC 4253 7.1). */

@@ -266,4 +266,25 @@ TEST(key_derivation_extends_with_previous_blocks)
 	kssh_buf_release(&shared);
 }
 
+TEST(name_list_walker_skips_empty_and_oversize_names)
+{
+	char big[300], list[400], name[16], out[22] = ""; /* exactly the two names below */
+	const char *p = list;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	snprintf(list, sizeof(list), ",a,,%s,b-c,", big);
+	ASSERT(kssh_list_next(&p, name, sizeof(name)) == 1);
+	EXPECT(strcmp(name, "a") == 0);
+	ASSERT(kssh_list_next(&p, name, sizeof(name)) == 1);
+	EXPECT(strcmp(name, "b-c") == 0);
+	EXPECT(kssh_list_next(&p, name, sizeof(name)) == 0);
+	EXPECT(kssh_list_has(list, "b-c") && !kssh_list_has(list, "b"));
+	EXPECT(kssh_list_append(out, sizeof(out), "aes128-ctr") == 0);
+	EXPECT(kssh_list_append(out, sizeof(out), "aes256-ctr") == 0);
+	EXPECT(strcmp(out, "aes128-ctr,aes256-ctr") == 0);
+	EXPECT(kssh_list_append(out, sizeof(out), "x") == KSSH_ERR_NO_BUFFER_SPACE);
+	EXPECT(strcmp(out, "aes128-ctr,aes256-ctr") == 0);
+}
+
 TEST_MAIN()

@@ -107,30 +107,21 @@ static int copy_list(char *dst, const char *src, const char *fallback)
 /* Server: offer only the host key algorithms it holds keys for. */
 static int filter_hostkey_algs(struct kssh_transport *t)
 {
-	char wanted[LIST_MAX], name[128];
-	const char *p;
-	size_t used = 0;
+	char wanted[LIST_MAX], name[KSSH_NAME_MAX];
+	const char *p = wanted;
 
 	strcpy(wanted, t->hostkey_list);
 	t->hostkey_list[0] = 0;
-	for (p = wanted; *p;) {
-		size_t n = strcspn(p, ",");
-		const struct kssh_sig_alg *alg;
+	while (kssh_list_next(&p, name, sizeof(name))) {
+		const struct kssh_sig_alg *alg = kssh_sig_alg_by_name(name);
 		int have = 0;
 
-		if (n < sizeof(name)) {
-			memcpy(name, p, n);
-			name[n] = 0;
-			alg = kssh_sig_alg_by_name(name);
-			for (size_t i = 0; alg && i < t->cfg.n_host_keys; i++)
-				have |= t->cfg.host_keys[i]->type == alg->key_type;
-			if (have)
-				used += (size_t)snprintf(t->hostkey_list + used, LIST_MAX - used,
-				                         "%s%s", used ? "," : "", name);
-		}
-		p += n + (p[n] == ',');
+		for (size_t i = 0; alg && i < t->cfg.n_host_keys; i++)
+			have |= t->cfg.host_keys[i]->type == alg->key_type;
+		if (have && kssh_list_append(t->hostkey_list, LIST_MAX, name) != 0)
+			return KSSH_ERR_NO_BUFFER_SPACE;
 	}
-	return used > 0 ? 0 : KSSH_ERR_NO_COMMON_HOSTKEY;
+	return t->hostkey_list[0] ? 0 : KSSH_ERR_NO_COMMON_HOSTKEY;
 }
 
 struct kssh_transport *kssh_transport_new(const struct kssh_transport_config *cfg)

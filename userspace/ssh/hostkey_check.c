@@ -111,27 +111,23 @@ int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg
 void client_order_hostkey_algs(struct client_options *o, const char *list)
 {
 	enum kssh_key_type types[8];
-	size_t n = 0, used = 0;
-	char name[128];
+	char name[KSSH_NAME_MAX];
+	size_t n = 0;
 
 	kssh_known_hosts_key_types(o->known_hosts, o->host, o->port, types, 8, &n);
 	o->hostkey_list[0] = 0;
+	/* first pass: algorithms of key types known_hosts has; second: the rest */
 	for (int pass = 0; pass < 2; pass++) {
 		const char *p = list;
 
-		while (*p) {
-			size_t len = strcspn(p, ",");
-			const struct kssh_sig_alg *a;
+		while (kssh_list_next(&p, name, sizeof(name))) {
+			const struct kssh_sig_alg *a = kssh_sig_alg_by_name(name);
 			int known = 0;
 
-			snprintf(name, sizeof(name), "%.*s", (int)len, p);
-			p += len + (p[len] == ',');
-			if ((a = kssh_sig_alg_by_name(name)) != NULL)
-				for (size_t i = 0; i < n; i++)
-					known |= types[i] == a->key_type;
+			for (size_t i = 0; a != NULL && i < n; i++)
+				known |= types[i] == a->key_type;
 			if (known == (pass == 0))
-				used += (size_t)snprintf(o->hostkey_list + used, sizeof(o->hostkey_list) - used,
-				                         "%s%s", used ? "," : "", name);
+				kssh_list_append(o->hostkey_list, sizeof(o->hostkey_list), name);
 		}
 	}
 }

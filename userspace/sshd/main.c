@@ -77,22 +77,16 @@ static unsigned flags_named(const char *list)
 }
 
 /* The spec's "disable hmac": drop the named MACs from the list. */
-static int remove_macs(char *list, const char *disabled)
+static int remove_macs(char *list, size_t size, const char *disabled)
 {
-	char out[2048] = "", name[128];
+	char kept[2048] = "", name[KSSH_NAME_MAX];
 	const char *p = list;
-	size_t used = 0;
 
-	while (*p) {
-		size_t n = strcspn(p, ",");
-
-		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	while (kssh_list_next(&p, name, sizeof(name)))
 		if (!kssh_list_has(disabled, name))
-			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s", used ? "," : "", name);
-		p += n + (p[n] == ',');
-	}
-	strcpy(list, out);
-	return used > 0 ? 0 : -1;
+			kssh_list_append(kept, sizeof(kept), name);
+	snprintf(list, size, "%s", kept);
+	return kept[0] ? 0 : -1;
 }
 
 static int resolve_list(enum kssh_alg_kind kind, const char *given, unsigned enabled,
@@ -127,7 +121,7 @@ static int resolve_algorithms(struct sshd_options *o)
 			fprintf(stderr, "ksshd: disable hmac: %s\n", err);
 			return -1;
 		}
-		if (remove_macs(o->mac_list, o->disabled_macs) != 0) {
+		if (remove_macs(o->mac_list, sizeof(o->mac_list), o->disabled_macs) != 0) {
 			fprintf(stderr, "ksshd: disable hmac: every MAC would be disabled\n");
 			return -1;
 		}

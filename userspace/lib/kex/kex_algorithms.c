@@ -83,40 +83,6 @@ static int required_flag(enum kssh_alg_kind kind, const char *name)
 	return -1;
 }
 
-int kssh_list_has(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	while (list != NULL && *list) {
-		size_t len = strcspn(list, ",");
-
-		if (len == n && strncmp(list, name, n) == 0)
-			return 1;
-		list += len;
-		if (*list == ',')
-			list++;
-	}
-	return 0;
-}
-
-int kssh_list_match(const char *client, const char *server, char *out, size_t len)
-{
-	while (client != NULL && *client) {
-		size_t n = strcspn(client, ",");
-
-		if (n > 0 && n < len) {
-			memcpy(out, client, n);
-			out[n] = 0;
-			if (kssh_list_has(server, out))
-				return 0;
-		}
-		client += n;
-		if (*client == ',')
-			client++;
-	}
-	return KSSH_ERR_NOT_FOUND;
-}
-
 static const char *kind_name(enum kssh_alg_kind kind)
 {
 	switch (kind) {
@@ -178,23 +144,17 @@ int kssh_alg_check_list(enum kssh_alg_kind kind, const char *list, unsigned enab
 int kssh_alg_default_with(enum kssh_alg_kind kind, unsigned enabled, char *out, size_t len)
 {
 	const char *p = kssh_alg_all(kind);
-	size_t used = 0;
-	char name[128];
+	char name[KSSH_NAME_MAX];
+	int r;
 
 	out[0] = 0;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		int flag;
+	while (kssh_list_next(&p, name, sizeof(name))) {
+		int flag = required_flag(kind, name);
 
-		memcpy(name, p, n);
-		name[n] = 0;
-		p += n + (p[n] == ',');
-		flag = required_flag(kind, name);
 		if (flag < 0 || (flag != 0 && !(enabled & (unsigned)flag)))
 			continue;
-		if (used + n + 2 > len)
-			return KSSH_ERR_NO_BUFFER_SPACE;
-		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", name);
+		if ((r = kssh_list_append(out, len, name)) != 0)
+			return r;
 	}
 	return 0;
 }

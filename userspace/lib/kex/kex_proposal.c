@@ -83,24 +83,15 @@ static int choose(const struct kex_proposal *client, const struct kex_proposal *
 }
 
 /* Like kssh_list_match, but pseudo-algorithms (ext-info-c, kex-strict-*) never win. */
+/* Like kssh_list_match, but pseudo-algorithms (ext-info-c, kex-strict-*) never win. */
 static const struct kex_method *choose_method(const char *client, const char *server)
 {
 	const struct kex_method *m;
-	char name[128];
+	char name[KSSH_NAME_MAX];
 
-	while (*client) {
-		size_t n = strcspn(client, ",");
-
-		if (n > 0 && n < sizeof(name)) {
-			memcpy(name, client, n);
-			name[n] = 0;
-			if (kssh_list_has(server, name) && (m = kex_method_by_name(name)) != NULL)
-				return m;
-		}
-		client += n;
-		if (*client == ',')
-			client++;
-	}
+	while (kssh_list_next(&client, name, sizeof(name)))
+		if (kssh_list_has(server, name) && (m = kex_method_by_name(name)) != NULL)
+			return m;
 	return NULL;
 }
 
