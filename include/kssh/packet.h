@@ -27,7 +27,6 @@ struct kssh_packet_dir {
 	uint32_t mac_len;      /* MAC or AEAD tag bytes after each packet */
 	uint32_t seqnr;
 	uint64_t packets;      /* since the last key change: rekey accounting */
-	uint64_t blocks;
 	uint64_t bytes;
 	uint64_t total_packets; /* for the life of the connection */
 	uint64_t total_bytes;

@@ -66,7 +66,7 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 	}
 	d->block_size = cipher->block_size < 8 ? 8 : cipher->block_size;
 	d->mac_len = mac ? mac->mac_len : cipher->tag_len;
-	d->packets = d->blocks = d->bytes = 0;
+	d->packets = d->bytes = 0;
 	return 0;
 }
 
@@ -87,7 +87,6 @@ static void account(struct kssh_packet_dir *d, size_t wire_len)
 	d->seqnr++;
 	d->packets++;
 	d->bytes += wire_len;
-	d->blocks += wire_len / d->block_size;
 	d->total_packets++;
 	d->total_bytes += wire_len;
 }

@@ -214,8 +214,6 @@ static int read_version(struct kssh_transport *t)
 		char line[BANNER_LINE_MAX + 1];
 		int r;
 
-		if (len == 0)
-			return KSSH_ERR_AGAIN;
 		nl = memchr(p, '\n', len);
 		if (nl == NULL)
 			return len > BANNER_LINE_MAX ? KSSH_ERR_VERSION_INVALID : KSSH_ERR_AGAIN;
@@ -272,26 +270,45 @@ static uint64_t rekey_limit(const struct kssh_transport *t)
 	return limit;
 }
 
-static int need_rekey(const struct kssh_transport *t)
+void transport_keys_changed(struct kssh_transport *t)
+{
+	t->volume_limit = rekey_limit(t);
+	t->kex_done_at = transport_now();
+}
+
+/* OpenSSH peers refuse KEXINIT during authentication; rekey only after it, as OpenSSH does */
+static int rekey_allowed(const struct kssh_transport *t)
+{
+	return t->initial_done && !transport_kex_in_progress(t) && t->phase == KSSH_PHASE_CONNECTION;
+}
+
+static int volume_reached(const struct kssh_transport *t)
 {
 	const struct kssh_packet_dir *in = &t->pkt.dir[KSSH_DIR_IN], *out = &t->pkt.dir[KSSH_DIR_OUT];
-	uint64_t limit = rekey_limit(t);
 
-	/* OpenSSH peers refuse KEXINIT during authentication; rekey only after it, as OpenSSH does */
-	if (!t->initial_done || transport_kex_in_progress(t) || t->phase != KSSH_PHASE_CONNECTION)
-		return 0;
-	return in->bytes >= limit || out->bytes >= limit ||
-	       in->packets >= REKEY_PACKETS || out->packets >= REKEY_PACKETS ||
-	       transport_now() - t->kex_done_at >= t->cfg.rekey_seconds;
+	return in->bytes >= t->volume_limit || out->bytes >= t->volume_limit ||
+	       in->packets >= REKEY_PACKETS || out->packets >= REKEY_PACKETS;
+}
+
+static int start_rekey(struct kssh_transport *t, const char *why)
+{
+	transport_log(t, LOG_INFO, "rekeying: %s limit reached", why);
+	return transport_kex_start(t);
+}
+
+/* After each packet sent: counters only, no clock. */
+static int check_volume(struct kssh_transport *t)
+{
+	return rekey_allowed(t) && volume_reached(t) ? start_rekey(t, "volume") : 0;
 }
 
 int kssh_transport_tick(struct kssh_transport *t)
 {
-	if (!need_rekey(t))
+	if (!rekey_allowed(t))
 		return 0;
-	transport_log(t, LOG_INFO, "rekeying: %s limit reached",
-	              transport_now() - t->kex_done_at >= t->cfg.rekey_seconds ? "time" : "volume");
-	return transport_kex_start(t);
+	if (transport_now() - t->kex_done_at >= t->cfg.rekey_seconds)
+		return start_rekey(t, "time");
+	return volume_reached(t) ? start_rekey(t, "volume") : 0;
 }
 
 int kssh_transport_rekey(struct kssh_transport *t)
@@ -362,7 +379,7 @@ int kssh_transport_send(struct kssh_transport *t)
 	if (!must_hold(t, msg[0])) {
 		if ((r = kssh_packet_finish(&t->pkt)) != 0)
 			return r;
-		return kssh_transport_tick(t);
+		return check_volume(t);
 	}
 	r = kssh_buf_put_string(&t->held, msg, len);
 	kssh_buf_reset(&t->pkt.outgoing);

@@ -39,6 +39,7 @@ struct kssh_transport {
 	struct kssh_key *server_key;             /* client: verified at the first exchange */
 	uint32_t kex_count;
 	uint64_t kex_done_at;                    /* monotonic seconds */
+	uint64_t volume_limit;                   /* bytes each way before a rekey, for these keys */
 	struct kssh_buf held;                    /* upper-layer messages held during kex */
 
 	char *server_sig_algs;
@@ -51,6 +52,8 @@ int transport_fail(struct kssh_transport *t, int err, const char *fmt, ...)
 void transport_log(struct kssh_transport *t, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t transport_now(void);
+/* New keys are in force both ways: restart the rekey clock and volume limit. */
+void transport_keys_changed(struct kssh_transport *t);
 
 /* transport_kex.c */
 int transport_kex_start(struct kssh_transport *t);

@@ -199,7 +199,6 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 {
 	const struct kssh_key *key = server_host_key(t);
 	struct kssh_buf k_s, sig, *b;
-	size_t before;
 	int r;
 
 	if (key == NULL)
@@ -215,10 +214,8 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 	if ((r = kssh_key_to_blob(key, &k_s)) != 0 ||
 	    (r = kssh_buf_put_buf_string(b, &k_s)) != 0)
 		goto out;
-	before = kssh_buf_len(b);
 	if ((r = kex_keygen(&t->kex, b)) != 0 || (r = kex_derive(&t->kex, msg)) != 0)
 		goto out;
-	(void)before;
 	if (kssh_buf_len(msg) != 0) {
 		r = KSSH_ERR_INVALID_FORMAT;
 		goto out;
@@ -457,7 +454,7 @@ int transport_kex_on_newkeys(struct kssh_transport *t)
 	t->kexinit_sent = t->kexinit_received = 0;
 	t->initial_done = 1;
 	t->kex_count++;
-	t->kex_done_at = transport_now();
+	transport_keys_changed(t);
 	kex_state_clear(&t->kex);
 	OPENSSL_cleanse(t->hash, sizeof(t->hash));
 	transport_log(t, LOG_DEBUG, "key exchange %u complete", t->kex_count);

@@ -13,6 +13,11 @@
 
 #define RSA_MIN_BITS 1024 /* OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE */
 
+/* The public fields of ssh-rsa and ssh-dss blobs, in wire order (RFC 4253 6.6). */
+static const char *const rsa_public[] = { OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_N, NULL };
+static const char *const dsa_public[] = { OSSL_PKEY_PARAM_FFC_P, OSSL_PKEY_PARAM_FFC_Q,
+                                          OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY, NULL };
+
 static const struct {
 	enum kssh_key_type type;
 	const char *name, *short_name;
@@ -235,9 +240,6 @@ static int put_bn_params(const struct kssh_key *k, struct kssh_buf *b,
 
 int kssh_key_to_blob(const struct kssh_key *k, struct kssh_buf *out)
 {
-	static const char *const rsa[] = { OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_N, NULL };
-	static const char *const dsa[] = { OSSL_PKEY_PARAM_FFC_P, OSSL_PKEY_PARAM_FFC_Q,
-	                                   OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY, NULL };
 	uint8_t pub[160];
 	size_t len;
 	int r;
@@ -258,9 +260,9 @@ int kssh_key_to_blob(const struct kssh_key *k, struct kssh_buf *out)
 			return r;
 		return kssh_buf_put_string(out, pub, len);
 	case KSSH_KEY_RSA:
-		return put_bn_params(k, out, rsa);
+		return put_bn_params(k, out, rsa_public);
 	case KSSH_KEY_DSA:
-		return put_bn_params(k, out, dsa);
+		return put_bn_params(k, out, dsa_public);
 	default:
 		return KSSH_ERR_KEY_TYPE_UNKNOWN;
 	}
@@ -296,10 +298,7 @@ out:
 static int blob_public_params(struct kssh_buf *b, enum kssh_key_type type,
                               OSSL_PARAM_BLD *bld, BIGNUM **bns)
 {
-	static const char *const rsa[] = { OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_N, NULL };
-	static const char *const dsa[] = { OSSL_PKEY_PARAM_FFC_P, OSSL_PKEY_PARAM_FFC_Q,
-	                                   OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY, NULL };
-	const char *const *names = type == KSSH_KEY_RSA ? rsa : dsa;
+	const char *const *names = type == KSSH_KEY_RSA ? rsa_public : dsa_public;
 	const uint8_t *curve, *point;
 	size_t curve_len, point_len;
 	int r;
