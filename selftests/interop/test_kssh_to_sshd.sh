@@ -55,6 +55,21 @@ for cipher in aes128-ctr aes256-gcm@openssh.com chacha20-poly1305@openssh.com; d
 	check "kssh rekeys three times mid-session with sshd ($cipher)" rekeys "$cipher"
 done
 
+# Automatic rekeys (RekeyLimit, as OpenSSH spells it) while 25 requests go back and forth:
+# each must be answered, and sshd must see the initial exchange plus at least two rekeys.
+auto_rekeys() {
+	local limit=$1 why=$2 before after out
+	before=$(grep -c 'SSH2_MSG_KEXINIT received' "$TEST_TMP/sshd/log")
+	out=$(kssh_to -vv -o "RekeyLimit=$limit" -o KsshTestPings=25 "$USER_NAME@127.0.0.1" 2>&1)
+	after=$(grep -c 'SSH2_MSG_KEXINIT received' "$TEST_TMP/sshd/log")
+	grep -q '25 requests answered' <<<"$out" && grep -q "rekeying: $why limit reached" <<<"$out" &&
+		[ $((after - before)) -ge 3 ] || { echo "$out" | sed 's/^/# /' | tail -3; return 1; }
+}
+check "automatic rekey by volume (RekeyLimit=1K) loses no message" auto_rekeys 1K volume
+check "automatic rekey by time (RekeyLimit=default 1s) loses no message" auto_rekeys "default 1s" time
+check "a bad RekeyLimit is refused with the expected form" bash -c "'$KSSH' -o RekeyLimit=1X x 2>&1 |
+	grep -q 'want SIZE'"
+
 # known_hosts
 KH=$TEST_TMP/known_hosts
 check "unknown host key refused in batch mode" bash -c "! '$KSSH' -B -o UserKnownHostsFile='$KH' \

@@ -34,7 +34,55 @@ static void usage(void)
 	        "       kssh host [port N] [username U] [cipher C] [command \"...\"]\n"
 	        "options: Port User Ciphers MACs KexAlgorithms HostKeyAlgorithms\n"
 	        "         UserKnownHostsFile StrictHostKeyChecking BatchMode ConnectTimeout\n"
-	        "         KsshTestRekeys\n");
+	        "         RekeyLimit (\"SIZE[K|M|G] [TIME[s|m|h]]\", as OpenSSH)\n"
+	        "         KsshTestRekeys KsshTestPings (diagnostics)\n");
+}
+
+/* "1K", "512M", "default"; units is "KMG" (x1024) or "smh" (seconds) */
+static int parse_scaled(const char *s, const char *units, const uint64_t *scale, uint64_t max,
+                        uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	const char *u;
+
+	if (strncmp(s, "default", 7) == 0 || strncmp(s, "none", 4) == 0) {
+		*out = 0;
+		return 0;
+	}
+	v = strtoull(s, &end, 10);
+	if (end == s)
+		return -1;
+	if (*end != 0 && *end != ' ') {
+		if ((u = strchr(units, *end)) == NULL || *u == 0)
+			return -1;
+		v *= scale[u - units];
+		end++;
+	}
+	if ((*end != 0 && *end != ' ') || v == 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_rekey_limit(struct client_options *o, const char *v)
+{
+	static const uint64_t size_scale[] = { 1024, 1024 * 1024, 1024 * 1024 * 1024 };
+	static const uint64_t time_scale[] = { 1, 60, 3600 };
+	const char *space = strchr(v, ' ');
+	uint64_t bytes, seconds = 0;
+
+	if (parse_scaled(v, "KMG", size_scale, 1ull << 42, &bytes) != 0 ||
+	    (space != NULL && parse_scaled(space + strspn(space, " "), "smh", time_scale,
+	                                   86400 * 7, &seconds) != 0) ||
+	    (bytes != 0 && bytes < 16)) {
+		fprintf(stderr, "kssh: RekeyLimit '%s': want SIZE[K|M|G] [TIME[s|m|h]], "
+		                "size at least 16 bytes\n", v);
+		return -1;
+	}
+	o->rekey_bytes = bytes;
+	o->rekey_seconds = (uint32_t)seconds;
+	return 0;
 }
 
 static int set_option(struct client_options *o, const char *opt)
@@ -67,6 +115,10 @@ static int set_option(struct client_options *o, const char *opt)
 		o->batch = strcasecmp(v, "yes") == 0;
 	else if (strcasecmp(key, "ConnectTimeout") == 0)
 		o->connect_timeout = (unsigned)atoi(v);
+	else if (strcasecmp(key, "RekeyLimit") == 0)
+		return parse_rekey_limit(o, v);
+	else if (strcasecmp(key, "KsshTestPings") == 0)
+		o->test_pings = (unsigned)atoi(v);
 	else if (strcasecmp(key, "KsshTestRekeys") == 0)
 		o->test_rekeys = (unsigned)atoi(v);
 	else if (strcasecmp(key, "StrictHostKeyChecking") == 0) {
@@ -296,6 +348,22 @@ static int global_request_round_trip(struct kssh_conn *c)
 	       : kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "unexpected reply to global request");
 }
 
+/* Round trips spread over time, so that RekeyLimit's volume and time triggers both fire. */
+static int ping_rounds(struct kssh_conn *c, unsigned n)
+{
+	struct kssh_transport_info info;
+	int r;
+
+	for (unsigned i = 0; i < n; i++) {
+		if ((r = global_request_round_trip(c)) != 0)
+			return r;
+		usleep(100 * 1000);
+	}
+	kssh_transport_get_info(c->t, &info);
+	fprintf(stderr, "kssh: %u requests answered; %u key exchanges\n", n, info.kex_count);
+	return 0;
+}
+
 static int run(struct client_options *o, struct kssh_conn *c)
 {
 	struct kssh_buf payload;
@@ -331,6 +399,8 @@ static int run(struct client_options *o, struct kssh_conn *c)
 		fprintf(stderr, "kssh: rekey %u done: %u key exchanges, session intact\n", i + 1,
 		        info.kex_count);
 	}
+	if (authenticated && o->test_pings > 0 && (r = ping_rounds(c, o->test_pings)) != 0)
+		return r;
 	if (authenticated) {
 		fprintf(stderr, "kssh: authenticated to %s as %s (none); sessions are not supported yet\n",
 		        o->host, o->user);
@@ -368,6 +438,8 @@ int main(int argc, char **argv)
 	cfg.hostkey_algs = o.hostkey_list;
 	cfg.ciphers = o.ciphers;
 	cfg.macs = o.macs;
+	cfg.rekey_bytes = o.rekey_bytes;
+	cfg.rekey_seconds = o.rekey_seconds;
 	cfg.check_host_key = client_check_host_key;
 	cfg.check_arg = &o;
 	cfg.log = kssh_log_callback;

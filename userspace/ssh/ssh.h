@@ -2,6 +2,8 @@
 #ifndef KSSH_CLIENT_H
 #define KSSH_CLIENT_H
 
+#include <stdint.h>
+
 #include "kssh/key.h"
 
 enum strict_mode { STRICT_ASK, STRICT_YES, STRICT_NO, STRICT_ACCEPT_NEW };
@@ -16,6 +18,9 @@ struct client_options {
 	unsigned enabled;
 	unsigned connect_timeout;
 	unsigned test_rekeys;    /* KsshTestRekeys: rekey this many times after the service request */
+	unsigned test_pings;     /* KsshTestPings: global-request round trips, 100 ms apart */
+	uint64_t rekey_bytes;    /* RekeyLimit, as OpenSSH: 0 for the default */
+	uint32_t rekey_seconds;
 	char hostkey_list[2048]; /* resolved, with known key types first */
 };
 
