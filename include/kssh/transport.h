@@ -92,12 +92,15 @@ int kssh_transport_ready(const struct kssh_transport *t); /* first exchange done
 int kssh_transport_in_kex(const struct kssh_transport *t);
 void kssh_transport_disconnect(struct kssh_transport *t, uint32_t reason, const char *msg);
 /* The layers above found a protocol violation: records it, queues the DISCONNECT. */
-int kssh_transport_fail(struct kssh_transport *t, int err, const char *msg);
+int kssh_transport_fail(struct kssh_transport *t, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 enum kssh_phase kssh_transport_phase(const struct kssh_transport *t);
 const char *kssh_transport_error(const struct kssh_transport *t);
 uint32_t kssh_transport_peer_disconnect_reason(const struct kssh_transport *t);
 void kssh_transport_get_info(const struct kssh_transport *t, struct kssh_transport_info *info);
 const uint8_t *kssh_transport_session_id(const struct kssh_transport *t, uint32_t *len);
+/* The host key of the first exchange: ours as a server, the peer's as a client. */
+const struct kssh_key *kssh_transport_host_key(const struct kssh_transport *t);
 const char *kssh_transport_server_sig_algs(const struct kssh_transport *t);
 uint32_t kssh_disconnect_reason_for(int err);
 

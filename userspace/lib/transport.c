@@ -89,8 +89,14 @@ int transport_fail(struct kssh_transport *t, int err, const char *fmt, ...)
 	return err;
 }
 
-int kssh_transport_fail(struct kssh_transport *t, int err, const char *msg)
+int kssh_transport_fail(struct kssh_transport *t, int err, const char *fmt, ...)
 {
+	char msg[sizeof(t->error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	return transport_fail(t, err, "%s", msg);
 }
 
@@ -427,6 +433,11 @@ const uint8_t *kssh_transport_session_id(const struct kssh_transport *t, uint32_
 {
 	*len = t->session_id_len;
 	return t->session_id;
+}
+
+const struct kssh_key *kssh_transport_host_key(const struct kssh_transport *t)
+{
+	return t->cfg.is_server ? t->initial_host_key : t->server_key;
 }
 
 const char *kssh_transport_server_sig_algs(const struct kssh_transport *t)

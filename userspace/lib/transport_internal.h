@@ -37,6 +37,7 @@ struct kssh_transport {
 	uint8_t session_id[EVP_MAX_MD_SIZE];
 	uint32_t session_id_len;
 	struct kssh_key *server_key;             /* client: verified at the first exchange */
+	const struct kssh_key *initial_host_key; /* server: the key that signed the first exchange */
 	uint32_t kex_count;
 	uint64_t kex_done_at;                    /* monotonic seconds */
 	uint64_t volume_limit;                   /* bytes each way before a rekey, for these keys */

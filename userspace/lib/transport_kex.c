@@ -203,6 +203,8 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 
 	if (key == NULL)
 		return KSSH_ERR_NO_COMMON_HOSTKEY;
+	if (t->initial_host_key == NULL)
+		t->initial_host_key = key; /* publickey-hostbound binds to this one */
 	kssh_buf_init(&k_s, 0);
 	kssh_buf_init(&sig, 0);
 	if (t->choice.method->family == KEX_FAMILY_DH && (r = kex_dh_fixed_group(&t->kex)) != 0)

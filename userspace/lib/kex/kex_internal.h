@@ -11,33 +11,7 @@
 #include "kssh/cipher.h"
 #include "kssh/kex.h"
 #include "kssh/key.h"
-
-/* Message numbers, RFC 4250 4.1 and OpenSSH's PROTOCOL */
-#define SSH_MSG_DISCONNECT 1
-#define SSH_MSG_IGNORE 2
-#define SSH_MSG_UNIMPLEMENTED 3
-#define SSH_MSG_DEBUG 4
-#define SSH_MSG_SERVICE_REQUEST 5
-#define SSH_MSG_SERVICE_ACCEPT 6
-#define SSH_MSG_EXT_INFO 7
-#define SSH_MSG_KEXINIT 20
-#define SSH_MSG_NEWKEYS 21
-#define SSH_MSG_KEX_ECDH_INIT 30   /* also KEXDH_INIT */
-#define SSH_MSG_KEX_ECDH_REPLY 31  /* also KEXDH_REPLY, KEX_DH_GEX_GROUP */
-#define SSH_MSG_KEX_DH_GEX_GROUP 31
-#define SSH_MSG_KEX_DH_GEX_INIT 32
-#define SSH_MSG_KEX_DH_GEX_REPLY 33
-#define SSH_MSG_KEX_DH_GEX_REQUEST 34
-#define SSH_MSG_USERAUTH_REQUEST 50
-#define SSH_MSG_USERAUTH_FAILURE 51
-#define SSH_MSG_USERAUTH_SUCCESS 52
-#define SSH_MSG_USERAUTH_BANNER 53
-#define SSH_MSG_USERAUTH_INFO_REQUEST 60
-#define SSH_MSG_USERAUTH_INFO_RESPONSE 61
-#define SSH_MSG_GLOBAL_REQUEST 80
-#define SSH_MSG_CHANNEL_FAILURE 100
-#define SSH_MSG_PING 192
-#define SSH_MSG_PONG 193
+#include "kssh/msg.h"
 
 #define KEX_STRICT_CLIENT "kex-strict-c-v00@openssh.com"
 #define KEX_STRICT_SERVER "kex-strict-s-v00@openssh.com"

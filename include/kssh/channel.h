@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The connection protocol's channels (RFC 4254), for either role, with no I/O:
+ * kssh_chan_handle() turns a received channel message into an event after
+ * checking it against the channel's state and windows; the senders compose
+ * messages through the transport. What a channel carries (a process, a TCP
+ * socket, an SFTP server) belongs to its owner, reached through `owner`.
+ */
+#ifndef KSSH_CHANNEL_H
+#define KSSH_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kssh/buf.h"
+#include "kssh/transport.h"
+
+#define KSSH_CHAN_MAX 64                    /* channels per connection */
+#define KSSH_CHAN_WINDOW (2u * 1024 * 1024)  /* what we let the peer send unacknowledged */
+#define KSSH_CHAN_PACKET (32u * 1024)        /* largest data payload we accept */
+
+enum kssh_chan_state { KSSH_CHAN_FREE, KSSH_CHAN_OPENING, KSSH_CHAN_OPEN, KSSH_CHAN_CLOSING };
+
+struct kssh_channel {
+	enum kssh_chan_state state;
+	uint32_t local_id, remote_id;
+	uint32_t local_window;       /* bytes the peer may still send us */
+	uint32_t local_window_max;
+	uint32_t local_consumed;     /* delivered to the owner since our last WINDOW_ADJUST */
+	uint32_t remote_window;      /* bytes we may still send */
+	uint32_t remote_max_packet;
+	int eof_sent, eof_received, close_sent, close_received;
+	char type[32];
+	void *owner;
+};
+
+struct kssh_chan_table {
+	struct kssh_channel chans[KSSH_CHAN_MAX];
+};
+
+enum kssh_chan_event_kind {
+	KSSH_CHAN_EV_OPEN,           /* peer asks to open: type, rest = type-specific data */
+	KSSH_CHAN_EV_OPEN_CONFIRM,   /* our open was accepted */
+	KSSH_CHAN_EV_OPEN_FAILURE,   /* our open was refused: reason, text; channel freed */
+	KSSH_CHAN_EV_DATA,           /* data (ext = 0) or extended data (ext = its type) */
+	KSSH_CHAN_EV_WINDOW,         /* the peer opened its window: we may send again */
+	KSSH_CHAN_EV_EOF,
+	KSSH_CHAN_EV_CLOSE,          /* both sides have closed: free it after cleanup */
+	KSSH_CHAN_EV_REQUEST,        /* name, want_reply, rest = request-specific data */
+	KSSH_CHAN_EV_REPLY,          /* SUCCESS (ok = 1) or FAILURE to one of our requests */
+};
+
+struct kssh_chan_event {
+	enum kssh_chan_event_kind kind;
+	struct kssh_channel *ch;     /* NULL for OPEN: the owner allocates on acceptance */
+	const uint8_t *data;         /* DATA */
+	size_t len;
+	uint32_t ext;
+	char name[64];               /* OPEN: channel type; REQUEST: request name */
+	int want_reply, ok;
+	uint32_t reason;             /* OPEN_FAILURE */
+	uint32_t peer_id, peer_window, peer_max_packet; /* OPEN */
+	struct kssh_buf rest;        /* view of the remaining, type-specific fields */
+};
+
+void kssh_chan_table_init(struct kssh_chan_table *tab);
+struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t local_id);
+size_t kssh_chan_count(const struct kssh_chan_table *tab);
+
+/* Parses and checks a channel message (types 90-100). Window overflow, data past
+ * our window, an unknown channel or a message after CLOSE are protocol errors
+ * reported through kssh_transport_fail. */
+int kssh_chan_handle(struct kssh_chan_table *tab, struct kssh_transport *t, uint8_t type,
+                     struct kssh_buf *payload, struct kssh_chan_event *ev);
+
+/* Accepting or refusing the peer's OPEN. */
+struct kssh_channel *kssh_chan_accept(struct kssh_chan_table *tab, struct kssh_transport *t,
+                                      const struct kssh_chan_event *open, void *owner);
+int kssh_chan_refuse(struct kssh_transport *t, uint32_t peer_id, uint32_t reason,
+                     const char *text);
+
+/* Opening our own: returns the channel with its OPEN begun; the caller adds
+ * type-specific fields to *msg and calls kssh_transport_send. */
+struct kssh_channel *kssh_chan_open(struct kssh_chan_table *tab, struct kssh_transport *t,
+                                    const char *type, void *owner, struct kssh_buf **msg);
+
+/* Sends up to len bytes, within the peer's window and packet size; returns bytes sent or an error. */
+long kssh_chan_send_data(struct kssh_transport *t, struct kssh_channel *ch, uint32_t ext,
+                         const uint8_t *data, size_t len);
+/* How much may be sent now. */
+size_t kssh_chan_send_room(const struct kssh_channel *ch);
+/* The owner has taken n bytes of received data: reopen our window when half is used. */
+int kssh_chan_consumed(struct kssh_transport *t, struct kssh_channel *ch, size_t n);
+int kssh_chan_send_eof(struct kssh_transport *t, struct kssh_channel *ch);
+int kssh_chan_send_close(struct kssh_transport *t, struct kssh_channel *ch);
+/* A channel request: the caller appends its fields to *msg and sends. */
+int kssh_chan_request_begin(struct kssh_transport *t, struct kssh_channel *ch, const char *name,
+                            int want_reply, struct kssh_buf **msg);
+int kssh_chan_reply(struct kssh_transport *t, struct kssh_channel *ch, int ok);
+/* Both CLOSEs exchanged: the slot is free again. */
+void kssh_chan_free(struct kssh_channel *ch);
+
+#endif
