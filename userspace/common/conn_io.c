@@ -127,3 +127,63 @@ int conn_wait_ready(struct kssh_conn *c)
 	}
 	return conn_flush(c);
 }
+
+short conn_poll_events(struct kssh_conn *c)
+{
+	struct kssh_buf *in = kssh_transport_input(c->t);
+	short ev = 0;
+
+	if (kssh_buf_len(in) < in->max && kssh_buf_len(in) < 2 * READ_CHUNK)
+		ev |= POLLIN;
+	if (kssh_buf_len(kssh_transport_output(c->t)) > 0)
+		ev |= POLLOUT;
+	return ev;
+}
+
+int conn_write_some(struct kssh_conn *c)
+{
+	struct kssh_buf *out = kssh_transport_output(c->t);
+
+	while (kssh_buf_len(out) > 0) {
+		ssize_t n = write(c->fd, kssh_buf_ptr(out), kssh_buf_len(out));
+
+		if (n > 0) {
+			kssh_buf_consume(out, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		return errno == EPIPE || errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
+	}
+	if (kssh_buf_len(out) == 0)
+		kssh_buf_reset(out);
+	return 0;
+}
+
+int conn_service(struct kssh_conn *c, short revents)
+{
+	struct kssh_buf *in = kssh_transport_input(c->t);
+	size_t room = in->max - kssh_buf_len(in);
+	uint8_t *dst;
+	ssize_t n;
+	int r;
+
+	if (revents & POLLOUT && (r = conn_write_some(c)) != 0)
+		return r;
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	if (room > READ_CHUNK)
+		room = READ_CHUNK;
+	if (room == 0)
+		return 0;
+	if ((r = kssh_buf_reserve(in, room, &dst)) != 0)
+		return r;
+	n = read(c->fd, dst, room);
+	kssh_buf_consume_end(in, n > 0 ? room - (size_t)n : room);
+	if (n == 0)
+		return KSSH_ERR_CONN_CLOSED;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0
+		       : errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
+	return 0;
+}

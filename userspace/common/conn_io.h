@@ -19,6 +19,11 @@ int64_t conn_now_ms(void);
 int conn_flush(struct kssh_conn *c);
 /* The next message for the layers above, reading and writing as needed. */
 int conn_next_message(struct kssh_conn *c, uint8_t *type, struct kssh_buf *payload);
+/* For a poll loop over a non-blocking socket: what to wait for, and then
+ * reading what arrived and writing what is queued, without blocking. */
+short conn_poll_events(struct kssh_conn *c);
+int conn_service(struct kssh_conn *c, short revents);
+int conn_write_some(struct kssh_conn *c);
 /* Runs the transport until the first key exchange completes. */
 int conn_wait_ready(struct kssh_conn *c);
 

@@ -40,7 +40,8 @@ static void usage(FILE *f)
 	        "             [--kex LIST] [--host-key-algorithms LIST] [--ciphers LIST] [--macs LIST]\n"
 	        "             [--enable-cipher aes-cbc|3des-cbc]... [--disable-hmac LIST]\n"
 	        "             [--rekey-time MINUTES] [--rekey-volume MB] [--rekey-bytes BYTES]\n"
-	        "             [--timeout SECONDS] [--max-auth-limit N]\n"
+	        "             [--timeout SECONDS] [--max-auth-limit N] [-f config-file]\n"
+	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
 	        "  -D  stay in the foreground    -e  log to stderr    -d  debug logging\n"
 	        "  insecure kex and host-key algorithms (diffie-hellman-group1-sha1,\n"
 	        "  diffie-hellman-group14-sha1, ssh-rsa, ssh-dss) are enabled by naming them.\n");
@@ -132,6 +133,7 @@ static int resolve_algorithms(struct sshd_options *o)
 enum {
 	OPT_KEX = 256, OPT_HOSTKEY, OPT_CIPHERS, OPT_MACS, OPT_ENABLE_CIPHER, OPT_DISABLE_HMAC,
 	OPT_REKEY_TIME, OPT_REKEY_VOLUME, OPT_REKEY_BYTES, OPT_TIMEOUT, OPT_MAX_AUTH, OPT_HELP,
+	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD,
 };
 
 static const struct option long_options[] = {
@@ -147,6 +149,9 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-auth-limit", required_argument, NULL, OPT_MAX_AUTH },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "pam-service", required_argument, NULL, OPT_PAM_SERVICE },
+	{ "port-forwarding-local", no_argument, NULL, OPT_PORT_FORWARDING },
+	{ "permit-root-password", no_argument, NULL, OPT_PERMIT_ROOT_PASSWORD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -155,7 +160,7 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "Dedp:l:s:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Dedp:l:s:f:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'D': o->foreground = 1; break;
 		case 'e': o->log_stderr = 1; break;
@@ -173,6 +178,10 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 			o->listen[o->n_listen++] = optarg;
 			break;
 		case 's': o->state_dir = optarg; break;
+		case 'f': break; /* read before the other options, which override it */
+		case OPT_PAM_SERVICE: o->pam_service = optarg; break;
+		case OPT_PORT_FORWARDING: o->port_forwarding_local = 1; break;
+		case OPT_PERMIT_ROOT_PASSWORD: o->permit_root_password = 1; break;
 		case OPT_KEX: o->kex_algs = optarg; break;
 		case OPT_HOSTKEY: o->hostkey_algs = optarg; break;
 		case OPT_CIPHERS: o->ciphers = optarg; break;
@@ -335,10 +344,19 @@ int main(int argc, char **argv)
 	struct sshd_options o = {
 		.port = 22, .state_dir = "/etc/kssh", .rekey_minutes = 60,
 		.rekey_bytes = 1024ull * 1024 * 1024, .login_timeout = 30, .max_auth = 20,
+		.pam_service = "kssh",
 	};
 	struct sigaction sa = { 0 };
 	int r;
 
+	/* the configuration file first; command-line options override it */
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "-f") == 0)
+			o.config_file = argv[i + 1];
+	if (o.config_file == NULL && access(KSSHD_DEFAULT_CONFIG, R_OK) == 0)
+		o.config_file = KSSHD_DEFAULT_CONFIG;
+	if (o.config_file != NULL && sshd_config_load(&o, o.config_file) != 0)
+		return 2;
 	if (parse_options(argc, argv, &o) != 0)
 		return 2;
 	if (o.n_listen == 0) {

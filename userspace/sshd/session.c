@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * One connection, in its own process: transport, then the ssh-userauth
- * service. Authentication methods arrive with the next milestone; until then
- * every attempt fails, with the spec's limit on attempts.
+ * One connection, in its own process: transport, the ssh-userauth service,
+ * then the user's session in a child that runs as the user.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kssh/err.h"
@@ -17,8 +21,6 @@
 #include "log.h"
 #include "sshd.h"
 
-#define AUTH_METHODS "publickey,password,keyboard-interactive"
-
 static volatile sig_atomic_t stop_requested;
 
 static void on_term(int sig)
@@ -27,111 +29,66 @@ static void on_term(int sig)
 	stop_requested = 1; /* only a flag: no logging or allocation in a handler */
 }
 
-struct session {
-	const struct sshd_options *o;
-	struct kssh_conn conn;
-	const char *peer;
-	unsigned peer_port;
-	unsigned auth_failures;
-};
-
-static int send_simple(struct kssh_transport *t, uint8_t type, const char *text)
+/* Authenticated: open the PAM session as root, then serve the user in a child
+ * that has dropped to the user; this process stays to close the PAM session. */
+static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
+                            const struct sshd_peer *peer, struct sshd_auth_result *res)
 {
-	struct kssh_buf *b = kssh_transport_begin(t, type);
-	int r;
+	int status, r;
+	pid_t pid;
 
-	if (b == NULL)
-		return KSSH_ERR_ALLOC;
-	if (text != NULL && (r = kssh_buf_put_cstring(b, text)) != 0)
-		return r;
-	return kssh_transport_send(t);
+	if (!res->user.name[0] || sshd_pam_open_session(res) != 0) {
+		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "cannot start a session");
+		conn_flush(c);
+		return KSSH_ERR_SYSTEM;
+	}
+	if ((pid = fork()) < 0) {
+		sshd_pam_close(res);
+		return KSSH_ERR_SYSTEM;
+	}
+	if (pid == 0) {
+		if (sshd_user_drop_privileges(&res->user) != 0)
+			_exit(1);
+		r = sshd_serve_connection(c, o, peer, res);
+		_exit(r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		if (stop_requested)
+			kill(pid, SIGTERM);
+	sshd_pam_close(res);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
 }
 
-static int on_service_request(struct session *s, struct kssh_buf *msg)
-{
-	char *name = NULL;
-	int r;
-
-	if ((r = kssh_buf_get_cstring(msg, &name, NULL)) != 0)
-		return r;
-	if (strcmp(name, "ssh-userauth") != 0) {
-		kssh_log_event(LOG_ERR, "ERR_GENERAL", "%s port %u: service '%.64s' not available",
-		               s->peer, s->peer_port, name);
-		free(name);
-		kssh_transport_disconnect(s->conn.t, KSSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
-		                          "service not available");
-		return KSSH_ERR_PROTOCOL;
-	}
-	free(name);
-	return send_simple(s->conn.t, SSH_MSG_SERVICE_ACCEPT, "ssh-userauth");
-}
-
-static int on_userauth_request(struct session *s, struct kssh_buf *msg)
-{
-	char *user = NULL, *service = NULL, *method = NULL;
-	struct kssh_buf *b;
-	int r;
-
-	/* parse in full before deciding, known user or not (CVE-2018-15473's class) */
-	if ((r = kssh_buf_get_cstring(msg, &user, NULL)) != 0 ||
-	    (r = kssh_buf_get_cstring(msg, &service, NULL)) != 0 ||
-	    (r = kssh_buf_get_cstring(msg, &method, NULL)) != 0)
-		goto out;
-	s->auth_failures += strcmp(method, "none") != 0;
-	kssh_log(LOG_INFO, "%s port %u: authentication %s for user '%.64s' failed "
-	         "(no authentication backend yet)", s->peer, s->peer_port, method, user);
-	if (s->auth_failures >= s->o->max_auth) {
-		kssh_log_event(LOG_ERR, "ERR_GENERAL", "Max authentication tries reached-exiting");
-		kssh_transport_disconnect(s->conn.t, KSSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
-		                          "Too many authentication failures");
-		r = KSSH_ERR_PROTOCOL;
-		goto out;
-	}
-	if ((b = kssh_transport_begin(s->conn.t, SSH_MSG_USERAUTH_FAILURE)) == NULL) {
-		r = KSSH_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = kssh_buf_put_cstring(b, AUTH_METHODS)) != 0 || (r = kssh_buf_put_u8(b, 0)) != 0)
-		goto out;
-	r = kssh_transport_send(s->conn.t);
-out:
-	free(user);
-	free(service);
-	free(method);
-	return r;
-}
-
-static int serve(struct session *s)
+static int serve(struct kssh_conn *c, const struct sshd_options *o, const struct sshd_peer *peer,
+                 struct sshd_auth_result *res)
 {
 	struct kssh_transport_info info;
-	struct kssh_buf payload;
-	uint8_t type;
 	int r;
 
-	if ((r = conn_wait_ready(&s->conn)) != 0)
+	if ((r = conn_wait_ready(c)) != 0)
 		return r;
-	kssh_transport_get_info(s->conn.t, &info);
+	kssh_transport_get_info(c->t, &info);
 	kssh_log(LOG_INFO, "%s port %u: kex %s, host key %s, cipher %s/%s, mac %s/%s, client '%.80s'",
-	         s->peer, s->peer_port, info.kex, info.hostkey, info.cipher_in, info.cipher_out,
+	         peer->addr, peer->port, info.kex, info.hostkey, info.cipher_in, info.cipher_out,
 	         info.mac_in, info.mac_out, info.peer_version);
-	for (;;) {
-		if ((r = conn_next_message(&s->conn, &type, &payload)) != 0)
-			return r;
-		kssh_buf_consume(&payload, 1);
-		switch (type) {
-		case SSH_MSG_SERVICE_REQUEST:
-			r = on_service_request(s, &payload);
-			break;
-		case SSH_MSG_USERAUTH_REQUEST:
-			r = on_userauth_request(s, &payload);
-			break;
-		default:
-			r = kssh_transport_fail(s->conn.t, KSSH_ERR_PROTOCOL,
-			                        "unexpected message during authentication");
-		}
-		if (r != 0)
-			return r;
+	if ((r = sshd_authenticate(c, o, peer, res)) != 0)
+		return r;
+	return run_user_session(c, o, peer, res);
+}
+
+static void local_name(int fd, struct sshd_peer *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, peer->local_addr, sizeof(peer->local_addr),
+	                NULL, 0, NI_NUMERICHOST) != 0) {
+		snprintf(peer->local_addr, sizeof(peer->local_addr), "unknown");
+		return;
 	}
+	peer->local_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                                                  : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port)
@@ -148,7 +105,9 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 		.rekey_seconds = o->rekey_minutes * 60,
 		.log = kssh_log_callback,
 	};
-	struct session s = { .o = o, .peer = peer, .peer_port = peer_port };
+	struct sshd_peer p = { .port = peer_port };
+	struct sshd_auth_result res = { 0 };
+	struct kssh_conn conn = { 0 };
 	char prefix[128];
 	int r;
 
@@ -156,32 +115,35 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	signal(SIGINT, on_term);
 	snprintf(prefix, sizeof(prefix), "%s port %u: ", peer, peer_port);
 	cfg.log_arg = prefix;
-	if ((s.conn.t = kssh_transport_new(&cfg)) == NULL) {
+	snprintf(p.addr, sizeof(p.addr), "%s", peer);
+	local_name(fd, &p);
+	if ((conn.t = kssh_transport_new(&cfg)) == NULL) {
 		kssh_log(LOG_ERR, "%s: cannot set up transport", prefix);
 		return 1;
 	}
-	s.conn.fd = fd;
-	s.conn.stop = (volatile int *)&stop_requested;
-	s.conn.deadline_ms = conn_now_ms() + (int64_t)o->login_timeout * 1000;
-	r = serve(&s);
+	conn.fd = fd;
+	conn.stop = (volatile int *)&stop_requested;
+	conn.deadline_ms = conn_now_ms() + (int64_t)o->login_timeout * 1000;
+	r = serve(&conn, o, &p, &res);
+	sshd_auth_result_free(&res);
 	if (r == KSSH_ERR_TIMEOUT) {
 		kssh_log_event(LOG_ERR, "ERR_GENERAL", "%s port %u: login grace time (%u s) exceeded",
 		               peer, peer_port, o->login_timeout);
-		kssh_transport_disconnect(s.conn.t, KSSH_DISCONNECT_BY_APPLICATION,
+		kssh_transport_disconnect(conn.t, KSSH_DISCONNECT_BY_APPLICATION,
 		                          "Login timeout exceeded");
-		conn_flush(&s.conn);
+		conn_flush(&conn);
 	} else if (r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED) {
 		kssh_log_event(LOG_INFO, "INFO_GENERAL", "connection from %s port %u closed: %s",
 		               peer, peer_port,
-		               *kssh_transport_error(s.conn.t) ? kssh_transport_error(s.conn.t)
+		               *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t)
 		                                               : kssh_strerror(r));
 	} else {
 		kssh_log_event(LOG_ERR, "ERR_GENERAL", "connection from %s port %u: %s", peer,
-		               peer_port, *kssh_transport_error(s.conn.t) ? kssh_transport_error(s.conn.t)
+		               peer_port, *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t)
 		                                                          : kssh_strerror(r));
-		conn_flush(&s.conn);
+		conn_flush(&conn);
 	}
-	kssh_transport_free(s.conn.t);
+	kssh_transport_free(conn.t);
 	close(fd);
 	return r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1;
 }

@@ -3,11 +3,23 @@
 #define KSSHD_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "kssh/auth.h"
 #include "kssh/key.h"
+#include "conn_io.h"
 
+#define KSSHD_DEFAULT_CONFIG "/etc/kssh/kssh.conf"
 #define KSSHD_MAX_LISTEN 8
 #define KSSHD_MAX_HOST_KEYS 8
+#define KSSHD_MAX_LOCAL_USERS 64
+#define KSSHD_PASSWORD_TRIES 3   /* the spec: password attempts, whatever max-auth-limit says */
+
+/* A user the configuration defines ("username NAME secret HASH"); its account must exist. */
+struct sshd_local_user {
+	char name[64];
+	char hash[256]; /* crypt(3) */
+};
 
 struct sshd_options {
 	unsigned port;
@@ -22,15 +34,66 @@ struct sshd_options {
 	uint64_t rekey_bytes;    /* the spec's rekey-volume, in bytes */
 	unsigned login_timeout;  /* the spec's "ssh timeout", seconds */
 	unsigned max_auth;       /* the spec's max-auth-limit */
+	const char *config_file;
+	const char *pam_service; /* "kssh" */
+	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
+	int permit_root_password;  /* root may use password/keyboard-interactive */
+	struct sshd_local_user local_users[KSSHD_MAX_LOCAL_USERS];
+	size_t n_local_users;
 	/* resolved */
 	char kex_list[2048], hostkey_list[2048], cipher_list[2048], mac_list[2048];
 	struct kssh_key *host_keys[KSSHD_MAX_HOST_KEYS];
 	size_t n_host_keys;
 };
 
+/* The account a session runs as. */
+struct sshd_user {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+	char home[512];
+	char shell[256];
+};
+
+/* What authentication established. */
+struct sshd_auth_result {
+	struct sshd_user user;
+	char method[40];
+	struct kssh_authkey_opts key_opts; /* publickey: the authorized_keys line's options */
+	void *pam;                         /* pam_handle_t, when PAM authenticated the user */
+	char **pam_env;
+};
+
+/* A connection's identity, for logs and the environment. */
+struct sshd_peer {
+	char addr[64];
+	unsigned port;
+	char local_addr[64];
+	unsigned local_port;
+};
+
+int sshd_config_load(struct sshd_options *o, const char *path);
 int sshd_load_host_keys(struct sshd_options *o);
 void sshd_free_host_keys(struct sshd_options *o);
 /* Serves one connection on fd; returns the process exit status. */
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port);
+
+/* auth.c: runs ssh-userauth until a user is authenticated; 0 on success. */
+int sshd_authenticate(struct kssh_conn *c, const struct sshd_options *o,
+                      const struct sshd_peer *peer, struct sshd_auth_result *res);
+void sshd_auth_result_free(struct sshd_auth_result *res);
+
+/* user.c */
+int sshd_user_lookup(const char *name, struct sshd_user *u);
+/* initgroups, setgid, setuid, each checked, and a check that root cannot be regained */
+int sshd_user_drop_privileges(const struct sshd_user *u);
+
+/* pam.c: PAM sessions around the user's processes */
+int sshd_pam_open_session(struct sshd_auth_result *res);
+void sshd_pam_close(struct sshd_auth_result *res);
+
+/* conn.c: the connection protocol, after the privilege drop */
+int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
+                          const struct sshd_peer *peer, struct sshd_auth_result *res);
 
 #endif

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The publickey method (RFC 4252 7) and OpenSSH's publickey-hostbound-v00
+ * (PROTOCOL 2.5), against the user's ~/.ssh/authorized_keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kssh/auth.h"
+#include "kssh/err.h"
+#include "kssh/kex.h"
+#include "kssh/msg.h"
+#include "auth_internal.h"
+#include "log.h"
+
+/* As OpenSSH's StrictModes: nobody but the user (or root) may be able to change the keys. */
+static int safe_path(const char *path, uid_t uid)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	return (st.st_uid == uid || st.st_uid == 0) && (st.st_mode & 022) == 0;
+}
+
+static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
+                          struct kssh_authkey_opts *opts)
+{
+	const struct sshd_user *u = &a->res->user;
+	char dir[600], path[700];
+	unsigned bad = 0;
+
+	if (!a->user_known)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/.ssh", u->home);
+	snprintf(path, sizeof(path), "%s/authorized_keys", dir);
+	if (!safe_path(u->home, u->uid) || !safe_path(dir, u->uid) || !safe_path(path, u->uid)) {
+		kssh_log(LOG_INFO, "user '%s': %s or its folders are missing or writable by others; "
+		         "ignored", u->name, path);
+		return 0;
+	}
+	if (kssh_authorized_keys_find(path, key, opts, &bad) != 0)
+		return 0;
+	if (bad > 0)
+		kssh_log(LOG_DEBUG, "%s: %u lines skipped (malformed or unsupported options)", path, bad);
+	if (opts->from != NULL && !kssh_addr_matches_list(opts->from, a->peer->addr)) {
+		kssh_log(LOG_INFO, "user '%s': key refused: %s is not in from=\"%s\"", u->name,
+		         a->peer->addr, opts->from);
+		kssh_authkey_opts_free(opts);
+		return 0;
+	}
+	return 1;
+}
+
+/* The signature algorithm must be one we accept and must fit the key. */
+static int alg_acceptable(struct auth_ctx *a, const char *alg, const struct kssh_key *key)
+{
+	const struct kssh_sig_alg *s = kssh_sig_alg_by_name(alg);
+
+	if (s == NULL || s->key_type != key->type)
+		return 0;
+	if (s->insecure && !(a->o->enabled & (key->type == KSSH_KEY_DSA ? KSSH_ENABLE_SSH_DSS
+	                                                               : KSSH_ENABLE_SSH_RSA)))
+		return 0;
+	return 1;
+}
+
+static int send_pk_ok(struct kssh_transport *t, const char *alg, const uint8_t *blob, size_t len)
+{
+	struct kssh_buf *b = kssh_transport_begin(t, SSH_MSG_USERAUTH_PK_OK);
+
+	if (b == NULL || kssh_buf_put_cstring(b, alg) != 0 || kssh_buf_put_string(b, blob, len) != 0)
+		return KSSH_ERR_ALLOC;
+	return kssh_transport_send(t);
+}
+
+static int check_hostbound(struct auth_ctx *a, struct kssh_buf *msg, struct kssh_buf *hostkey)
+{
+	const struct kssh_key *ours = kssh_transport_host_key(a->c->t);
+	struct kssh_key *theirs = NULL;
+	const uint8_t *p;
+	size_t n;
+	int r, same;
+
+	if ((r = kssh_buf_get_string_view(msg, &p, &n)) != 0)
+		return kssh_transport_fail(a->c->t, r, "malformed %s request", KSSH_AUTH_HOSTBOUND);
+	if ((r = kssh_key_from_blob(p, n, &theirs)) != 0)
+		return kssh_transport_fail(a->c->t, r, "%s: bad host key", KSSH_AUTH_HOSTBOUND);
+	same = ours != NULL && kssh_key_equal_public(ours, theirs);
+	kssh_key_free(theirs);
+	if (!same)
+		return kssh_transport_fail(a->c->t, KSSH_ERR_PROTOCOL, "%s names another host key",
+		                           KSSH_AUTH_HOSTBOUND);
+	return kssh_buf_put(hostkey, p, n);
+}
+
+static int verify(struct auth_ctx *a, const char *method, const char *alg, const uint8_t *blob,
+                  size_t blob_len, const struct kssh_buf *hostkey, const struct kssh_key *key,
+                  const uint8_t *sig, size_t sig_len)
+{
+	struct kssh_buf data;
+	const uint8_t *sid;
+	uint32_t sid_len;
+	int r;
+
+	kssh_buf_init(&data, 0);
+	sid = kssh_transport_session_id(a->c->t, &sid_len);
+	r = kssh_auth_pubkey_signed_data(sid, sid_len, a->user, "ssh-connection", method, alg, blob,
+	                                 blob_len, hostkey, &data);
+	if (r == 0)
+		r = kssh_key_verify(key, alg, sig, sig_len, kssh_buf_ptr(&data), kssh_buf_len(&data));
+	kssh_buf_release(&data);
+	return r;
+}
+
+int auth_publickey(struct auth_ctx *a, const char *method, struct kssh_buf *msg,
+                   enum auth_outcome *out)
+{
+	int hostbound = strcmp(method, KSSH_AUTH_HOSTBOUND) == 0, has_sig;
+	const uint8_t *blob, *sig = NULL;
+	size_t blob_len, sig_len = 0;
+	struct kssh_authkey_opts opts = { 0 };
+	struct kssh_buf hostkey;
+	struct kssh_key *key = NULL;
+	char *alg = NULL, fp[128] = "";
+	int r;
+
+	*out = AUTH_FAILED;
+	kssh_buf_init(&hostkey, 0);
+	if ((r = kssh_buf_get_bool(msg, &has_sig)) != 0 ||
+	    (r = kssh_buf_get_cstring(msg, &alg, NULL)) != 0 ||
+	    (r = kssh_buf_get_string_view(msg, &blob, &blob_len)) != 0) {
+		r = kssh_transport_fail(a->c->t, r, "malformed publickey request");
+		goto out;
+	}
+	if (hostbound && (r = check_hostbound(a, msg, &hostkey)) != 0)
+		goto out;
+	if (has_sig && (r = kssh_buf_get_string_view(msg, &sig, &sig_len)) != 0) {
+		r = kssh_transport_fail(a->c->t, r, "malformed publickey signature");
+		goto out;
+	}
+	if (kssh_key_from_blob(blob, blob_len, &key) != 0 || !alg_acceptable(a, alg, key))
+		goto out; /* an unknown or refused key type is an ordinary failure */
+	kssh_key_fingerprint(key, fp, sizeof(fp));
+	if (!key_authorized(a, key, &opts))
+		goto out;
+	if (!has_sig) {
+		*out = AUTH_PK_OK;
+		r = send_pk_ok(a->c->t, alg, blob, blob_len);
+		goto out;
+	}
+	if (verify(a, method, alg, blob, blob_len, hostbound ? &hostkey : NULL, key, sig,
+	           sig_len) != 0) {
+		kssh_log(LOG_INFO, "user '%s': bad signature from key %s", a->user, fp);
+		goto out;
+	}
+	kssh_log(LOG_INFO, "user '%s': accepted %s key %s", a->user, alg, fp);
+	a->res->key_opts = opts;
+	memset(&opts, 0, sizeof(opts));
+	*out = AUTH_OK;
+out:
+	kssh_authkey_opts_free(&opts);
+	kssh_key_free(key);
+	kssh_buf_release(&hostkey);
+	free(alg);
+	return r;
+}

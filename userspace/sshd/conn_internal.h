@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* The daemon's side of the connection protocol: conn.c, chan_session.c, chan_tcpip.c. */
+#ifndef KSSHD_CONN_INTERNAL_H
+#define KSSHD_CONN_INTERNAL_H
+
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <termios.h>
+
+#include "kssh/channel.h"
+#include "chan_pump.h"
+#include "sshd.h"
+
+#define SESSION_ENV_MAX 32
+
+struct sshd_conn {
+	struct kssh_conn *c;
+	const struct sshd_options *o;
+	const struct sshd_peer *peer;
+	struct sshd_auth_result *auth;
+	struct kssh_chan_table chans;
+	int no_more_sessions;       /* no-more-sessions@openssh.com */
+};
+
+enum sshd_chan_kind { CHAN_SESSION, CHAN_DIRECT_TCPIP };
+
+struct sshd_chan {
+	enum sshd_chan_kind kind;
+	struct chan_pump pump;
+	/* session */
+	pid_t pid;                  /* 0: nothing started yet */
+	int exited, status;
+	int pty_master, pty_slave;  /* -1 without a pty */
+	char tty[64], term[64];
+	struct winsize ws;
+	struct termios modes;
+	int have_modes;
+	char *env[SESSION_ENV_MAX];
+	size_t n_env;
+	int exit_reported;
+};
+
+/* chan_session.c */
+struct sshd_chan *session_open(struct sshd_conn *s);
+int session_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_event *ev);
+/* Called every round: reports the exit and closes once the process is gone and its output sent. */
+int session_progress(struct sshd_conn *s, struct sshd_chan *sc);
+void session_child_exited(struct sshd_conn *s, pid_t pid, int status);
+void session_free(struct sshd_chan *sc);
+
+/* chan_tcpip.c: direct-tcpip (ssh -L), when "ssh server port-forwarding local" is set */
+int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev);
+int tcpip_progress(struct sshd_conn *s, struct sshd_chan *sc);
+
+#endif
