@@ -44,7 +44,8 @@ enum kssh_err {
 	KSSH_ERR_TIMEOUT = -37,
 	KSSH_ERR_ALGORITHM_DISABLED = -38,
 	KSSH_ERR_KEY_PERMISSIONS = -39, /* private key file readable by others */
-	KSSH_ERR_LAST = -40
+	KSSH_ERR_AUTH_CANCELLED = -40, /* nobody could answer a prompt */
+	KSSH_ERR_LAST = -41
 };
 
 const char *kssh_strerror(int err);

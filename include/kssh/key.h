@@ -57,6 +57,16 @@ int kssh_key_verify(const struct kssh_key *k, const char *alg, const uint8_t *si
 int kssh_key_save_private(const struct kssh_key *k, const char *path, const char *comment);
 int kssh_key_load_private(const char *path, struct kssh_key **out);
 int kssh_key_parse_private(const char *text, size_t len, struct kssh_key **out);
+/* Encrypted files (bcrypt-pbkdf with aes*-ctr, aes*-cbc or aes256-gcm): a wrong
+ * passphrase gives KSSH_ERR_KEY_ENCRYPTED, as no passphrase does. */
+int kssh_key_load_private_passphrase(const char *path, const char *passphrase,
+                                     struct kssh_key **out);
+int kssh_key_parse_private_passphrase(const char *text, size_t len, const char *passphrase,
+                                      struct kssh_key **out);
+/* The public key a private key file carries in the clear, encrypted or not. */
+int kssh_key_load_private_public(const char *path, struct kssh_key **out);
+int kssh_key_parse_private_public(const char *text, size_t len, struct kssh_key **out);
+int kssh_key_load_public(const char *path, struct kssh_key **out); /* a .pub file */
 int kssh_key_format_private(const struct kssh_key *k, const char *comment, char **text);
 int kssh_key_public_line(const struct kssh_key *k, const char *comment, char **line);
 int kssh_key_parse_public_line(const char *line, struct kssh_key **out);

@@ -24,15 +24,19 @@
 #include "log.h"
 #include "ssh.h"
 
-#define EXIT_FAILURE_SSH 255
+#define RUN_SESSION 1
 
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: kssh [-vB] [-p port] [-l user] [-c cipher_list] [-m mac_list]\n"
-	        "            [-o Option=value]... [user@]host [command]\n"
+	        "usage: kssh [-vBtTN] [-p port] [-l user] [-i identity] [-c cipher_list] [-m mac_list]\n"
+	        "            [-L [bind:]port:host:hostport] [-o Option=value]... [user@]host [command]\n"
 	        "       kssh host [port N] [username U] [cipher C] [command \"...\"]\n"
-	        "options: Port User Ciphers MACs KexAlgorithms HostKeyAlgorithms\n"
+	        "            [source-interface IF]\n"
+	        "options: Port User Ciphers MACs KexAlgorithms HostKeyAlgorithms IdentityFile\n"
+	        "         IdentitiesOnly IdentityAgent PreferredAuthentications (the spec's auth-method)\n"
+	        "         PasswordAuthentication PubkeyAuthentication KbdInteractiveAuthentication\n"
+	        "         NumberOfPasswordPrompts LocalForward\n"
 	        "         UserKnownHostsFile StrictHostKeyChecking BatchMode ConnectTimeout\n"
 	        "         RekeyLimit (\"SIZE[K|M|G] [TIME[s|m|h]]\", as OpenSSH)\n"
 	        "         KsshTestRekeys KsshTestPings (diagnostics)\n");
@@ -85,6 +89,70 @@ static int parse_rekey_limit(struct client_options *o, const char *v)
 	return 0;
 }
 
+/* -L [bind:]port:host:hostport, IPv6 addresses in brackets */
+static int parse_forward(struct client_options *o, const char *spec)
+{
+	char f[4][256] = { "", "", "", "" };
+	int n = 0;
+	struct local_forward *lf;
+
+	for (const char *p = spec; *p && n < 4; n++) {
+		size_t len;
+
+		if (*p == '[') {
+			len = strcspn(++p, "]");
+			snprintf(f[n], sizeof(f[n]), "%.*s", (int)len, p);
+			p += len + (p[len] == ']');
+		} else {
+			len = strcspn(p, ":");
+			snprintf(f[n], sizeof(f[n]), "%.*s", (int)len, p);
+			p += len;
+		}
+		if (*p == ':')
+			p++;
+		else if (*p != 0)
+			n = 5;
+	}
+	if ((n != 3 && n != 4) || o->n_forwards == MAX_FORWARDS) {
+		fprintf(stderr, "kssh: bad forwarding specification '%s'\n", spec);
+		return -1;
+	}
+	lf = &o->forwards[o->n_forwards];
+	snprintf(lf->bind, sizeof(lf->bind), "%.63s", n == 4 ? f[0] : "");
+	lf->port = (unsigned)atoi(f[n - 3]);
+	snprintf(lf->host, sizeof(lf->host), "%s", f[n - 2]);
+	lf->host_port = (unsigned)atoi(f[n - 1]);
+	if (lf->port == 0 || lf->port > 65535 || lf->host_port == 0 || lf->host_port > 65535) {
+		fprintf(stderr, "kssh: bad forwarding specification '%s'\n", spec);
+		return -1;
+	}
+	o->n_forwards++;
+	return 0;
+}
+
+static int add_identity(struct client_options *o, const char *path)
+{
+	if (o->n_identities == MAX_IDENTITIES) {
+		fprintf(stderr, "kssh: at most %d identity files\n", MAX_IDENTITIES);
+		return -1;
+	}
+	o->identities[o->n_identities++] = path;
+	return 0;
+}
+
+/* "no" for a method removes it from the order */
+static void drop_method(struct client_options *o, const char *method)
+{
+	const char *cursor = o->auth_methods ? o->auth_methods : "publickey,keyboard-interactive,password";
+	char name[64];
+
+	o->auth_methods_buf[0] = 0;
+	while (kssh_list_next(&cursor, name, sizeof(name)))
+		if (strcmp(name, method) != 0)
+			kssh_list_append(o->auth_methods_buf, sizeof(o->auth_methods_buf), name);
+	o->auth_methods = o->auth_methods_buf;
+}
+
 static int set_option(struct client_options *o, const char *opt)
 {
 	const char *eq = strchr(opt, '=');
@@ -117,6 +185,36 @@ static int set_option(struct client_options *o, const char *opt)
 		o->connect_timeout = (unsigned)atoi(v);
 	else if (strcasecmp(key, "RekeyLimit") == 0)
 		return parse_rekey_limit(o, v);
+	else if (strcasecmp(key, "IdentityFile") == 0)
+		return add_identity(o, v);
+	else if (strcasecmp(key, "IdentitiesOnly") == 0)
+		o->identities_only = strcasecmp(v, "yes") == 0;
+	else if (strcasecmp(key, "IdentityAgent") == 0)
+		o->use_agent = strcasecmp(v, "none") != 0;
+	else if (strcasecmp(key, "PreferredAuthentications") == 0) {
+		snprintf(o->auth_methods_buf, sizeof(o->auth_methods_buf), "%s", v);
+		o->auth_methods = o->auth_methods_buf;
+	} else if (strcasecmp(key, "PasswordAuthentication") == 0) {
+		if (strcasecmp(v, "no") == 0)
+			drop_method(o, "password");
+	} else if (strcasecmp(key, "PubkeyAuthentication") == 0) {
+		if (strcasecmp(v, "no") == 0)
+			drop_method(o, "publickey");
+	} else if (strcasecmp(key, "KbdInteractiveAuthentication") == 0) {
+		if (strcasecmp(v, "no") == 0)
+			drop_method(o, "keyboard-interactive");
+	} else if (strcasecmp(key, "NumberOfPasswordPrompts") == 0)
+		o->password_prompts = (unsigned)atoi(v);
+	else if (strcasecmp(key, "LocalForward") == 0) {
+		char spec[600];
+
+		/* the config form "port host:hostport" */
+		snprintf(spec, sizeof(spec), "%s", v);
+		for (char *p = spec; *p; p++)
+			if (*p == ' ')
+				*p = ':';
+		return parse_forward(o, spec);
+	}
 	else if (strcasecmp(key, "KsshTestPings") == 0)
 		o->test_pings = (unsigned)atoi(v);
 	else if (strcasecmp(key, "KsshTestRekeys") == 0)
@@ -141,9 +239,34 @@ static int set_option(struct client_options *o, const char *opt)
 	return 0;
 }
 
+/* OpenSSH sends the remaining words joined by spaces, for the remote shell to split */
+static char *join_words(int n, char **w)
+{
+	size_t len = 1;
+	char *out;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(w[i]) + 1;
+	if ((out = calloc(1, len)) == NULL)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, w[i]);
+	}
+	return out;
+}
+
 /* The spec's form: "kssh HOST port N username U cipher C command "..." source-interface IF" */
 static int parse_spec_words(struct client_options *o, int argc, char **argv, int i)
 {
+	static const char *words[] = { "port", "username", "cipher", "command", "source-interface" };
+	int spec = 0;
+
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		spec |= strcmp(argv[i], words[k]) == 0;
+	if (!spec)
+		return 1; /* an OpenSSH-style command */
 	for (; i < argc; i += 2) {
 		if (i + 1 >= argc) {
 			fprintf(stderr, "kssh: '%s' needs a value\n", argv[i]);
@@ -158,7 +281,7 @@ static int parse_spec_words(struct client_options *o, int argc, char **argv, int
 		else if (strcmp(argv[i], "command") == 0)
 			o->command = argv[i + 1];
 		else if (strcmp(argv[i], "source-interface") == 0)
-			fprintf(stderr, "kssh: source-interface is not supported yet; ignored\n");
+			o->source_interface = argv[i + 1];
 		else
 			return 1; /* not the spec's form: an OpenSSH-style command */
 	}
@@ -170,8 +293,19 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 	char *at;
 	int c, r;
 
-	while ((c = getopt(argc, argv, "vBp:l:c:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "+vBtTNp:l:i:c:m:o:L:h")) != -1) {
 		switch (c) {
+		case 't': o->tty_mode = o->tty_mode >= 1 ? 2 : 1; break;
+		case 'T': o->tty_mode = -1; break;
+		case 'N': o->no_command = 1; break;
+		case 'i':
+			if (add_identity(o, optarg) != 0)
+				return -1;
+			break;
+		case 'L':
+			if (parse_forward(o, optarg) != 0)
+				return -1;
+			break;
 		case 'v': o->verbose++; break;
 		case 'B': o->batch = 1; break;
 		case 'p': o->port = (unsigned)atoi(optarg); break;
@@ -200,7 +334,7 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 	if (optind < argc && (r = parse_spec_words(o, argc, argv, optind)) != 0) {
 		if (r < 0)
 			return -1;
-		o->command = argv[optind];
+		o->command = join_words(argc - optind, argv + optind);
 	}
 	if (o->port == 0 || o->port > 65535) {
 		fprintf(stderr, "kssh: bad port\n");
@@ -244,6 +378,16 @@ static int connect_to(const struct client_options *o)
 				continue;
 			if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 				continue;
+			/* the spec's source-interface: leave through this interface */
+			if (o->source_interface != NULL &&
+			    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->source_interface,
+			               (socklen_t)strlen(o->source_interface)) != 0) {
+				fprintf(stderr, "kssh: source-interface %s: %s\n", o->source_interface,
+				        strerror(errno));
+				close(fd);
+				fd = -1;
+				break;
+			}
 			if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 				if (o->verbose)
 					fprintf(stderr, "debug1: connect to %s port %u: %s\n", o->host, o->port,
@@ -282,50 +426,6 @@ static int send_string_msg(struct kssh_transport *t, uint8_t type, const char *s
 	if (b == NULL || kssh_buf_put_cstring(b, s) != 0)
 		return KSSH_ERR_ALLOC;
 	return kssh_transport_send(t);
-}
-
-static int send_none_auth(struct kssh_transport *t, const char *user)
-{
-	struct kssh_buf *b = kssh_transport_begin(t, SSH_MSG_USERAUTH_REQUEST);
-
-	if (b == NULL || kssh_buf_put_cstring(b, user) != 0 ||
-	    kssh_buf_put_cstring(b, "ssh-connection") != 0 || kssh_buf_put_cstring(b, "none") != 0)
-		return KSSH_ERR_ALLOC;
-	return kssh_transport_send(t);
-}
-
-/* Waits for the answer to a "none" request; copies the methods that can continue. */
-static int read_auth_answer(struct kssh_conn *c, char *methods, size_t len)
-{
-	struct kssh_buf payload;
-	uint8_t type;
-	char *list = NULL;
-	int r;
-
-	for (;;) {
-		if ((r = conn_next_message(c, &type, &payload)) != 0)
-			return r;
-		kssh_buf_consume(&payload, 1);
-		if (type == SSH_MSG_USERAUTH_BANNER) {
-			char *text = NULL;
-
-			if (kssh_buf_get_cstring(&payload, &text, NULL) == 0)
-				fprintf(stderr, "%s", text);
-			free(text);
-			continue;
-		}
-		if (type == SSH_MSG_USERAUTH_SUCCESS) {
-			snprintf(methods, len, "none");
-			return 1;
-		}
-		if (type != SSH_MSG_USERAUTH_FAILURE)
-			return kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "unexpected authentication reply");
-		if ((r = kssh_buf_get_cstring(&payload, &list, NULL)) != 0)
-			return r;
-		snprintf(methods, len, "%s", list);
-		free(list);
-		return 0;
-	}
 }
 
 /* keepalive@openssh.com with want-reply: any answer proves the path works both ways */
@@ -367,9 +467,8 @@ static int ping_rounds(struct kssh_conn *c, unsigned n)
 static int run(struct client_options *o, struct kssh_conn *c)
 {
 	struct kssh_buf payload;
-	char methods[1024];
 	uint8_t type;
-	int r, authenticated;
+	int r;
 
 	if ((r = conn_wait_ready(c)) != 0)
 		return r;
@@ -379,46 +478,35 @@ static int run(struct client_options *o, struct kssh_conn *c)
 		return r;
 	if (type != SSH_MSG_SERVICE_ACCEPT)
 		return kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "expected SERVICE_ACCEPT");
-	if ((r = send_none_auth(c->t, o->user)) != 0 ||
-	    (r = read_auth_answer(c, methods, sizeof(methods))) < 0)
+	if ((r = client_authenticate(o, c)) != 0) {
+		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
+		conn_flush(c);
 		return r;
-	authenticated = r == 1;
+	}
 	for (unsigned i = 0; i < o->test_rekeys; i++) {
 		struct kssh_transport_info info;
 
 		/* rekey, then prove the session still carries messages both ways */
-		if ((r = kssh_transport_rekey(c->t)) != 0)
-			return r;
-		if (authenticated)
-			r = global_request_round_trip(c);
-		else if ((r = send_none_auth(c->t, o->user)) == 0)
-			r = read_auth_answer(c, methods, sizeof(methods));
-		if (r < 0)
+		if ((r = kssh_transport_rekey(c->t)) != 0 || (r = global_request_round_trip(c)) != 0)
 			return r;
 		kssh_transport_get_info(c->t, &info);
 		fprintf(stderr, "kssh: rekey %u done: %u key exchanges, session intact\n", i + 1,
 		        info.kex_count);
 	}
-	if (authenticated && o->test_pings > 0 && (r = ping_rounds(c, o->test_pings)) != 0)
+	if (o->test_pings > 0 && (r = ping_rounds(c, o->test_pings)) != 0)
 		return r;
-	if (authenticated) {
-		fprintf(stderr, "kssh: authenticated to %s as %s (none); sessions are not supported yet\n",
-		        o->host, o->user);
+	if ((o->test_rekeys || o->test_pings) && o->command == NULL) {
 		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
 		conn_flush(c);
 		return 0;
 	}
-	if (o->verbose)
-		fprintf(stderr, "debug1: Authentications that can continue: %s\n", methods);
-	fprintf(stderr, "%s@%s: Permission denied (%s).\n", o->user, o->host, methods);
-	kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
-	conn_flush(c);
-	return KSSH_ERR_NOT_FOUND;
+	return RUN_SESSION;
 }
 
 int main(int argc, char **argv)
 {
-	struct client_options o = { .port = 22, .strict = STRICT_ASK, .connect_timeout = 30 };
+	struct client_options o = { .port = 22, .strict = STRICT_ASK, .connect_timeout = 30,
+	                            .password_prompts = 3, .use_agent = 1 };
 	struct kssh_transport_config cfg = { 0 };
 	struct kssh_conn c = { 0 };
 	const char *home = getenv("HOME");
@@ -451,6 +539,12 @@ int main(int argc, char **argv)
 	c.fd = fd;
 	c.deadline_ms = 0;
 	r = run(&o, &c);
+	if (r == RUN_SESSION) {
+		r = client_run_session(&o, &c);
+		kssh_transport_free(c.t);
+		close(fd);
+		return r;
+	}
 	if (r == 0) {
 		kssh_transport_free(c.t);
 		close(fd);

@@ -4,7 +4,22 @@
 
 #include <stdint.h>
 
+#include "kssh/channel.h"
 #include "kssh/key.h"
+#include "conn_io.h"
+
+#define MAX_IDENTITIES 16
+#define MAX_FORWARDS 16
+#define EXIT_FAILURE_SSH 255
+
+/* -L [bind:]port:host:hostport */
+struct local_forward {
+	char bind[64];
+	unsigned port;
+	char host[256];
+	unsigned host_port;
+	int fd;
+};
 
 enum strict_mode { STRICT_ASK, STRICT_YES, STRICT_NO, STRICT_ACCEPT_NEW };
 
@@ -22,7 +37,31 @@ struct client_options {
 	uint64_t rekey_bytes;    /* RekeyLimit, as OpenSSH: 0 for the default */
 	uint32_t rekey_seconds;
 	char hostkey_list[2048]; /* resolved, with known key types first */
+	const char *identities[MAX_IDENTITIES]; /* -i / IdentityFile */
+	int n_identities;
+	int identities_only;
+	const char *auth_methods;  /* order to try (the spec's "ssh client auth-method") */
+	char auth_methods_buf[256];
+	unsigned password_prompts; /* NumberOfPasswordPrompts */
+	int tty_mode;              /* -t (1), -tt (2), -T (-1), 0: automatic */
+	int no_command;            /* -N */
+	struct local_forward forwards[MAX_FORWARDS];
+	int n_forwards;
+	const char *source_interface;
+	int use_agent;
 };
+
+/* auth.c: ssh-userauth until authenticated; 0 on success, KSSH_ERR_NOT_FOUND when refused */
+int client_authenticate(struct client_options *o, struct kssh_conn *c);
+/* prompt.c: a line from the user (terminal, or SSH_ASKPASS), NULL when none can be asked */
+char *client_prompt(const struct client_options *o, const char *prompt, int echo);
+/* agent.c: ssh-agent (SSH_AUTH_SOCK) */
+int agent_connect(void);
+int agent_list(int fd, struct kssh_buf *blobs, size_t *n); /* blobs: string, string (blob, comment)... */
+int agent_sign(int fd, const uint8_t *blob, size_t blob_len, const char *alg,
+               const uint8_t *data, size_t len, struct kssh_buf *sig);
+/* session.c: the channel loop: the command or shell, and -L forwards. Returns the exit status. */
+int client_run_session(struct client_options *o, struct kssh_conn *c);
 
 /* The transport's check_host_key callback: known_hosts, prompting, saving. */
 int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg);

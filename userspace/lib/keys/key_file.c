@@ -341,70 +341,122 @@ static int dearmour(const char *text, size_t len, struct kssh_buf *bin)
 	return kssh_base64_decode(begin, (size_t)(end - begin), bin) == 0 ? 0 : KSSH_ERR_FILE_FORMAT;
 }
 
-int kssh_key_parse_private(const char *text, size_t len, struct kssh_key **out)
+/* The clear parts of an "openssh-key-v1" file (PROTOCOL.key). */
+struct key_file {
+	const uint8_t *cipher, *kdf, *kdfopts, *pub, *section;
+	size_t cipher_len, kdf_len, kdfopts_len, pub_len, section_len;
+	struct kssh_buf bin;
+};
+
+static int parse_key_file(const char *text, size_t len, struct key_file *f)
 {
-	struct kssh_buf bin, priv;
-	const uint8_t *cipher, *kdf, *pub, *section;
-	size_t cipher_len, kdf_len, pub_len, section_len;
-	uint32_t nkeys, check1, check2;
-	struct kssh_key *pubkey = NULL;
 	uint8_t magic[sizeof(MAGIC)];
+	uint32_t nkeys;
+	int r;
+
+	kssh_buf_init(&f->bin, KEY_FILE_MAX);
+	if ((r = dearmour(text, len, &f->bin)) != 0)
+		return r;
+	if (kssh_buf_get_bytes(&f->bin, magic, sizeof(magic)) != 0 ||
+	    memcmp(magic, MAGIC, sizeof(MAGIC)) != 0 ||
+	    kssh_buf_get_string_view(&f->bin, &f->cipher, &f->cipher_len) != 0 ||
+	    kssh_buf_get_string_view(&f->bin, &f->kdf, &f->kdf_len) != 0 ||
+	    kssh_buf_get_string_view(&f->bin, &f->kdfopts, &f->kdfopts_len) != 0 ||
+	    kssh_buf_get_u32(&f->bin, &nkeys) != 0 || nkeys != 1 ||
+	    kssh_buf_get_string_view(&f->bin, &f->pub, &f->pub_len) != 0 ||
+	    kssh_buf_get_string_view(&f->bin, &f->section, &f->section_len) != 0)
+		return KSSH_ERR_FILE_FORMAT;
+	return 0;
+}
+
+static int is_none(const uint8_t *p, size_t n)
+{
+	return n == 4 && memcmp(p, "none", 4) == 0;
+}
+
+static int parse_section(const uint8_t *section, size_t len, const struct key_file *f,
+                         struct kssh_key **out)
+{
+	struct kssh_key *pubkey = NULL;
+	struct kssh_buf priv;
+	uint32_t check1, check2;
+	int r;
+
+	if (len % 8 != 0)
+		return KSSH_ERR_FILE_FORMAT;
+	kssh_buf_view(&priv, section, len);
+	if ((r = kssh_buf_get_u32(&priv, &check1)) != 0 ||
+	    (r = kssh_buf_get_u32(&priv, &check2)) != 0)
+		return KSSH_ERR_FILE_FORMAT;
+	/* PROTOCOL.key: equal check words prove the passphrase was right */
+	if (check1 != check2)
+		return is_none(f->cipher, f->cipher_len) ? KSSH_ERR_FILE_FORMAT : KSSH_ERR_KEY_ENCRYPTED;
+	if ((r = parse_private_key(&priv, out)) != 0 ||
+	    (r = kssh_buf_get_string_view(&priv, NULL, NULL)) != 0)
+		return r ? r : KSSH_ERR_FILE_FORMAT;
+	/* the public key in the clear must be the private key's own */
+	if ((r = kssh_key_from_blob(f->pub, f->pub_len, &pubkey)) != 0 ||
+	    !kssh_key_equal_public(pubkey, *out))
+		r = r ? r : KSSH_ERR_KEY_INVALID;
+	kssh_key_free(pubkey);
+	return r;
+}
+
+int kssh_key_parse_private_passphrase(const char *text, size_t len, const char *passphrase,
+                                      struct kssh_key **out)
+{
+	struct key_file f;
+	struct kssh_buf plain;
 	int r;
 
 	*out = NULL;
-	kssh_buf_init(&bin, KEY_FILE_MAX);
-	if ((r = dearmour(text, len, &bin)) != 0)
+	kssh_buf_init(&plain, KEY_FILE_MAX);
+	if ((r = parse_key_file(text, len, &f)) != 0)
 		goto out;
-	if ((r = kssh_buf_get_bytes(&bin, magic, sizeof(magic))) != 0 ||
-	    memcmp(magic, MAGIC, sizeof(MAGIC)) != 0 ||
-	    (r = kssh_buf_get_string_view(&bin, &cipher, &cipher_len)) != 0 ||
-	    (r = kssh_buf_get_string_view(&bin, &kdf, &kdf_len)) != 0 ||
-	    (r = kssh_buf_get_string_view(&bin, NULL, NULL)) != 0 ||
-	    (r = kssh_buf_get_u32(&bin, &nkeys)) != 0 ||
-	    (r = kssh_buf_get_string_view(&bin, &pub, &pub_len)) != 0 ||
-	    (r = kssh_buf_get_string_view(&bin, &section, &section_len)) != 0) {
-		r = KSSH_ERR_FILE_FORMAT;
-		goto out;
-	}
-	if (cipher_len != 4 || memcmp(cipher, "none", 4) != 0) {
+	if (is_none(f.cipher, f.cipher_len)) {
+		r = is_none(f.kdf, f.kdf_len) ? parse_section(f.section, f.section_len, &f, out)
+		                              : KSSH_ERR_FILE_FORMAT;
+	} else if (passphrase == NULL) {
 		r = KSSH_ERR_KEY_ENCRYPTED;
-		goto out;
+	} else if ((r = key_file_decrypt(f.cipher, f.cipher_len, f.kdf, f.kdf_len, f.kdfopts,
+	                                 f.kdfopts_len, passphrase, f.section, f.section_len,
+	                                 &f.bin, &plain)) == 0) {
+		r = parse_section(kssh_buf_ptr(&plain), kssh_buf_len(&plain), &f, out);
 	}
-	if (nkeys != 1 || kdf_len != 4 || memcmp(kdf, "none", 4) != 0 ||
-	    section_len % 8 != 0) {
-		r = KSSH_ERR_FILE_FORMAT;
-		goto out;
-	}
-	kssh_buf_view(&priv, section, section_len);
-	if ((r = kssh_buf_get_u32(&priv, &check1)) != 0 ||
-	    (r = kssh_buf_get_u32(&priv, &check2)) != 0 || check1 != check2 ||
-	    (r = parse_private_key(&priv, out)) != 0 ||
-	    (r = kssh_buf_get_string_view(&priv, NULL, NULL)) != 0) {
-		r = r ? r : KSSH_ERR_FILE_FORMAT;
-		goto out;
-	}
-	/* the public key in the clear must be the private key's own */
-	if ((r = kssh_key_from_blob(pub, pub_len, &pubkey)) != 0 ||
-	    !kssh_key_equal_public(pubkey, *out))
-		r = r ? r : KSSH_ERR_KEY_INVALID;
 out:
 	if (r != 0) {
 		kssh_key_free(*out);
 		*out = NULL;
 	}
-	kssh_key_free(pubkey);
-	kssh_buf_release(&bin);
+	kssh_buf_release(&plain);
+	kssh_buf_release(&f.bin);
 	return r;
 }
 
-int kssh_key_load_private(const char *path, struct kssh_key **out)
+int kssh_key_parse_private(const char *text, size_t len, struct kssh_key **out)
 {
-	char text[KEY_FILE_MAX + 1];
-	struct stat st;
-	ssize_t n;
-	int fd, r;
+	return kssh_key_parse_private_passphrase(text, len, NULL, out);
+}
+
+int kssh_key_parse_private_public(const char *text, size_t len, struct kssh_key **out)
+{
+	struct key_file f;
+	int r;
 
 	*out = NULL;
+	if ((r = parse_key_file(text, len, &f)) == 0)
+		r = kssh_key_from_blob(f.pub, f.pub_len, out);
+	kssh_buf_release(&f.bin);
+	return r;
+}
+
+/* Reads a private key file, refusing one that others can read (as OpenSSH does). */
+static int read_private_file(const char *path, char *text, size_t size, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? KSSH_ERR_NOT_FOUND : KSSH_ERR_SYSTEM;
 	if (fstat(fd, &st) != 0) {
@@ -415,15 +467,63 @@ int kssh_key_load_private(const char *path, struct kssh_key **out)
 		close(fd);
 		return KSSH_ERR_KEY_PERMISSIONS;
 	}
-	n = read(fd, text, sizeof(text));
+	n = read(fd, text, size);
 	close(fd);
 	if (n < 0)
 		return KSSH_ERR_SYSTEM;
-	if ((size_t)n > KEY_FILE_MAX)
+	if ((size_t)n >= size)
 		return KSSH_ERR_FILE_FORMAT;
 	text[n] = 0;
-	r = kssh_key_parse_private(text, (size_t)n, out);
-	OPENSSL_cleanse(text, (size_t)n);
+	*len = (size_t)n;
+	return 0;
+}
+
+int kssh_key_load_private_passphrase(const char *path, const char *passphrase,
+                                     struct kssh_key **out)
+{
+	char text[KEY_FILE_MAX + 1];
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = read_private_file(path, text, sizeof(text), &n)) != 0)
+		return r;
+	r = kssh_key_parse_private_passphrase(text, n, passphrase, out);
+	OPENSSL_cleanse(text, n);
+	return r;
+}
+
+int kssh_key_load_private(const char *path, struct kssh_key **out)
+{
+	return kssh_key_load_private_passphrase(path, NULL, out);
+}
+
+int kssh_key_load_private_public(const char *path, struct kssh_key **out)
+{
+	char text[KEY_FILE_MAX + 1];
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = read_private_file(path, text, sizeof(text), &n)) != 0)
+		return r;
+	r = kssh_key_parse_private_public(text, n, out);
+	OPENSSL_cleanse(text, n);
+	return r;
+}
+
+int kssh_key_load_public(const char *path, struct kssh_key **out)
+{
+	char line[KEY_FILE_MAX];
+	FILE *f = fopen(path, "re");
+	int r = KSSH_ERR_FILE_FORMAT;
+
+	*out = NULL;
+	if (f == NULL)
+		return errno == ENOENT ? KSSH_ERR_NOT_FOUND : KSSH_ERR_SYSTEM;
+	if (fgets(line, sizeof(line), f) != NULL)
+		r = kssh_key_parse_public_line(line, out);
+	fclose(f);
 	return r;
 }
 

@@ -18,5 +18,11 @@ int key_ec_public_point(const struct kssh_key *k, uint8_t *out, size_t max, size
 int key_from_params(enum kssh_key_type type, const char *ossl_type, void *param_bld,
                     int selection, struct kssh_key **out);
 struct kssh_key *key_wrap(enum kssh_key_type type, EVP_PKEY *pkey, int has_private);
+/* key_encrypted.c: the private section of a passphrase-protected key file; rest holds
+ * what follows the section in the file (an AEAD cipher's tag). */
+int key_file_decrypt(const uint8_t *cipher, size_t cipher_len, const uint8_t *kdf, size_t kdf_len,
+                     const uint8_t *kdfopts, size_t kdfopts_len, const char *passphrase,
+                     const uint8_t *section, size_t section_len, struct kssh_buf *rest,
+                     struct kssh_buf *plain);
 
 #endif

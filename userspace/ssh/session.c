@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The client's connection protocol: a session channel for the command or the
+ * shell (with a pty and a raw terminal when interactive), and -L listeners
+ * whose connections become direct-tcpip channels. One poll loop moves it all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/msg.h"
+#include "chan_pump.h"
+#include "ssh.h"
+#include "tty_modes.h"
+
+#define POLL_MAX (1 + MAX_FORWARDS + 4 * KSSH_CHAN_MAX)
+
+static volatile sig_atomic_t window_changed, stop_requested;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	window_changed = 1;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct client_chan {
+	struct chan_pump pump;
+	int is_session;
+	int open;               /* confirmed */
+};
+
+struct client_session {
+	struct client_options *o;
+	struct kssh_conn *c;
+	struct kssh_chan_table chans;
+	struct client_chan *session;
+	int want_pty;
+	int exit_status;        /* -1 until exit-status or exit-signal */
+	int session_closed;
+	struct termios saved_tty;
+	int tty_raw;
+	int stdin_flags;        /* to restore: O_NONBLOCK is shared with whoever else has stdin */
+};
+
+static void restore_tty(struct client_session *s)
+{
+	if (s->tty_raw)
+		tcsetattr(0, TCSADRAIN, &s->saved_tty);
+	s->tty_raw = 0;
+}
+
+static void enter_raw_mode(struct client_session *s)
+{
+	struct termios raw;
+
+	if (tcgetattr(0, &s->saved_tty) != 0)
+		return;
+	raw = s->saved_tty;
+	cfmakeraw(&raw);
+	raw.c_oflag |= OPOST | ONLCR; /* keep our own stderr messages readable */
+	if (tcsetattr(0, TCSADRAIN, &raw) == 0)
+		s->tty_raw = 1;
+}
+
+static struct client_chan *chan_new(void)
+{
+	struct client_chan *cc = calloc(1, sizeof(*cc));
+
+	if (cc != NULL)
+		pump_init(&cc->pump, NULL);
+	return cc;
+}
+
+/* The session is over: what stdout or stderr could not take yet is written now, waiting. */
+static void flush_output(struct client_chan *cc)
+{
+	for (int i = 0; i < 2; i++) {
+		struct kssh_buf *b = &cc->pump.pend[i];
+
+		while (kssh_buf_len(b) > 0 && cc->pump.wr[i] >= 0) {
+			struct pollfd pfd = { .fd = cc->pump.wr[i], .events = POLLOUT };
+			ssize_t n = write(cc->pump.wr[i], kssh_buf_ptr(b), kssh_buf_len(b));
+
+			if (n > 0)
+				kssh_buf_consume(b, (size_t)n);
+			else if (n < 0 && errno == EAGAIN)
+				poll(&pfd, 1, 1000);
+			else if (!(n < 0 && errno == EINTR))
+				break;
+		}
+	}
+}
+
+static void chan_release(struct client_session *s, struct client_chan *cc)
+{
+	struct kssh_channel *ch = cc->pump.ch;
+
+	if (cc == s->session) {
+		s->session = NULL;
+		s->session_closed = 1;
+		flush_output(cc);
+		/* stdin/stdout/stderr stay open for the messages that follow */
+		cc->pump.rd[0] = cc->pump.wr[0] = cc->pump.wr[1] = -1;
+	}
+	pump_close(&cc->pump);
+	free(cc);
+	if (ch != NULL)
+		kssh_chan_free(ch);
+}
+
+static int send_session_requests(struct client_session *s, struct kssh_channel *ch)
+{
+	struct kssh_buf *b;
+	const char *lang = getenv("LANG");
+	int r;
+
+	if (s->want_pty) {
+		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+		struct termios tio;
+		struct kssh_buf modes;
+		const char *term = getenv("TERM");
+
+		ioctl(0, TIOCGWINSZ, &ws);
+		kssh_buf_init(&modes, 4096);
+		if (tcgetattr(0, &tio) == 0 && (r = tty_modes_encode(&tio, &modes)) != 0)
+			return r;
+		if (kssh_buf_len(&modes) == 0)
+			kssh_buf_put_u8(&modes, 0);
+		if ((r = kssh_chan_request_begin(s->c->t, ch, "pty-req", 1, &b)) != 0 ||
+		    (r = kssh_buf_put_cstring(b, term ? term : "vt100")) != 0 ||
+		    (r = kssh_buf_put_u32(b, ws.ws_col)) != 0 || (r = kssh_buf_put_u32(b, ws.ws_row)) != 0 ||
+		    (r = kssh_buf_put_u32(b, ws.ws_xpixel)) != 0 ||
+		    (r = kssh_buf_put_u32(b, ws.ws_ypixel)) != 0 ||
+		    (r = kssh_buf_put_buf_string(b, &modes)) != 0 || (r = kssh_transport_send(s->c->t)) != 0) {
+			kssh_buf_release(&modes);
+			return r;
+		}
+		kssh_buf_release(&modes);
+	}
+	if (lang != NULL && ((r = kssh_chan_request_begin(s->c->t, ch, "env", 0, &b)) != 0 ||
+	                     (r = kssh_buf_put_cstring(b, "LANG")) != 0 ||
+	                     (r = kssh_buf_put_cstring(b, lang)) != 0 ||
+	                     (r = kssh_transport_send(s->c->t)) != 0))
+		return r;
+	if (s->o->command != NULL) {
+		if ((r = kssh_chan_request_begin(s->c->t, ch, "exec", 1, &b)) != 0 ||
+		    (r = kssh_buf_put_cstring(b, s->o->command)) != 0)
+			return r;
+	} else if ((r = kssh_chan_request_begin(s->c->t, ch, "shell", 1, &b)) != 0) {
+		return r;
+	}
+	return kssh_transport_send(s->c->t);
+}
+
+static int open_session(struct client_session *s)
+{
+	struct client_chan *cc = chan_new();
+	struct kssh_buf *msg;
+
+	if (cc == NULL)
+		return KSSH_ERR_ALLOC;
+	cc->is_session = 1;
+	if ((cc->pump.ch = kssh_chan_open(&s->chans, s->c->t, "session", cc, &msg)) == NULL) {
+		free(cc);
+		return KSSH_ERR_ALLOC;
+	}
+	s->session = cc;
+	return kssh_transport_send(s->c->t);
+}
+
+/* The session's own requests from the server: exit-status, exit-signal. */
+static int session_request(struct client_session *s, struct kssh_chan_event *ev)
+{
+	uint32_t status;
+	char *sig = NULL;
+	int core;
+
+	if (strcmp(ev->name, "exit-status") == 0 && kssh_buf_get_u32(&ev->rest, &status) == 0) {
+		s->exit_status = (int)(status & 0xff);
+	} else if (strcmp(ev->name, "exit-signal") == 0 &&
+	           kssh_buf_get_cstring(&ev->rest, &sig, NULL) == 0 &&
+	           kssh_buf_get_bool(&ev->rest, &core) == 0) {
+		/* as OpenSSH: killed by a signal is exit status 255 */
+		restore_tty(s);
+		fprintf(stderr, "kssh: remote command killed by signal %.16s%s\n", sig,
+		        core ? " (core dumped)" : "");
+		s->exit_status = EXIT_FAILURE_SSH;
+	}
+	free(sig);
+	return ev->want_reply ? kssh_chan_reply(s->c->t, ev->ch, 0) : 0;
+}
+
+static int on_confirm(struct client_session *s, struct client_chan *cc)
+{
+	cc->open = 1;
+	if (!cc->is_session)
+		return 0;
+	/* stdin is read only now; with -N there is no session at all */
+	cc->pump.rd[0] = 0;
+	cc->pump.wr[0] = 1;
+	cc->pump.wr[1] = 2;
+	if (s->want_pty) {
+		cc->pump.keep_wr_open = 1;
+		enter_raw_mode(s);
+	}
+	s->stdin_flags = fcntl(0, F_GETFL);
+	set_nonblocking(0);
+	return send_session_requests(s, cc->pump.ch);
+}
+
+static int channel_message(struct client_session *s, uint8_t type, struct kssh_buf *payload)
+{
+	struct kssh_chan_event ev;
+	struct client_chan *cc;
+	int r;
+
+	if ((r = kssh_chan_handle(&s->chans, s->c->t, type, payload, &ev)) != 0)
+		return r;
+	if (ev.kind == KSSH_CHAN_EV_OPEN) /* we forward nothing from the server's side */
+		return kssh_chan_refuse(s->c->t, ev.peer_id, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
+		                        "open not allowed");
+	cc = ev.ch->owner;
+	switch (ev.kind) {
+	case KSSH_CHAN_EV_OPEN_CONFIRM:
+		return on_confirm(s, cc);
+	case KSSH_CHAN_EV_OPEN_FAILURE:
+		fprintf(stderr, "kssh: channel %u: open failed: %s (reason %u)\n", ev.ch->local_id,
+		        ev.name, ev.reason);
+		cc->pump.ch = NULL;
+		kssh_chan_free(ev.ch);
+		if (cc == s->session) {
+			s->exit_status = EXIT_FAILURE_SSH;
+			s->session_closed = 1;
+			s->session = NULL;
+		}
+		pump_close(&cc->pump);
+		free(cc);
+		return 0;
+	case KSSH_CHAN_EV_DATA:
+		return pump_data(s->c->t, &cc->pump, ev.ext, ev.data, ev.len);
+	case KSSH_CHAN_EV_EOF:
+		pump_peer_eof(&cc->pump);
+		return 0;
+	case KSSH_CHAN_EV_CLOSE:
+		chan_release(s, cc);
+		return 0;
+	case KSSH_CHAN_EV_REQUEST:
+		if (cc->is_session)
+			return session_request(s, &ev);
+		return ev.want_reply ? kssh_chan_reply(s->c->t, ev.ch, 0) : 0;
+	case KSSH_CHAN_EV_REPLY:
+		if (!ev.ok && cc->is_session) {
+			restore_tty(s);
+			fprintf(stderr, "kssh: the server refused a session request\n");
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int dispatch(struct client_session *s, uint8_t type, struct kssh_buf *payload)
+{
+	if (type == SSH_MSG_GLOBAL_REQUEST) {
+		struct kssh_buf msg = *payload;
+		struct kssh_buf *b;
+		int want_reply;
+
+		/* hostkeys-00@openssh.com and others: nothing we act on */
+		kssh_buf_consume(&msg, 1);
+		if (kssh_buf_get_string_view(&msg, NULL, NULL) != 0 ||
+		    kssh_buf_get_bool(&msg, &want_reply) != 0)
+			return kssh_transport_fail(s->c->t, KSSH_ERR_INVALID_FORMAT,
+			                           "malformed GLOBAL_REQUEST");
+		if (!want_reply)
+			return 0;
+		if ((b = kssh_transport_begin(s->c->t, SSH_MSG_REQUEST_FAILURE)) == NULL)
+			return KSSH_ERR_ALLOC;
+		return kssh_transport_send(s->c->t);
+	}
+	if (type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE)
+		return 0;
+	if (type >= SSH_MSG_CHANNEL_OPEN && type <= SSH_MSG_CHANNEL_FAILURE)
+		return channel_message(s, type, payload);
+	return kssh_transport_fail(s->c->t, KSSH_ERR_PROTOCOL, "unexpected message %u", type);
+}
+
+static int listen_forward(struct local_forward *f)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
+	char service[16];
+	int fd = -1, on = 1;
+
+	snprintf(service, sizeof(service), "%u", f->port);
+	if (getaddrinfo(f->bind[0] ? f->bind : "127.0.0.1", service, &hints, &res) != 0)
+		return -1;
+	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int accept_forward(struct client_session *s, struct local_forward *f)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char origin[NI_MAXHOST] = "127.0.0.1", port[NI_MAXSERV] = "0";
+	struct client_chan *cc;
+	struct kssh_buf *msg;
+	int fd = accept4(f->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC | SOCK_NONBLOCK), r;
+
+	if (fd < 0)
+		return 0;
+	getnameinfo((struct sockaddr *)&ss, len, origin, sizeof(origin), port, sizeof(port),
+	            NI_NUMERICHOST | NI_NUMERICSERV);
+	if ((cc = chan_new()) == NULL ||
+	    (cc->pump.ch = kssh_chan_open(&s->chans, s->c->t, "direct-tcpip", cc, &msg)) == NULL) {
+		free(cc);
+		close(fd);
+		return 0;
+	}
+	cc->pump.rd[0] = cc->pump.wr[0] = fd;
+	cc->pump.shared = 1;
+	if ((r = kssh_buf_put_cstring(msg, f->host)) != 0 || (r = kssh_buf_put_u32(msg, f->host_port)) != 0 ||
+	    (r = kssh_buf_put_cstring(msg, origin)) != 0 ||
+	    (r = kssh_buf_put_u32(msg, (uint32_t)atoi(port))) != 0)
+		return r;
+	return kssh_transport_send(s->c->t);
+}
+
+/* A forwarded connection is done when both directions are; the session when the server says. */
+static int progress(struct client_session *s)
+{
+	int r;
+
+	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
+		struct client_chan *cc = ch ? ch->owner : NULL;
+
+		if (cc == NULL || !cc->open || ch->state != KSSH_CHAN_OPEN)
+			continue;
+		if (pump_read_done(&cc->pump) && (r = kssh_chan_send_eof(s->c->t, ch)) != 0)
+			return r;
+		if (!cc->is_session && pump_read_done(&cc->pump) &&
+		    ((cc->pump.peer_eof && pump_write_done(&cc->pump)) || cc->pump.wr[0] < 0) &&
+		    (r = kssh_chan_send_close(s->c->t, ch)) != 0)
+			return r;
+	}
+	if (window_changed && s->session != NULL && s->session->open && s->want_pty) {
+		struct winsize ws;
+		struct kssh_buf *b;
+
+		window_changed = 0;
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0 &&
+		    ((r = kssh_chan_request_begin(s->c->t, s->session->pump.ch, "window-change", 0, &b)) != 0 ||
+		     (r = kssh_buf_put_u32(b, ws.ws_col)) != 0 || (r = kssh_buf_put_u32(b, ws.ws_row)) != 0 ||
+		     (r = kssh_buf_put_u32(b, ws.ws_xpixel)) != 0 || (r = kssh_buf_put_u32(b, ws.ws_ypixel)) != 0 ||
+		     (r = kssh_transport_send(s->c->t)) != 0))
+			return r;
+	}
+	return 0;
+}
+
+static int round_trip(struct client_session *s)
+{
+	struct pollfd pfds[POLL_MAX];
+	size_t n = 1;
+	int can_send = kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH;
+	int fwd_index[MAX_FORWARDS], r;
+	struct kssh_buf payload;
+	uint8_t type;
+
+	pfds[0] = (struct pollfd){ .fd = s->c->fd, .events = conn_poll_events(s->c) };
+	for (int i = 0; i < s->o->n_forwards; i++) {
+		fwd_index[i] = (int)n;
+		pfds[n++] = (struct pollfd){ .fd = s->o->forwards[i].fd, .events = POLLIN };
+	}
+	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
+		struct client_chan *cc = ch ? ch->owner : NULL;
+
+		if (cc != NULL && cc->open && ch->state == KSSH_CHAN_OPEN)
+			pump_poll_add(&cc->pump, pfds, &n, POLL_MAX, can_send);
+	}
+	if (poll(pfds, (nfds_t)n, 1000) < 0 && errno != EINTR)
+		return KSSH_ERR_SYSTEM;
+	if (stop_requested)
+		return KSSH_ERR_CONN_CLOSED;
+	if ((r = conn_service(s->c, pfds[0].revents)) != 0)
+		return r;
+	while ((r = kssh_transport_poll(s->c->t, &type, &payload)) == 0)
+		if ((r = dispatch(s, type, &payload)) != 0)
+			return r;
+	if (r != KSSH_ERR_AGAIN)
+		return r;
+	for (int i = 0; i < s->o->n_forwards; i++)
+		if ((pfds[fwd_index[i]].revents & POLLIN) && (r = accept_forward(s, &s->o->forwards[i])) != 0)
+			return r;
+	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
+		struct client_chan *cc = ch ? ch->owner : NULL;
+
+		if (cc != NULL && cc->open && ch->state == KSSH_CHAN_OPEN &&
+		    (r = pump_service(s->c->t, &cc->pump, pfds)) != 0)
+			return r;
+	}
+	if ((r = progress(s)) != 0 || (r = kssh_transport_tick(s->c->t)) != 0)
+		return r;
+	return conn_write_some(s->c);
+}
+
+int client_run_session(struct client_options *o, struct kssh_conn *c)
+{
+	struct client_session s = { .o = o, .c = c, .exit_status = -1, .stdin_flags = -1 };
+	int r;
+
+	kssh_chan_table_init(&s.chans);
+	s.want_pty = o->tty_mode >= 2 || (o->tty_mode == 1 && isatty(0)) ||
+	             (o->tty_mode == 0 && o->command == NULL && isatty(0));
+	if (o->tty_mode == 1 && !isatty(0))
+		fprintf(stderr, "Pseudo-terminal will not be allocated because stdin is not a terminal.\n");
+	signal(SIGWINCH, on_winch);
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, s.want_pty ? SIG_IGN : on_stop);
+	for (int i = 0; i < o->n_forwards; i++) {
+		if ((o->forwards[i].fd = listen_forward(&o->forwards[i])) < 0) {
+			fprintf(stderr, "kssh: cannot listen on %s port %u: %s\n",
+			        o->forwards[i].bind[0] ? o->forwards[i].bind : "127.0.0.1",
+			        o->forwards[i].port, strerror(errno));
+			return EXIT_FAILURE_SSH;
+		}
+	}
+	if (set_nonblocking(c->fd) != 0 || (!o->no_command && (r = open_session(&s)) != 0))
+		return EXIT_FAILURE_SSH;
+	while (!s.session_closed || o->no_command) {
+		if ((r = round_trip(&s)) != 0)
+			break;
+	}
+	restore_tty(&s);
+	if (s.stdin_flags >= 0)
+		fcntl(0, F_SETFL, s.stdin_flags);
+	if (s.session_closed) {
+		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
+		conn_flush(c);
+		return s.exit_status >= 0 ? s.exit_status : EXIT_FAILURE_SSH;
+	}
+	if (r == KSSH_ERR_CONN_CLOSED && stop_requested)
+		return EXIT_FAILURE_SSH;
+	fprintf(stderr, "kssh: connection to %s closed: %s\n", o->host,
+	        *kssh_transport_error(c->t) ? kssh_transport_error(c->t) : kssh_strerror(r));
+	return EXIT_FAILURE_SSH;
+}
