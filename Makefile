@@ -33,11 +33,12 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard selftests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
+PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 
 BINS = $(BUILD)/ksshd $(BUILD)/kssh
 
 .PHONY: all deps check run unit fuzz clean
-all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN)
+all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
 
 deps:
 	@./tools/install-deps.sh
@@ -62,6 +63,10 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIB)
 
 $(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(PAM_TEST_MODULE): selftests/pam/pam_kssh_test_otp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< -lpam
 
 # libFuzzer harnesses: always built with clang, ASan and UBSan
 FUZZ_SRC = $(wildcard tools/fuzz/fuzz_*.c)

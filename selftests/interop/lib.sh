@@ -98,3 +98,60 @@ chacha20-poly1305@openssh.com aes128-cbc aes192-cbc aes256-cbc 3des-cbc"
 ALL_MAC="hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256
 hmac-sha2-512 hmac-sha1-etm@openssh.com hmac-sha1"
 csv() { echo $1 | tr ' ' ','; }
+
+# make_user NAME [PASSWORD]: a real account with a home, removed when the test ends
+make_user() {
+	local name=$1 pw=${2:-}
+	userdel -r "$name" >/dev/null 2>&1
+	useradd -m -s /bin/bash "$name" || return 1
+	CLEANUP_CMDS+=("userdel -r $name")
+	if [ -n "$pw" ]; then echo "$name:$pw" | chpasswd; else passwd -l "$name" >/dev/null; fi
+}
+
+# authorize_key USER PUBFILE [OPTIONS]: appends to the user's authorized_keys
+authorize_key() {
+	local user=$1 pub=$2 opts=${3:-} home
+	home=$(getent passwd "$user" | cut -d: -f6)
+	mkdir -p "$home/.ssh"
+	if [ -n "$opts" ]; then echo "$opts $(cat "$pub")"; else cat "$pub"; fi >>"$home/.ssh/authorized_keys"
+	chown -R "$user:" "$home/.ssh"
+	chmod 700 "$home/.ssh"
+	chmod 600 "$home/.ssh/authorized_keys"
+}
+
+# askpass SCRIPT ANSWER...: an SSH_ASKPASS program; with one answer it always gives it,
+# with "PATTERN=ANSWER" pairs it answers by prompt
+make_askpass() {
+	local f=$1; shift
+	{
+		echo '#!/bin/sh'
+		echo 'case "$1" in'
+		for a in "$@"; do
+			if [[ $a == *=* ]]; then echo "*${a%%=*}*) echo '${a#*=}' ;;"; else echo "*) echo '$a' ;;"; fi
+		done
+		echo 'esac'
+	} >"$f"
+	chmod 755 "$f"
+}
+
+# with_askpass PROGRAM COMMAND...: runs COMMAND with no terminal, answering prompts by PROGRAM
+with_askpass() {
+	local prog=$1; shift
+	SSH_ASKPASS=$prog SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid -w bash -c '"$@"' bash "$@" </dev/null
+}
+
+# OpenSSH's ssh, keys allowed
+ossh_keys() {
+	ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentityAgent=none -o LogLevel=error "$@"
+}
+# OpenSSH's ssh for password-style methods: prompts answered by SSH_ASKPASS
+ossh_pw() {
+	ssh -F none -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentityAgent=none -o PubkeyAuthentication=no -o LogLevel=error "$@"
+}
+kssh_cmd() {
+	"$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none "$@"
+}
+export KSSH KSSHD TOP BUILD
+export -f ossh ossh_keys ossh_pw kssh_cmd with_askpass
