@@ -155,3 +155,8 @@ kssh_cmd() {
 }
 export KSSH KSSHD TOP BUILD
 export -f ossh ossh_keys ossh_pw kssh_cmd with_askpass
+# fetch URL: the body of an HTTP GET on stdout
+fetch() {
+	python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=30).read())' "$1"
+}
+export -f fetch

@@ -98,4 +98,74 @@ check "known key types are preferred (ed25519 known, ed25519 negotiated)" bash -
 	'$KSSH' -v -o StrictHostKeyChecking=yes -o UserKnownHostsFile='$TEST_TMP/kh_ed' -p $PORT \
 	nobody@127.0.0.1 2>&1 | grep -q 'host key algorithm: ssh-ed25519'"
 
+# Real logins: a second sshd with PAM, publickey, password and keyboard-interactive
+U=kt$$c
+PW='Sshd-pw-3!'
+make_user "$U" "$PW"
+for t in ed25519 ecdsa rsa; do ssh-keygen -q -t $t -N '' -f "$TEST_TMP/id_$t"; authorize_key "$U" "$TEST_TMP/id_$t.pub"; done
+ssh-keygen -q -t ed25519 -N 'key-pass-1' -f "$TEST_TMP/id_enc_ctr"
+ssh-keygen -q -t ecdsa -N 'key-pass-1' -Z aes256-gcm@openssh.com -f "$TEST_TMP/id_enc_gcm"
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id_agent"
+for k in id_enc_ctr id_enc_gcm id_agent; do authorize_key "$U" "$TEST_TMP/$k.pub"; done
+rm -f "$TEST_TMP/id_enc_ctr.pub" "$TEST_TMP/id_enc_gcm.pub" # the public half must come from the file itself
+PORT2=$(pick_port)
+start_sshd "$PORT2" "$TEST_TMP/sshd2" -o UsePAM=yes -o KbdInteractiveAuthentication=yes \
+	-o PasswordAuthentication=yes -o AllowTcpForwarding=yes
+make_askpass "$TEST_TMP/ap_pw" "$PW"
+make_askpass "$TEST_TMP/ap_key" "key-pass-1"
+make_askpass "$TEST_TMP/ap_badkey" "wrong-pass"
+k2() { kssh_cmd -p $PORT2 "$@"; }
+export PORT2
+export -f k2
+
+for t in ed25519 ecdsa rsa; do
+	check "kssh publickey $t to sshd runs a command" bash -c "[ \"\$(k2 -i '$TEST_TMP/id_$t' \
+		$U@127.0.0.1 'id -un')\" = $U ]"
+done
+check "kssh signs RSA with rsa-sha2-512 (server-sig-algs)" grep -q \
+	"Accepted publickey for $U .* RSA" "$TEST_TMP/sshd2/log"
+check "encrypted key (bcrypt-pbkdf, aes256-ctr), passphrase by SSH_ASKPASS" bash -c "[ \"\$(with_askpass \
+	'$TEST_TMP/ap_key' k2 -i '$TEST_TMP/id_enc_ctr' -o PreferredAuthentications=publickey \
+	$U@127.0.0.1 'id -un')\" = $U ]"
+check "encrypted key (aes256-gcm@openssh.com)" bash -c "[ \"\$(with_askpass '$TEST_TMP/ap_key' k2 \
+	-i '$TEST_TMP/id_enc_gcm' -o PreferredAuthentications=publickey $U@127.0.0.1 'id -un')\" = $U ]"
+check "encrypted key with a wrong passphrase is not used" bash -c "with_askpass '$TEST_TMP/ap_badkey' \
+	k2 -i '$TEST_TMP/id_enc_ctr' -o PreferredAuthentications=publickey $U@127.0.0.1 true 2>&1 |
+	grep -q 'Bad passphrase'"
+eval "$(ssh-agent -s)" >/dev/null
+CLEANUP_CMDS+=("kill $SSH_AGENT_PID")
+ssh-add -q "$TEST_TMP/id_agent" 2>/dev/null
+check "ssh-agent: kssh signs through the agent" bash -c "out=\$('$KSSH' -v -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o PreferredAuthentications=publickey -i /nonexistent -p $PORT2 \
+	$U@127.0.0.1 'id -un' 2>&1); grep -q 'Server accepts key: (agent)' <<<\"\$out\" && grep -qx $U <<<\"\$out\""
+check "password (sshd with PAM) by SSH_ASKPASS" bash -c "[ \"\$(with_askpass '$TEST_TMP/ap_pw' k2 \
+	-o PreferredAuthentications=password $U@127.0.0.1 'id -un')\" = $U ]"
+check "keyboard-interactive (sshd's PAM conversation)" bash -c "[ \"\$(with_askpass '$TEST_TMP/ap_pw' \
+	k2 -o PreferredAuthentications=keyboard-interactive $U@127.0.0.1 'id -un')\" = $U ]"
+check "the spec's auth-method order: password before keyboard-interactive when asked" bash -c "
+	with_askpass '$TEST_TMP/ap_pw' k2 -v -o PreferredAuthentications=password,keyboard-interactive \
+	$U@127.0.0.1 true 2>&1 | grep -q 'Authenticated to 127.0.0.1 using \"password\"'"
+check "a wrong password is refused" bash -c "! with_askpass '$TEST_TMP/ap_badkey' k2 \
+	-o PreferredAuthentications=password $U@127.0.0.1 true 2>/dev/null"
+head -c 24M /dev/urandom >"$TEST_TMP/big"
+chmod 755 "$TEST_TMP"; chmod 644 "$TEST_TMP/big"
+k2 -i "$TEST_TMP/id_ed25519" $U@127.0.0.1 "cat $TEST_TMP/big; echo to-stderr >&2; exit 7" \
+	>"$TEST_TMP/got" 2>"$TEST_TMP/got_err" </dev/null
+rc=$?
+check "exec: 24 MiB of stdout byte-exact from sshd" cmp -s "$TEST_TMP/big" "$TEST_TMP/got"
+check "exec: stderr separately" grep -qx to-stderr "$TEST_TMP/got_err"
+check "exec: kssh exits with the remote status (7)" [ $rc -eq 7 ]
+check "exec: stdin up to sshd byte-exact" bash -c "[ \"\$(k2 -i '$TEST_TMP/id_ed25519' $U@127.0.0.1 \
+	sha256sum <'$TEST_TMP/big' | cut -d' ' -f1)\" = \"\$(sha256sum <'$TEST_TMP/big' | cut -d' ' -f1)\" ]"
+SVC=$(pick_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$TEST_TMP" "$SVC" >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$SVC"
+LP=$(pick_port)
+"$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT2 -i "$TEST_TMP/id_ed25519" \
+	-N -L "$LP:127.0.0.1:$SVC" $U@127.0.0.1 2>/dev/null &
+PIDS+=($!)
+wait_port "$LP"
+check "kssh -L through sshd: 24 MiB byte-exact" bash -c "fetch http://127.0.0.1:$LP/big | cmp -s - '$TEST_TMP/big'"
+
 done_testing

@@ -140,7 +140,10 @@ static int send_session_requests(struct client_session *s, struct kssh_channel *
 
 		ioctl(0, TIOCGWINSZ, &ws);
 		kssh_buf_init(&modes, 4096);
-		if (tcgetattr(0, &tio) == 0 && (r = tty_modes_encode(&tio, &modes)) != 0)
+		/* the modes the user had, not the raw ones kssh itself runs in */
+		if (s->tty_raw)
+			tio = s->saved_tty;
+		if ((s->tty_raw || tcgetattr(0, &tio) == 0) && (r = tty_modes_encode(&tio, &modes)) != 0)
 			return r;
 		if (kssh_buf_len(&modes) == 0)
 			kssh_buf_put_u8(&modes, 0);

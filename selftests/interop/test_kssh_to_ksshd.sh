@@ -1,0 +1,112 @@
+#!/bin/bash
+# kssh against ksshd: each authentication method, commands and exit status, an
+# interactive shell on a real terminal (tmux), -L, the spec's command form, and
+# rekeys in the middle of a large transfer with the data intact.
+. "$(dirname "$0")/lib.sh"
+
+U=kt$$k
+PW='Kssh-pw-4!'
+make_user "$U" "$PW" || { echo "not ok 1 - cannot create a user"; exit 1; }
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"
+ssh-keygen -q -t rsa -N '' -f "$TEST_TMP/id_rsa"
+authorize_key "$U" "$TEST_TMP/id.pub"
+authorize_key "$U" "$TEST_TMP/id_rsa.pub"
+cat >/etc/pam.d/kssh-test-$$ <<PAM
+auth required pam_unix.so
+account required pam_unix.so
+session required pam_unix.so
+PAM
+CLEANUP_CMDS+=("rm -f /etc/pam.d/kssh-test-$$")
+
+PORT=$(pick_port)
+start_ksshd "$PORT" "$TEST_TMP/d" --port-forwarding-local --pam-service "kssh-test-$$"
+LOG=$TEST_TMP/d/log
+make_askpass "$TEST_TMP/ap" "$PW"
+k() { kssh_cmd -p $PORT "$@"; }
+export PORT
+export -f k
+
+check "publickey ed25519" bash -c "[ \"\$(k -i '$TEST_TMP/id' $U@127.0.0.1 'id -un')\" = $U ]"
+check "publickey rsa (rsa-sha2-512)" bash -c "[ \"\$(k -i '$TEST_TMP/id_rsa' $U@127.0.0.1 'id -un')\" = $U ] &&
+	grep -q 'accepted rsa-sha2-512 key' '$LOG'"
+check "password" bash -c "[ \"\$(with_askpass '$TEST_TMP/ap' k -o PreferredAuthentications=password \
+	$U@127.0.0.1 'id -un')\" = $U ]"
+check "keyboard-interactive" bash -c "[ \"\$(with_askpass '$TEST_TMP/ap' k \
+	-o PreferredAuthentications=keyboard-interactive $U@127.0.0.1 'id -un')\" = $U ] &&
+	grep -q \"User '$U' authenticated from .* by keyboard-interactive\" '$LOG'"
+check "the default order tries public keys first" bash -c "k -v -i '$TEST_TMP/id' $U@127.0.0.1 true 2>&1 |
+	grep -q 'Authenticated to 127.0.0.1 using \"publickey\"'"
+check "no usable method: Permission denied and exit 255" bash -c "k -B -i /nonexistent \
+	$U@127.0.0.1 true 2>&1 | grep -q 'Permission denied (publickey,password,keyboard-interactive)';
+	k -B -i /nonexistent $U@127.0.0.1 true 2>/dev/null; [ \$? -eq 255 ]"
+check "the spec's form: kssh HOST port N username U command \"...\"" bash -c "[ \"\$(kssh_cmd \
+	-i '$TEST_TMP/id' 127.0.0.1 port $PORT username $U command 'echo spec form')\" = 'spec form' ]"
+
+head -c 48M /dev/urandom >"$TEST_TMP/big"
+chmod 755 "$TEST_TMP"; chmod 644 "$TEST_TMP/big"
+k -i "$TEST_TMP/id" $U@127.0.0.1 "cat $TEST_TMP/big; echo err-line >&2; exit 42" \
+	>"$TEST_TMP/got" 2>"$TEST_TMP/got_err" </dev/null
+rc=$?
+check "exec: 48 MiB stdout byte-exact" cmp -s "$TEST_TMP/big" "$TEST_TMP/got"
+check "exec: stderr separately" grep -qx err-line "$TEST_TMP/got_err"
+check "exec: kssh exits with the remote status (42)" [ $rc -eq 42 ]
+check "exec: killed by a signal gives 255" bash -c "k -i '$TEST_TMP/id' $U@127.0.0.1 'kill -KILL \$\$' \
+	</dev/null 2>/dev/null; [ \$? -eq 255 ]"
+
+# rekeys in the middle of large transfers, both directions, data checked
+kex_before=$(grep -c 'key exchange [0-9]* complete' "$LOG")
+check "rekey every 2 MiB during 48 MiB down: byte-exact" bash -c "k -o RekeyLimit=2M -i '$TEST_TMP/id' \
+	$U@127.0.0.1 'cat $TEST_TMP/big' </dev/null | cmp -s - '$TEST_TMP/big'"
+check "rekey every 2 MiB during 48 MiB up: checksum intact" bash -c "[ \"\$(k -o RekeyLimit=2M \
+	-i '$TEST_TMP/id' $U@127.0.0.1 sha256sum <'$TEST_TMP/big' | cut -d' ' -f1)\" = \
+	\"\$(sha256sum <'$TEST_TMP/big' | cut -d' ' -f1)\" ]"
+kex_after=$(grep -c 'key exchange [0-9]* complete' "$LOG")
+check "ksshd saw the rekeys (at least 40 exchanges; saw $((kex_after - kex_before)))" \
+	[ $((kex_after - kex_before)) -ge 40 ]
+check "ksshd's own volume limit rekeys a transfer (--rekey-bytes 1M)" bash -c "
+	P=\$(python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])')
+	'$KSSHD' -D -e -d -p \$P -l 127.0.0.1 -s '$TEST_TMP/d/keys' --rekey-bytes 1048576 >'$TEST_TMP/vol.log' 2>&1 &
+	pid=\$!; sleep 0.5
+	kssh_cmd -p \$P -i '$TEST_TMP/id' $U@127.0.0.1 'cat $TEST_TMP/big' </dev/null | cmp -s - '$TEST_TMP/big'; ok=\$?
+	kill \$pid; [ \$ok -eq 0 ] && [ \$(grep -c 'key exchange [0-9]* complete' '$TEST_TMP/vol.log') -ge 20 ]"
+
+# -L through ksshd
+SVC=$(pick_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$TEST_TMP" "$SVC" >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$SVC"
+LP=$(pick_port)
+"$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT -i "$TEST_TMP/id" \
+	-N -L "127.0.0.1:$LP:127.0.0.1:$SVC" $U@127.0.0.1 2>/dev/null &
+PIDS+=($!)
+wait_port "$LP"
+check "kssh -L through ksshd: 48 MiB byte-exact" bash -c "fetch http://127.0.0.1:$LP/big | cmp -s - '$TEST_TMP/big'"
+
+# an interactive shell: kssh in tmux, raw terminal, pty, window changes
+tmux -L "kk$$" new-session -d -s sh -x 90 -y 25 \
+	"'$KSSH' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT -i '$TEST_TMP/id' $U@127.0.0.1; echo kssh-exit=\$?; sleep 30"
+CLEANUP_CMDS+=("tmux -L kk$$ kill-server")
+pane() { tmux -L "kk$$" capture-pane -p -t sh; }
+wait_pane() {
+	for _ in $(seq 1 50); do pane | grep -qE "$1" && return 0; sleep 0.2; done
+	pane | grep -v '^$' | sed 's/^/# /' | tail -5; return 1
+}
+check "shell: a login prompt" wait_pane "$U@"
+tmux -L "kk$$" send-keys -t sh 'tty; stty size' Enter
+check "shell: on a pty" wait_pane '^/dev/pts/[0-9]+'
+check "shell: the terminal's size (25 90)" wait_pane '^25 90'
+tmux -L "kk$$" resize-window -t sh -x 110 -y 35
+sleep 0.5
+tmux -L "kk$$" send-keys -t sh 'stty size' Enter
+check "shell: window-change follows the terminal (35 110)" wait_pane '^35 110'
+tmux -L "kk$$" send-keys -t sh 'sleep 30' Enter
+sleep 0.5
+tmux -L "kk$$" send-keys -t sh C-c
+sleep 0.2
+tmux -L "kk$$" send-keys -t sh 'echo after-interrupt' Enter
+check "shell: ^C goes to the remote command, not to kssh" wait_pane '^after-interrupt'
+tmux -L "kk$$" send-keys -t sh 'exit 9' Enter
+check "shell: kssh exits with the shell's status" wait_pane '^kssh-exit=9'
+
+check "ksshd still serves" k -i "$TEST_TMP/id" $U@127.0.0.1 true
+done_testing
