@@ -12,7 +12,8 @@ Connect with OpenSSH:   ssh -p $PORT -o UserKnownHostsFile=$STATE/known_hosts $(
 Connect with kssh:      $BUILD/kssh -p $PORT -o UserKnownHostsFile=$STATE/known_hosts $(id -un)@127.0.0.1
 Host key fingerprints:  ssh-keygen -lf $STATE/keys/ssh_host_ed25519_key.pub (after the first start)
 
-Key exchange, host keys and every cipher/MAC work; authentication is the next
-milestone, so logins are refused for now ("Permission denied").
+Log in as $(id -un) with a key from $HOME/.ssh/authorized_keys, or with your
+system password (PAM service "kssh"; without /etc/pam.d/kssh, PAM's "other"
+stack applies). Port forwarding (-L) is enabled here.
 MSG
-exec "$BUILD/ksshd" -D -e -p "$PORT" -l 127.0.0.1 -l ::1 -s "$STATE/keys"
+exec "$BUILD/ksshd" -D -e -p "$PORT" -l 127.0.0.1 -l ::1 -s "$STATE/keys" --port-forwarding-local

@@ -41,6 +41,12 @@ check "no usable method: Permission denied and exit 255" bash -c "k -B -i /nonex
 	k -B -i /nonexistent $U@127.0.0.1 true 2>/dev/null; [ \$? -eq 255 ]"
 check "the spec's form: kssh HOST port N username U command \"...\"" bash -c "[ \"\$(kssh_cmd \
 	-i '$TEST_TMP/id' 127.0.0.1 port $PORT username $U command 'echo spec form')\" = 'spec form' ]"
+check "the spec's source-interface binds the connection to an interface (lo)" bash -c "[ \"\$(kssh_cmd \
+	-i '$TEST_TMP/id' 127.0.0.1 port $PORT username $U command 'echo \$SSH_CLIENT' source-interface lo |
+	cut -d' ' -f1)\" = 127.0.0.1 ]"
+check "source-interface: an unknown interface is an error naming it" bash -c "out=\$(kssh_cmd \
+	-i '$TEST_TMP/id' 127.0.0.1 port $PORT username $U command true source-interface nosuchif0 2>&1);
+	[ \$? -eq 255 ] && grep -q 'source-interface nosuchif0: No such device' <<<\"\$out\""
 
 head -c 48M /dev/urandom >"$TEST_TMP/big"
 chmod 755 "$TEST_TMP"; chmod 644 "$TEST_TMP/big"
@@ -52,6 +58,9 @@ check "exec: stderr separately" grep -qx err-line "$TEST_TMP/got_err"
 check "exec: kssh exits with the remote status (42)" [ $rc -eq 42 ]
 check "exec: killed by a signal gives 255" bash -c "k -i '$TEST_TMP/id' $U@127.0.0.1 'kill -KILL \$\$' \
 	</dev/null 2>/dev/null; [ \$? -eq 255 ]"
+
+check "kssh rekeys ksshd five times in one authenticated connection" bash -c "k -i '$TEST_TMP/id' \
+	-o KsshTestRekeys=5 $U@127.0.0.1 2>&1 | grep -q 'rekey 5 done: 6 key exchanges, session intact'"
 
 # rekeys in the middle of large transfers, both directions, data checked
 kex_before=$(grep -c 'key exchange [0-9]* complete' "$LOG")

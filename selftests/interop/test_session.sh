@@ -134,5 +134,14 @@ kex_after=$(grep -c 'key exchange [0-9]* complete' "$LOG")
 check "ksshd completed the rekeys (at least 20 exchanges; saw $((kex_after - kex_before)))" \
 	[ $((kex_after - kex_before)) -ge 20 ]
 
+# ksshd starts the rekeys itself (its volume limit) while OpenSSH's ssh receives
+PORT_VOL=$(pick_port)
+start_ksshd "$PORT_VOL" "$TEST_TMP/vol" --rekey-bytes 2097152
+check "ksshd rekeys every 2 MiB on its own during 48 MiB to ssh: byte-exact" bash -c "ossh_keys \
+	-i '$TEST_TMP/id' -p $PORT_VOL $U@127.0.0.1 'cat $TEST_TMP/big' </dev/null | cmp -s - '$TEST_TMP/big'"
+check "ksshd's log shows its volume-triggered rekeys" bash -c "
+	grep -q 'rekeying: volume limit reached' '$TEST_TMP/vol/log' &&
+	[ \$(grep -c 'key exchange [0-9]* complete' '$TEST_TMP/vol/log') -ge 20 ]"
+
 check "ksshd still serves" to $U@127.0.0.1 true </dev/null
 done_testing

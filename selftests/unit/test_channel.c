@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/* Channels (RFC 4254) between two in-memory transports: windows, ordering, violations. */
+#include "kssh/channel.h"
+#include "kssh/err.h"
+#include "kssh/msg.h"
+#include "kssh/transport.h"
+#include "test.h"
+
+struct pair {
+	struct kssh_transport *client, *server;
+	struct kssh_key *host_key;
+	struct kssh_chan_table ct, st;
+};
+
+static void move(struct kssh_transport *from, struct kssh_transport *to)
+{
+	struct kssh_buf *out = kssh_transport_output(from);
+
+	kssh_buf_put(kssh_transport_input(to), kssh_buf_ptr(out), kssh_buf_len(out));
+	kssh_buf_reset(out);
+}
+
+/* The next upper-layer message t receives; 0 or the transport's error. */
+static int next_msg(struct pair *p, struct kssh_transport *t, uint8_t *type, struct kssh_buf *payload)
+{
+	for (int i = 0; i < 100; i++) {
+		int r = kssh_transport_poll(t, type, payload);
+
+		if (r != KSSH_ERR_AGAIN)
+			return r;
+		move(p->client, p->server);
+		move(p->server, p->client);
+	}
+	return KSSH_ERR_TIMEOUT;
+}
+
+static int send_empty(struct kssh_transport *t, uint8_t type, const char *s1, const char *s2,
+                      const char *s3)
+{
+	struct kssh_buf *b = kssh_transport_begin(t, type);
+
+	if (b == NULL || (s1 && kssh_buf_put_cstring(b, s1)) || (s2 && kssh_buf_put_cstring(b, s2)) ||
+	    (s3 && kssh_buf_put_cstring(b, s3)))
+		return -1;
+	return kssh_transport_send(t);
+}
+
+/* Two transports past key exchange and "none" authentication: the connection phase. */
+static int pair_up(struct pair *p)
+{
+	struct kssh_transport_config sc = { .is_server = 1 }, cc = { 0 };
+	struct kssh_buf payload;
+	uint8_t type;
+
+	memset(p, 0, sizeof(*p));
+	if (kssh_key_generate(KSSH_KEY_ED25519, 0, &p->host_key) != 0)
+		return -1;
+	sc.host_keys = &p->host_key;
+	sc.n_host_keys = 1;
+	if ((p->server = kssh_transport_new(&sc)) == NULL || (p->client = kssh_transport_new(&cc)) == NULL)
+		return -1;
+	for (int i = 0; i < 50 && !(kssh_transport_ready(p->client) && kssh_transport_ready(p->server)); i++) {
+		kssh_transport_poll(p->client, &type, &payload);
+		kssh_transport_poll(p->server, &type, &payload);
+		move(p->client, p->server);
+		move(p->server, p->client);
+	}
+	if (send_empty(p->client, SSH_MSG_SERVICE_REQUEST, "ssh-userauth", NULL, NULL) ||
+	    next_msg(p, p->server, &type, &payload) || type != SSH_MSG_SERVICE_REQUEST ||
+	    send_empty(p->server, SSH_MSG_SERVICE_ACCEPT, "ssh-userauth", NULL, NULL) ||
+	    next_msg(p, p->client, &type, &payload) || type != SSH_MSG_SERVICE_ACCEPT ||
+	    send_empty(p->client, SSH_MSG_USERAUTH_REQUEST, "u", "ssh-connection", "none") ||
+	    next_msg(p, p->server, &type, &payload) ||
+	    send_empty(p->server, SSH_MSG_USERAUTH_SUCCESS, NULL, NULL, NULL) ||
+	    next_msg(p, p->client, &type, &payload) || type != SSH_MSG_USERAUTH_SUCCESS)
+		return -1;
+	kssh_chan_table_init(&p->ct);
+	kssh_chan_table_init(&p->st);
+	return 0;
+}
+
+static void pair_free(struct pair *p)
+{
+	kssh_transport_free(p->client);
+	kssh_transport_free(p->server);
+	kssh_key_free(p->host_key);
+}
+
+/* The client opens a session; the server accepts it. Returns the two ends. */
+static int open_session(struct pair *p, struct kssh_channel **c, struct kssh_channel **s)
+{
+	struct kssh_chan_event ev;
+	struct kssh_buf payload, *msg;
+	uint8_t type;
+
+	if ((*c = kssh_chan_open(&p->ct, p->client, "session", NULL, &msg)) == NULL ||
+	    kssh_transport_send(p->client) != 0 || next_msg(p, p->server, &type, &payload) != 0 ||
+	    kssh_chan_handle(&p->st, p->server, type, &payload, &ev) != 0 ||
+	    ev.kind != KSSH_CHAN_EV_OPEN || strcmp(ev.name, "session") != 0 ||
+	    (*s = kssh_chan_accept(&p->st, p->server, &ev, NULL)) == NULL ||
+	    next_msg(p, p->client, &type, &payload) != 0 ||
+	    kssh_chan_handle(&p->ct, p->client, type, &payload, &ev) != 0)
+		return -1;
+	return ev.kind == KSSH_CHAN_EV_OPEN_CONFIRM ? 0 : -1;
+}
+
+/* A raw channel message from the client, bypassing the window bookkeeping. */
+static int raw_data(struct pair *p, uint32_t id, size_t len)
+{
+	struct kssh_buf *b = kssh_transport_begin(p->client, SSH_MSG_CHANNEL_DATA);
+	uint8_t *dst;
+
+	if (b == NULL || kssh_buf_put_u32(b, id) || kssh_buf_put_u32(b, (uint32_t)len) ||
+	    kssh_buf_reserve(b, len, &dst))
+		return -1;
+	memset(dst, 'x', len);
+	return kssh_transport_send(p->client);
+}
+
+TEST(open_confirm_then_data_within_window)
+{
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+
+	ASSERT(pair_up(&p) == 0);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	EXPECT_EQ(c->remote_window, KSSH_CHAN_WINDOW);
+	EXPECT_EQ(kssh_chan_send_data(p.client, c, 0, (const uint8_t *)"hello", 5), 5);
+	ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+	ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0);
+	EXPECT_EQ(ev.kind, KSSH_CHAN_EV_DATA);
+	EXPECT(ev.len == 5 && memcmp(ev.data, "hello", 5) == 0);
+	EXPECT_EQ(s->local_window, KSSH_CHAN_WINDOW - 5);
+	pair_free(&p);
+}
+
+TEST(sender_stops_at_the_window_and_adjust_reopens_it)
+{
+	static uint8_t big[KSSH_CHAN_WINDOW + 1000];
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+	size_t got = 0;
+
+	ASSERT(pair_up(&p) == 0);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	/* only the window's worth goes out, in packets no larger than the peer's maximum */
+	EXPECT_EQ(kssh_chan_send_data(p.client, c, 0, big, sizeof(big)), KSSH_CHAN_WINDOW);
+	EXPECT_EQ(kssh_chan_send_room(c), 0);
+	while (got < KSSH_CHAN_WINDOW && next_msg(&p, p.server, &type, &payload) == 0) {
+		ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0);
+		ASSERT(ev.kind == KSSH_CHAN_EV_DATA && ev.len <= KSSH_CHAN_PACKET);
+		got += ev.len;
+		ASSERT(kssh_chan_consumed(p.server, s, ev.len) == 0);
+	}
+	EXPECT_EQ(got, KSSH_CHAN_WINDOW);
+	/* the consumer's WINDOW_ADJUSTs give the sender its room back */
+	for (int i = 0; i < 4 && kssh_chan_send_room(c) < KSSH_CHAN_WINDOW; i++) {
+		ASSERT(next_msg(&p, p.client, &type, &payload) == 0);
+		ASSERT(kssh_chan_handle(&p.ct, p.client, type, &payload, &ev) == 0);
+		EXPECT_EQ(ev.kind, KSSH_CHAN_EV_WINDOW);
+	}
+	EXPECT_EQ(kssh_chan_send_room(c), KSSH_CHAN_WINDOW);
+	pair_free(&p);
+}
+
+TEST(data_past_the_window_is_a_protocol_error)
+{
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+	size_t sent = 0;
+	int r = 0;
+
+	ASSERT(pair_up(&p) == 0);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	while (sent <= KSSH_CHAN_WINDOW && r == 0) {
+		ASSERT(raw_data(&p, c->remote_id, KSSH_CHAN_PACKET) == 0);
+		sent += KSSH_CHAN_PACKET;
+		ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+		r = kssh_chan_handle(&p.st, p.server, type, &payload, &ev);
+	}
+	EXPECT_EQ(r, KSSH_ERR_PROTOCOL);
+	EXPECT(strstr(kssh_transport_error(p.server), "past the window") != NULL);
+	EXPECT(sent > KSSH_CHAN_WINDOW);
+	pair_free(&p);
+}
+
+TEST(window_adjust_overflow_is_a_protocol_error)
+{
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload, *b;
+	uint8_t type;
+
+	ASSERT(pair_up(&p) == 0);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	b = kssh_transport_begin(p.client, SSH_MSG_CHANNEL_WINDOW_ADJUST);
+	ASSERT(b && kssh_buf_put_u32(b, c->remote_id) == 0 && kssh_buf_put_u32(b, UINT32_MAX) == 0);
+	ASSERT(kssh_transport_send(p.client) == 0);
+	ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+	EXPECT_EQ(kssh_chan_handle(&p.st, p.server, type, &payload, &ev), KSSH_ERR_PROTOCOL);
+	EXPECT(strstr(kssh_transport_error(p.server), "overflows") != NULL);
+	pair_free(&p);
+}
+
+TEST(message_for_an_unknown_channel_is_a_protocol_error)
+{
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+
+	ASSERT(pair_up(&p) == 0);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	ASSERT(raw_data(&p, 7, 10) == 0);
+	ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+	EXPECT_EQ(kssh_chan_handle(&p.st, p.server, type, &payload, &ev), KSSH_ERR_PROTOCOL);
+	pair_free(&p);
+}
+
+TEST(data_after_eof_is_refused_and_close_is_answered)
+{
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+
+	ASSERT(pair_up(&p) == 0);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	ASSERT(kssh_chan_send_eof(p.client, c) == 0);
+	EXPECT_EQ(kssh_chan_send_room(c), 0); /* nothing may follow our EOF */
+	ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+	ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0);
+	EXPECT_EQ(ev.kind, KSSH_CHAN_EV_EOF);
+	/* CLOSE from the client: the server's table answers with its own */
+	ASSERT(kssh_chan_send_close(p.client, c) == 0);
+	ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+	ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0);
+	EXPECT_EQ(ev.kind, KSSH_CHAN_EV_CLOSE);
+	EXPECT(s->close_sent && s->close_received);
+	ASSERT(next_msg(&p, p.client, &type, &payload) == 0);
+	ASSERT(kssh_chan_handle(&p.ct, p.client, type, &payload, &ev) == 0);
+	EXPECT_EQ(ev.kind, KSSH_CHAN_EV_CLOSE);
+	kssh_chan_free(s);
+	kssh_chan_free(c);
+	EXPECT_EQ(kssh_chan_count(&p.st), 0);
+	/* the id is free: a message for it is now a violation */
+	ASSERT(raw_data(&p, 0, 1) == 0);
+	ASSERT(next_msg(&p, p.server, &type, &payload) == 0);
+	EXPECT_EQ(kssh_chan_handle(&p.st, p.server, type, &payload, &ev), KSSH_ERR_PROTOCOL);
+	pair_free(&p);
+}
+
+TEST(channel_table_is_bounded)
+{
+	struct pair p;
+	struct kssh_buf *msg;
+	int opened = 0;
+
+	ASSERT(pair_up(&p) == 0);
+	for (int i = 0; i < KSSH_CHAN_MAX + 5; i++)
+		opened += kssh_chan_open(&p.ct, p.client, "session", NULL, &msg) != NULL;
+	EXPECT_EQ(opened, KSSH_CHAN_MAX);
+	pair_free(&p);
+}
+
+TEST_MAIN()
