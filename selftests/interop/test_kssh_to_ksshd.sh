@@ -62,6 +62,17 @@ check "exec: killed by a signal gives 255" bash -c "k -i '$TEST_TMP/id' $U@127.0
 check "kssh rekeys ksshd five times in one authenticated connection" bash -c "k -i '$TEST_TMP/id' \
 	-o KsshTestRekeys=5 $U@127.0.0.1 2>&1 | grep -q 'rekey 5 done: 6 key exchanges, session intact'"
 
+# a signal to kssh goes to the remote command as a "signal" request (RFC 4254 6.9)
+"$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT -i "$TEST_TMP/id" $U@127.0.0.1 \
+	'trap "echo got-TERM; exit 3" TERM; sleep 30 >/dev/null 2>&1 & wait' >"$TEST_TMP/sig.out" 2>/dev/null </dev/null &
+kp=$!
+sleep 2
+kill -TERM $kp
+wait $kp
+rc=$?
+check "SIGTERM to kssh reaches the remote command, which exits its own way (3)" bash -c "
+	grep -qx got-TERM '$TEST_TMP/sig.out' && [ $rc -eq 3 ]"
+
 # rekeys in the middle of large transfers, both directions, data checked
 kex_before=$(grep -c 'key exchange [0-9]* complete' "$LOG")
 check "rekey every 2 MiB during 48 MiB down: byte-exact" bash -c "k -o RekeyLimit=2M -i '$TEST_TMP/id' \

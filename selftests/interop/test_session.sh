@@ -122,6 +122,19 @@ check "-L refused: ssh is told 'administratively prohibited'" grep -q 'administr
 check "-L refused: the spec's syslog line" grep -q \
 	'%SECURITY-SSHD-3-PORT_FWD_ERR_GENERAL : Port Forwarding, Port forwarding is not enabled' "$TEST_TMP/off/log"
 
+# a key marked no-port-forwarding may not forward, even where forwarding is on
+cp "$H/.ssh/authorized_keys" "$TEST_TMP/ak_saved"
+echo "no-port-forwarding $(cat "$TEST_TMP/id.pub")" >"$H/.ssh/authorized_keys"
+LP3=$(pick_port)
+ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o IdentityAgent=none -o LogLevel=error -i "$TEST_TMP/id" -p $PORT -N -L "$LP3:127.0.0.1:$SVC" \
+	$U@127.0.0.1 &
+PIDS+=($!)
+wait_port "$LP3"
+check "-L refused for a key with no-port-forwarding" bash -c "! fetch http://127.0.0.1:$LP3/big_err >/dev/null 2>&1 &&
+	grep -q 'Port forwarding is not permitted for this key' '$LOG'"
+cp "$TEST_TMP/ak_saved" "$H/.ssh/authorized_keys"
+
 # OpenSSH's ssh rekeys in the middle of a transfer (RekeyLimit); no byte may be lost
 kex_before=$(grep -c 'key exchange [0-9]* complete' "$LOG")
 check "ssh rekeys every 4 MiB through 48 MiB of stdout: byte-exact" bash -c "ossh_keys \

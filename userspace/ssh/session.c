@@ -27,7 +27,7 @@
 
 #define POLL_MAX (1 + MAX_FORWARDS + 4 * KSSH_CHAN_MAX)
 
-static volatile sig_atomic_t window_changed, stop_requested;
+static volatile sig_atomic_t window_changed, stop_requested, signals_caught, last_signal;
 
 static void on_winch(int sig)
 {
@@ -35,10 +35,12 @@ static void on_winch(int sig)
 	window_changed = 1;
 }
 
+/* The first INT/TERM/HUP goes to the remote command (a "signal" request); a second one stops kssh. */
 static void on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	last_signal = sig;
+	if (signals_caught++ > 0)
+		stop_requested = 1;
 }
 
 struct client_chan {
@@ -58,6 +60,7 @@ struct client_session {
 	struct termios saved_tty;
 	int tty_raw;
 	int stdin_flags;        /* to restore: O_NONBLOCK is shared with whoever else has stdin */
+	int signal_sent;
 };
 
 static void restore_tty(struct client_session *s)
@@ -387,6 +390,20 @@ static int progress(struct client_session *s)
 	return 0;
 }
 
+/* RFC 4254 6.9: the remote command gets the signal kssh got, and ends as it chooses */
+static int forward_signal(struct client_session *s)
+{
+	const char *name = last_signal == SIGINT ? "INT" : last_signal == SIGHUP ? "HUP" : "TERM";
+	struct kssh_buf *b;
+	int r;
+
+	s->signal_sent = 1;
+	if ((r = kssh_chan_request_begin(s->c->t, s->session->pump.ch, "signal", 0, &b)) != 0 ||
+	    (r = kssh_buf_put_cstring(b, name)) != 0)
+		return r;
+	return kssh_transport_send(s->c->t);
+}
+
 static int round_trip(struct client_session *s)
 {
 	struct pollfd pfds[POLL_MAX];
@@ -410,8 +427,10 @@ static int round_trip(struct client_session *s)
 	}
 	if (poll(pfds, (nfds_t)n, 1000) < 0 && errno != EINTR)
 		return KSSH_ERR_SYSTEM;
-	if (stop_requested)
+	if (stop_requested || (signals_caught && (s->session == NULL || !s->session->open)))
 		return KSSH_ERR_CONN_CLOSED;
+	if (signals_caught && !s->signal_sent && (r = forward_signal(s)) != 0)
+		return r;
 	if ((r = conn_service(s->c, pfds[0].revents)) != 0)
 		return r;
 	while ((r = kssh_transport_poll(s->c->t, &type, &payload)) == 0)
@@ -447,7 +466,8 @@ int client_run_session(struct client_options *o, struct kssh_conn *c)
 		fprintf(stderr, "Pseudo-terminal will not be allocated because stdin is not a terminal.\n");
 	signal(SIGWINCH, on_winch);
 	signal(SIGTERM, on_stop);
-	signal(SIGINT, s.want_pty ? SIG_IGN : on_stop);
+	signal(SIGHUP, on_stop);
+	signal(SIGINT, s.want_pty ? SIG_IGN : on_stop); /* on a pty, ^C is a byte for the remote side */
 	for (int i = 0; i < o->n_forwards; i++) {
 		if ((o->forwards[i].fd = listen_forward(&o->forwards[i])) < 0) {
 			fprintf(stderr, "kssh: cannot listen on %s port %u: %s\n",
@@ -470,7 +490,7 @@ int client_run_session(struct client_options *o, struct kssh_conn *c)
 		conn_flush(c);
 		return s.exit_status >= 0 ? s.exit_status : EXIT_FAILURE_SSH;
 	}
-	if (r == KSSH_ERR_CONN_CLOSED && stop_requested)
+	if (r == KSSH_ERR_CONN_CLOSED && signals_caught)
 		return EXIT_FAILURE_SSH;
 	fprintf(stderr, "kssh: connection to %s closed: %s\n", o->host,
 	        *kssh_transport_error(c->t) ? kssh_transport_error(c->t) : kssh_strerror(r));
