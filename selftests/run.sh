@@ -10,6 +10,15 @@ LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
 passed=0 failed=0
 
+# Sanitizer reports from every process (daemons' children included, whose
+# stderr ends in logs the tests delete) land here; any report is a failure.
+SAN_DIR=$PWD/$LOGDIR/sanitizer
+rm -rf "$SAN_DIR"
+mkdir -p "$SAN_DIR"
+chmod 1777 "$SAN_DIR" # processes that dropped to a test user write here too
+export ASAN_OPTIONS="log_path=$SAN_DIR/asan:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$SAN_DIR/ubsan:print_stacktrace=1"
+
 run_one() {
 	local name=$1 log="$LOGDIR/$(basename "$1").log"; shift
 	echo "=== $name"
@@ -39,6 +48,13 @@ for f in build/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	run_one "$f" bash selftests/fuzz_run.sh "$f" "$FUZZ_SECONDS"
 done
+
+reports=$(find "$SAN_DIR" -type f 2>/dev/null)
+if [ -n "$reports" ]; then
+	echo "not ok - sanitizer reports:"
+	for f in $reports; do head -30 "$f"; done
+	failed=$((failed + 1))
+fi
 
 echo
 echo "$passed passed, $failed failed"

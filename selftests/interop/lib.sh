@@ -160,3 +160,24 @@ fetch() {
 	python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=30).read())' "$1"
 }
 export -f fetch
+
+# pam_stack NAME [AUTH-LINE...]: /etc/pam.d/NAME with pam_unix, then any extra auth lines;
+# removed when the test ends
+pam_stack() {
+	local name=$1; shift
+	{
+		echo "auth required pam_unix.so"
+		for l in "$@"; do echo "$l"; done
+		echo "account required pam_unix.so"
+		echo "session required pam_unix.so"
+	} >"/etc/pam.d/$name"
+	CLEANUP_CMDS+=("rm -f /etc/pam.d/$name")
+}
+
+# http_service DIR: a real TCP service on loopback serving DIR; sets SVC to its port
+http_service() {
+	SVC=$(pick_port)
+	python3 -m http.server --bind 127.0.0.1 --directory "$1" "$SVC" >/dev/null 2>&1 &
+	PIDS+=($!)
+	wait_port "$SVC"
+}

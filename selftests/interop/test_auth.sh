@@ -17,18 +17,9 @@ authorize_key "$U" "$TEST_TMP/id_ecdsa.pub"
 authorize_key "$U" "$TEST_TMP/id_rsa.pub"
 
 # the PAM stack for these tests: the system's password, then a second factor for the 2FA server
-cat >/etc/pam.d/kssh-test-$$ <<PAM
-auth required pam_unix.so
-account required pam_unix.so
-session required pam_unix.so
-PAM
-cat >/etc/pam.d/kssh-test2fa-$$ <<PAM
-auth required pam_unix.so
-auth required $TOP/$BUILD/selftests/pam/pam_kssh_test_otp.so code=424242
-account required pam_unix.so
-session required pam_unix.so
-PAM
-CLEANUP_CMDS+=("rm -f /etc/pam.d/kssh-test-$$ /etc/pam.d/kssh-test2fa-$$")
+# the PAM stacks for these tests: the system's password; then with a second factor
+pam_stack "kssh-test-$$"
+pam_stack "kssh-test2fa-$$" "auth required $TOP/$BUILD/selftests/pam/pam_kssh_test_otp.so code=424242"
 
 HASH=$(openssl passwd -6 "$LOCALPW")
 cat >"$TEST_TMP/kssh.conf" <<CONF
@@ -189,6 +180,18 @@ check "two-factor: a wrong code is refused" bash -c "! with_askpass '$TEST_TMP/a
 	$U@127.0.0.1 true 2>/dev/null"
 check "two-factor: password alone is not enough" bash -c "! with_askpass '$TEST_TMP/ap_pam' ossh_pw \
 	-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 -p $PORT3 $U@127.0.0.1 true 2>/dev/null"
+
+# configuration lines that would weaken or confuse authentication are refused, naming the line
+bad_config() { # LINE EXPECTED-REASON
+	printf 'ssh server max-auth-limit 5\n%s\n' "$1" >"$TEST_TMP/bad.conf"
+	out=$("$KSSHD" -D -f "$TEST_TMP/bad.conf" -p 1 2>&1)
+	[ $? -eq 2 ] && grep -qF "line 2: $1: $2" <<<"$out"
+}
+check "config: a clear-text secret is refused" bad_config "username x secret 0 plain" \
+	"secret type must be 5, 8, 9 or 10 (a hash); type 0 (clear text) is refused"
+check "config: a secret that is not a crypt hash" bad_config "username x secret plain" "secret must be a crypt(3) hash"
+check "config: max-auth-limit out of range" bad_config "ssh server max-auth-limit 2" "max-auth-limit must be 3 to 20"
+check "config: ssh timeout out of range" bad_config "ssh timeout 121" "timeout must be 5 to 120 seconds"
 
 check "ksshd still serves after all this" ossh_keys -i "$TEST_TMP/id_ed25519" -p $PORT $U@127.0.0.1 true
 done_testing

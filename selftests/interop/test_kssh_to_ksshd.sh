@@ -11,12 +11,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"
 ssh-keygen -q -t rsa -N '' -f "$TEST_TMP/id_rsa"
 authorize_key "$U" "$TEST_TMP/id.pub"
 authorize_key "$U" "$TEST_TMP/id_rsa.pub"
-cat >/etc/pam.d/kssh-test-$$ <<PAM
-auth required pam_unix.so
-account required pam_unix.so
-session required pam_unix.so
-PAM
-CLEANUP_CMDS+=("rm -f /etc/pam.d/kssh-test-$$")
+pam_stack "kssh-test-$$"
 
 PORT=$(pick_port)
 start_ksshd "$PORT" "$TEST_TMP/d" --port-forwarding-local --pam-service "kssh-test-$$"
@@ -91,10 +86,7 @@ check "ksshd's own volume limit rekeys a transfer (--rekey-bytes 1M)" bash -c "
 	kill \$pid; [ \$ok -eq 0 ] && [ \$(grep -c 'key exchange [0-9]* complete' '$TEST_TMP/vol.log') -ge 20 ]"
 
 # -L through ksshd
-SVC=$(pick_port)
-python3 -m http.server --bind 127.0.0.1 --directory "$TEST_TMP" "$SVC" >/dev/null 2>&1 &
-PIDS+=($!)
-wait_port "$SVC"
+http_service "$TEST_TMP"
 LP=$(pick_port)
 "$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT -i "$TEST_TMP/id" \
 	-N -L "127.0.0.1:$LP:127.0.0.1:$SVC" $U@127.0.0.1 2>/dev/null &

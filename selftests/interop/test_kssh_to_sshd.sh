@@ -157,10 +157,7 @@ check "exec: stderr separately" grep -qx to-stderr "$TEST_TMP/got_err"
 check "exec: kssh exits with the remote status (7)" [ $rc -eq 7 ]
 check "exec: stdin up to sshd byte-exact" bash -c "[ \"\$(k2 -i '$TEST_TMP/id_ed25519' $U@127.0.0.1 \
 	sha256sum <'$TEST_TMP/big' | cut -d' ' -f1)\" = \"\$(sha256sum <'$TEST_TMP/big' | cut -d' ' -f1)\" ]"
-SVC=$(pick_port)
-python3 -m http.server --bind 127.0.0.1 --directory "$TEST_TMP" "$SVC" >/dev/null 2>&1 &
-PIDS+=($!)
-wait_port "$SVC"
+http_service "$TEST_TMP"
 LP=$(pick_port)
 "$KSSH" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT2 -i "$TEST_TMP/id_ed25519" \
 	-N -L "$LP:127.0.0.1:$SVC" $U@127.0.0.1 2>/dev/null &

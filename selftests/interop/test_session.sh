@@ -93,16 +93,17 @@ tmux -L "kssh$$" send-keys -t pty 'exit 6' Enter
 check "pty: the shell's exit ends the session" wait_pane pty 'Connection to 127.0.0.1 closed'
 
 # -L forwarding to a real TCP service on loopback
-SVC=$(pick_port)
-python3 -m http.server --bind 127.0.0.1 --directory "$TEST_TMP" "$SVC" >/dev/null 2>&1 &
-PIDS+=($!)
-wait_port "$SVC"
-LP=$(pick_port)
-ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o IdentityAgent=none -o LogLevel=error -i "$TEST_TMP/id" -p $PORT -N -L "$LP:127.0.0.1:$SVC" \
-	$U@127.0.0.1 &
-PIDS+=($!)
-wait_port "$LP"
+http_service "$TEST_TMP"
+# tunnel SSH-PORT: ssh -N -L from a new local port (LP) to the service; ssh's log in $TEST_TMP/tunnel.err
+tunnel() {
+	LP=$(pick_port)
+	ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentityAgent=none -o LogLevel=info -i "$TEST_TMP/id" -p "$1" -N -L "$LP:127.0.0.1:$SVC" \
+		$U@127.0.0.1 2>"$TEST_TMP/tunnel.err" &
+	PIDS+=($!)
+	wait_port "$LP"
+}
+tunnel $PORT
 check "-L: a 48 MiB file through the tunnel arrives byte-exact" bash -c "fetch http://127.0.0.1:$LP/big |
 	cmp -s - '$TEST_TMP/big'"
 check "-L: the spec's syslog line for a forwarded connection" grep -q \
@@ -111,27 +112,17 @@ check "-L: several connections at once through one tunnel" bash -c "for i in 1 2
 	fetch http://127.0.0.1:$LP/big_err >'$TEST_TMP/par'\$i & done; wait; for i in 1 2 3; do
 	cmp -s '$TEST_TMP/par'\$i '$TEST_TMP/big_err' || exit 1; done"
 
-LP2=$(pick_port)
-ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o IdentityAgent=none -o LogLevel=info -i "$TEST_TMP/id" -p $PORT_OFF -N -L "$LP2:127.0.0.1:$SVC" \
-	$U@127.0.0.1 2>"$TEST_TMP/off.err" &
-PIDS+=($!)
-wait_port "$LP2"
-check "-L refused when port-forwarding local is off" bash -c "! fetch http://127.0.0.1:$LP2/big_err >/dev/null 2>&1"
-check "-L refused: ssh is told 'administratively prohibited'" grep -q 'administratively prohibited' "$TEST_TMP/off.err"
+tunnel $PORT_OFF
+check "-L refused when port-forwarding local is off" bash -c "! fetch http://127.0.0.1:$LP/big_err >/dev/null 2>&1"
+check "-L refused: ssh is told 'administratively prohibited'" grep -q 'administratively prohibited' "$TEST_TMP/tunnel.err"
 check "-L refused: the spec's syslog line" grep -q \
 	'%SECURITY-SSHD-3-PORT_FWD_ERR_GENERAL : Port Forwarding, Port forwarding is not enabled' "$TEST_TMP/off/log"
 
 # a key marked no-port-forwarding may not forward, even where forwarding is on
 cp "$H/.ssh/authorized_keys" "$TEST_TMP/ak_saved"
 echo "no-port-forwarding $(cat "$TEST_TMP/id.pub")" >"$H/.ssh/authorized_keys"
-LP3=$(pick_port)
-ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o IdentityAgent=none -o LogLevel=error -i "$TEST_TMP/id" -p $PORT -N -L "$LP3:127.0.0.1:$SVC" \
-	$U@127.0.0.1 &
-PIDS+=($!)
-wait_port "$LP3"
-check "-L refused for a key with no-port-forwarding" bash -c "! fetch http://127.0.0.1:$LP3/big_err >/dev/null 2>&1 &&
+tunnel $PORT
+check "-L refused for a key with no-port-forwarding" bash -c "! fetch http://127.0.0.1:$LP/big_err >/dev/null 2>&1 &&
 	grep -q 'Port forwarding is not permitted for this key' '$LOG'"
 cp "$TEST_TMP/ak_saved" "$H/.ssh/authorized_keys"
 

@@ -59,7 +59,8 @@ int conn_flush(struct kssh_conn *c)
 	return 0;
 }
 
-static int read_some(struct kssh_conn *c)
+/* One read into the transport's input: 0, KSSH_ERR_AGAIN when nothing was there, or an error. */
+static int read_input(struct kssh_conn *c)
 {
 	struct kssh_buf *in = kssh_transport_input(c->t);
 	size_t room = in->max - kssh_buf_len(in);
@@ -67,8 +68,6 @@ static int read_some(struct kssh_conn *c)
 	ssize_t n;
 	int r;
 
-	if ((r = wait_for(c, POLLIN)) != 0)
-		return r;
 	if (room > READ_CHUNK)
 		room = READ_CHUNK;
 	if (room == 0)
@@ -83,6 +82,15 @@ static int read_some(struct kssh_conn *c)
 		return errno == EAGAIN || errno == EINTR ? KSSH_ERR_AGAIN
 		       : errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
 	return 0;
+}
+
+static int read_some(struct kssh_conn *c)
+{
+	int r;
+
+	if ((r = wait_for(c, POLLIN)) != 0)
+		return r;
+	return read_input(c);
 }
 
 int conn_next_message(struct kssh_conn *c, uint8_t *type, struct kssh_buf *payload)
@@ -162,28 +170,13 @@ int conn_write_some(struct kssh_conn *c)
 
 int conn_service(struct kssh_conn *c, short revents)
 {
-	struct kssh_buf *in = kssh_transport_input(c->t);
-	size_t room = in->max - kssh_buf_len(in);
-	uint8_t *dst;
-	ssize_t n;
 	int r;
 
 	if (revents & POLLOUT && (r = conn_write_some(c)) != 0)
 		return r;
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return 0;
-	if (room > READ_CHUNK)
-		room = READ_CHUNK;
-	if (room == 0)
-		return 0;
-	if ((r = kssh_buf_reserve(in, room, &dst)) != 0)
-		return r;
-	n = read(c->fd, dst, room);
-	kssh_buf_consume_end(in, n > 0 ? room - (size_t)n : room);
-	if (n == 0)
-		return KSSH_ERR_CONN_CLOSED;
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0
-		       : errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
-	return 0;
+	r = read_input(c);
+	/* a full input buffer waits until the transport has consumed some */
+	return r == KSSH_ERR_AGAIN || r == KSSH_ERR_NO_BUFFER_SPACE ? 0 : r;
 }

@@ -334,7 +334,7 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 	if (optind < argc && (r = parse_spec_words(o, argc, argv, optind)) != 0) {
 		if (r < 0)
 			return -1;
-		o->command = join_words(argc - optind, argv + optind);
+		o->command = o->command_joined = join_words(argc - optind, argv + optind);
 	}
 	if (o->port == 0 || o->port > 65535) {
 		fprintf(stderr, "kssh: bad port\n");
@@ -503,57 +503,55 @@ static int run(struct client_options *o, struct kssh_conn *c)
 	return RUN_SESSION;
 }
 
+/* Connects, runs the transport, authentication and the session; returns kssh's exit status. */
+static int connect_and_run(struct client_options *o)
+{
+	struct kssh_transport_config cfg = {
+		.kex_algs = o->kex_algs, .hostkey_algs = o->hostkey_list, .ciphers = o->ciphers,
+		.macs = o->macs, .rekey_bytes = o->rekey_bytes, .rekey_seconds = o->rekey_seconds,
+		.check_host_key = client_check_host_key, .check_arg = o, .log = kssh_log_callback,
+		.log_arg = "debug: ",
+	};
+	struct kssh_conn c = { 0 };
+	int fd, r, status;
+
+	if ((fd = connect_to(o)) < 0)
+		return EXIT_FAILURE_SSH;
+	if ((c.t = kssh_transport_new(&cfg)) == NULL) {
+		fprintf(stderr, "kssh: cannot set up the transport\n");
+		close(fd);
+		return EXIT_FAILURE_SSH;
+	}
+	c.fd = fd;
+	r = run(o, &c);
+	if (r == RUN_SESSION) {
+		status = client_run_session(o, &c);
+	} else {
+		if (r != 0 && r != KSSH_ERR_NOT_FOUND)
+			fprintf(stderr, "kssh: %s port %u: %s\n", o->host, o->port,
+			        *kssh_transport_error(c.t) ? kssh_transport_error(c.t) : kssh_strerror(r));
+		status = r == 0 ? 0 : EXIT_FAILURE_SSH;
+	}
+	kssh_transport_free(c.t);
+	close(fd);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct client_options o = { .port = 22, .strict = STRICT_ASK, .connect_timeout = 30,
 	                            .password_prompts = 3, .use_agent = 1 };
-	struct kssh_transport_config cfg = { 0 };
-	struct kssh_conn c = { 0 };
 	const char *home = getenv("HOME");
-	int fd, r;
+	int status = EXIT_FAILURE_SSH;
 
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
-	if (parse_args(&o, argc, argv) != 0 || check_lists(&o) != 0)
-		return EXIT_FAILURE_SSH;
-	if (o.user == NULL && (o.user = getenv("USER")) == NULL)
-		o.user = "root";
-	kssh_log_open("kssh", 1, 0, o.verbose > 1 ? LOG_DEBUG : LOG_WARNING);
-	if ((fd = connect_to(&o)) < 0)
-		return EXIT_FAILURE_SSH;
-	cfg.is_server = 0;
-	cfg.kex_algs = o.kex_algs;
-	cfg.hostkey_algs = o.hostkey_list;
-	cfg.ciphers = o.ciphers;
-	cfg.macs = o.macs;
-	cfg.rekey_bytes = o.rekey_bytes;
-	cfg.rekey_seconds = o.rekey_seconds;
-	cfg.check_host_key = client_check_host_key;
-	cfg.check_arg = &o;
-	cfg.log = kssh_log_callback;
-	cfg.log_arg = "debug: ";
-	if ((c.t = kssh_transport_new(&cfg)) == NULL) {
-		fprintf(stderr, "kssh: cannot set up the transport\n");
-		return EXIT_FAILURE_SSH;
+	if (parse_args(&o, argc, argv) == 0 && check_lists(&o) == 0) {
+		if (o.user == NULL && (o.user = getenv("USER")) == NULL)
+			o.user = "root";
+		kssh_log_open("kssh", 1, 0, o.verbose > 1 ? LOG_DEBUG : LOG_WARNING);
+		status = connect_and_run(&o);
 	}
-	c.fd = fd;
-	c.deadline_ms = 0;
-	r = run(&o, &c);
-	if (r == RUN_SESSION) {
-		r = client_run_session(&o, &c);
-		kssh_transport_free(c.t);
-		close(fd);
-		return r;
-	}
-	if (r == 0) {
-		kssh_transport_free(c.t);
-		close(fd);
-		return 0;
-	}
-	if (r != KSSH_ERR_NOT_FOUND)
-		fprintf(stderr, "kssh: %s port %u: %s\n", o.host, o.port,
-		        *kssh_transport_error(c.t) ? kssh_transport_error(c.t) : kssh_strerror(r));
-	kssh_transport_free(c.t);
-	close(fd);
-	return EXIT_FAILURE_SSH;
+	free(o.command_joined);
+	return status;
 }

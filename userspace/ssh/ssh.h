@@ -25,6 +25,7 @@ enum strict_mode { STRICT_ASK, STRICT_YES, STRICT_NO, STRICT_ACCEPT_NEW };
 
 struct client_options {
 	const char *host, *user, *command;
+	char *command_joined;    /* the words after the host, joined (owned) */
 	unsigned port;
 	int verbose, batch;
 	enum strict_mode strict;

@@ -100,7 +100,7 @@ static int cmd_ssh(struct sshd_options *o, char **w, int n, char *err, size_t er
 int sshd_config_load(struct sshd_options *o, const char *path)
 {
 	FILE *f = fopen(path, "re");
-	char line[1024], err[256], *w[WORDS_MAX];
+	char line[1024], text[1024], err[256], *w[WORDS_MAX];
 	unsigned lineno = 0;
 	int n, r = 0;
 
@@ -115,6 +115,7 @@ int sshd_config_load(struct sshd_options *o, const char *path)
 			r = -1;
 			break;
 		}
+		snprintf(text, sizeof(text), "%.*s", (int)strcspn(line, "\r\n"), line);
 		n = split_words(line, w);
 		if (n == 0 || w[0][0] == '!' || w[0][0] == '#')
 			continue;
@@ -130,7 +131,7 @@ int sshd_config_load(struct sshd_options *o, const char *path)
 			r = -1;
 		}
 		if (r != 0)
-			fprintf(stderr, "ksshd: config %s line %u: %s\n", path, lineno, err);
+			fprintf(stderr, "ksshd: config %s line %u: %s: %s\n", path, lineno, text, err);
 	}
 	fclose(f);
 	return r;
