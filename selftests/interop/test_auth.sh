@@ -46,6 +46,9 @@ for alg in rsa-sha2-512 rsa-sha2-256; do
 	check "publickey rsa with $alg" bash -c "ossh_keys -v -o PubkeyAcceptedAlgorithms=$alg \
 		-i '$TEST_TMP/id_rsa' -p $PORT $U@127.0.0.1 true 2>&1 | grep -q 'Authenticated to .* using \"publickey\"'"
 done
+check "OpenSSH binds its signature to ksshd's host key (publickey-hostbound-v00)" bash -c "ssh -F none \
+	-vvv -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+	-i '$TEST_TMP/id_ed25519' -p $PORT $U@127.0.0.1 true 2>&1 | grep -q 'using publickey-hostbound-v00@openssh.com'"
 check "an unauthorized key is refused" bash -c "! ossh_keys -i '$TEST_TMP/id_other' \
 	-o PreferredAuthentications=publickey -p $PORT $U@127.0.0.1 true 2>/dev/null"
 check "ssh-rsa (SHA-1) user signatures are refused by default" bash -c "! ossh_keys \
