@@ -35,7 +35,9 @@ UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 
-BINS = $(BUILD)/ksshd $(BUILD)/kssh
+SFTP_SERVER_SRC = userspace/sftp/sftp_server_main.c
+
+BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server
 
 .PHONY: all deps check run unit fuzz clean
 all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
@@ -58,6 +60,9 @@ $(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 $(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
 
+$(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -73,7 +78,7 @@ FUZZ_SRC = $(wildcard tools/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tools/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: tools/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -o $@ $< $(LIB_SRC) -lcrypto
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(LIB_SRC) -lcrypto
 fuzz: $(FUZZ_BIN)
 
 check: deps

@@ -104,7 +104,8 @@ static int make_room(struct kssh_buf *b, size_t n)
 		return KSSH_ERR_INVALID_ARGUMENT;
 	if (n > b->max || len > b->max - n)
 		return KSSH_ERR_NO_BUFFER_SPACE;
-	if (b->alloc - b->end >= n)
+	/* storage exists even for zero bytes: a NULL + 0 pointer is undefined behaviour */
+	if (b->alloc - b->end >= n && b->data != NULL)
 		return 0;
 	if (b->off > 0 && b->alloc - len >= n) {
 		memmove(b->data, b->data + b->off, len);

@@ -16,6 +16,7 @@
 
 #include "kssh/err.h"
 #include "kssh/msg.h"
+#include "kssh/sftp.h"
 #include "conn_internal.h"
 #include "log.h"
 #include "tty_modes.h"
@@ -53,6 +54,7 @@ struct sshd_chan *session_open(struct sshd_conn *s)
 
 void session_free(struct sshd_chan *sc)
 {
+	sftp_server_free(sc->sftp);
 	pump_close(&sc->pump);
 	if (sc->pty_slave >= 0)
 		close(sc->pty_slave);
@@ -345,6 +347,25 @@ static int signal_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_cha
 	return reply(s, sc, ev, ok);
 }
 
+static int subsystem_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_event *ev)
+{
+	char *name = NULL;
+	int r, ok = 0;
+
+	if ((r = kssh_buf_get_cstring(&ev->rest, &name, NULL)) != 0)
+		return kssh_transport_fail(s->c->t, r, "malformed subsystem request");
+	if (sc->pid != 0 || sc->sftp != NULL || strcmp(name, "sftp") != 0)
+		ok = 0;
+	else if (s->auth->key_opts.command != NULL)
+		ok = start(s, sc, name) == 0; /* a forced command replaces the subsystem, as in OpenSSH */
+	else
+		ok = sftp_subsystem_start(s, sc) == 0;
+	kssh_log(LOG_INFO, "user '%s': subsystem '%.32s' %s", s->auth->user.name, name,
+	         ok ? "started" : "refused");
+	free(name);
+	return reply(s, sc, ev, ok);
+}
+
 int session_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_event *ev)
 {
 	if (strcmp(ev->name, "pty-req") == 0)
@@ -359,7 +380,9 @@ int session_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_
 		return window_change(s, sc, ev);
 	if (strcmp(ev->name, "signal") == 0)
 		return signal_req(s, sc, ev);
-	/* subsystem (SFTP arrives with file transfer), x11-req, auth-agent-req, break, ... */
+	if (strcmp(ev->name, "subsystem") == 0)
+		return subsystem_req(s, sc, ev);
+	/* x11-req, auth-agent-req, break, ... */
 	kssh_log(LOG_DEBUG, "session request '%s' refused", ev->name);
 	return reply(s, sc, ev, 0);
 }
@@ -401,6 +424,8 @@ int session_progress(struct sshd_conn *s, struct sshd_chan *sc)
 {
 	int r;
 
+	if (sc->sftp != NULL)
+		return sftp_subsystem_progress(s, sc);
 	if (sc->pid == 0 || !sc->exited || sc->exit_reported)
 		return 0;
 	/* a pty's output still buffered when the process ended is read now; nothing more comes */

@@ -87,6 +87,8 @@ static int channel_message(struct sshd_conn *s, uint8_t type, struct kssh_buf *p
 	sc = ev.ch->owner;
 	switch (ev.kind) {
 	case KSSH_CHAN_EV_DATA:
+		if (sc->sftp != NULL)
+			return sftp_subsystem_data(s, sc, ev.data, ev.len);
 		return pump_data(s->c->t, &sc->pump, ev.ext, ev.data, ev.len);
 	case KSSH_CHAN_EV_EOF:
 		pump_peer_eof(&sc->pump);

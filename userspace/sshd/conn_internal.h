@@ -38,6 +38,7 @@ struct sshd_chan {
 	char *env[SESSION_ENV_MAX];
 	size_t n_env;
 	int exit_reported;
+	struct sftp_server *sftp;   /* the sftp subsystem, served in this process */
 };
 
 /* chan_session.c */
@@ -47,6 +48,11 @@ int session_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_
 int session_progress(struct sshd_conn *s, struct sshd_chan *sc);
 void session_child_exited(struct sshd_conn *s, pid_t pid, int status);
 void session_free(struct sshd_chan *sc);
+
+/* chan_sftp.c: the sftp subsystem in the session's own process (no helper, no pipe) */
+int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc);
+int sftp_subsystem_data(struct sshd_conn *s, struct sshd_chan *sc, const uint8_t *data, size_t len);
+int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc);
 
 /* chan_tcpip.c: direct-tcpip (ssh -L), when "ssh server port-forwarding local" is set */
 int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev);

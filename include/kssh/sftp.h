@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SFTP version 3 (draft-ietf-secsh-filexfer-02) and OpenSSH's extensions
+ * (PROTOCOL, section 4). The server turns request bytes into reply bytes with
+ * no I/O of its own beyond the file system: ksshd feeds it channel data in
+ * the session's own process, ksftp-server feeds it stdin.
+ */
+#ifndef KSSH_SFTP_H
+#define KSSH_SFTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "kssh/buf.h"
+
+#define SFTP_VERSION 3
+
+enum sftp_type {
+	SSH_FXP_INIT = 1, SSH_FXP_VERSION = 2, SSH_FXP_OPEN = 3, SSH_FXP_CLOSE = 4,
+	SSH_FXP_READ = 5, SSH_FXP_WRITE = 6, SSH_FXP_LSTAT = 7, SSH_FXP_FSTAT = 8,
+	SSH_FXP_SETSTAT = 9, SSH_FXP_FSETSTAT = 10, SSH_FXP_OPENDIR = 11, SSH_FXP_READDIR = 12,
+	SSH_FXP_REMOVE = 13, SSH_FXP_MKDIR = 14, SSH_FXP_RMDIR = 15, SSH_FXP_REALPATH = 16,
+	SSH_FXP_STAT = 17, SSH_FXP_RENAME = 18, SSH_FXP_READLINK = 19, SSH_FXP_SYMLINK = 20,
+	SSH_FXP_STATUS = 101, SSH_FXP_HANDLE = 102, SSH_FXP_DATA = 103, SSH_FXP_NAME = 104,
+	SSH_FXP_ATTRS = 105, SSH_FXP_EXTENDED = 200, SSH_FXP_EXTENDED_REPLY = 201,
+};
+
+enum sftp_status {
+	SSH_FX_OK = 0, SSH_FX_EOF = 1, SSH_FX_NO_SUCH_FILE = 2, SSH_FX_PERMISSION_DENIED = 3,
+	SSH_FX_FAILURE = 4, SSH_FX_BAD_MESSAGE = 5, SSH_FX_NO_CONNECTION = 6,
+	SSH_FX_CONNECTION_LOST = 7, SSH_FX_OP_UNSUPPORTED = 8,
+};
+
+#define SSH_FILEXFER_ATTR_SIZE 0x00000001
+#define SSH_FILEXFER_ATTR_UIDGID 0x00000002
+#define SSH_FILEXFER_ATTR_PERMISSIONS 0x00000004
+#define SSH_FILEXFER_ATTR_ACMODTIME 0x00000008
+#define SSH_FILEXFER_ATTR_EXTENDED 0x80000000
+
+#define SSH_FXF_READ 0x01
+#define SSH_FXF_WRITE 0x02
+#define SSH_FXF_APPEND 0x04
+#define SSH_FXF_CREAT 0x08
+#define SSH_FXF_TRUNC 0x10
+#define SSH_FXF_EXCL 0x20
+
+/* What we accept and announce through limits@openssh.com */
+#define SFTP_MAX_PACKET (1024u * 1024 + 1024)
+#define SFTP_MAX_READ (1024u * 1024)
+#define SFTP_MAX_WRITE (1024u * 1024)
+#define SFTP_MAX_HANDLES 512
+
+struct sftp_attrs {
+	uint32_t flags;
+	uint64_t size;
+	uint32_t uid, gid, perm, atime, mtime;
+};
+
+int sftp_attrs_decode(struct kssh_buf *b, struct sftp_attrs *a);
+int sftp_attrs_encode(struct kssh_buf *b, const struct sftp_attrs *a);
+void sftp_attrs_from_stat(const struct stat *st, struct sftp_attrs *a);
+/* "-rw-r--r--    1 user     group        1234 Jan  1 12:00 name", as ls -l and OpenSSH print */
+void sftp_longname(const char *name, const struct stat *st, char *out, size_t len);
+int sftp_status_from_errno(int err);
+const char *sftp_status_message(int status);
+
+struct sftp_server_config {
+	const char *home;       /* relative paths start here */
+	const char *user;       /* for home-directory and ~ expansion */
+	int read_only;
+};
+
+struct sftp_server;
+
+struct sftp_server *sftp_server_new(const struct sftp_server_config *cfg);
+void sftp_server_free(struct sftp_server *s);
+struct kssh_buf *sftp_server_input(struct sftp_server *s);
+struct kssh_buf *sftp_server_output(struct sftp_server *s);
+/*
+ * Answers the complete requests in the input while the output holds less than
+ * out_limit bytes. Returns 0, or an error when the stream is not SFTP (a bad
+ * length): the session should then end.
+ */
+int sftp_server_process(struct sftp_server *s, size_t out_limit);
+
+#endif

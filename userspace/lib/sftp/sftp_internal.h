@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The SFTP server's state and reply helpers, shared by sftp_server.c, sftp_ops.c, sftp_ext.c. */
+#ifndef KSSH_SFTP_INTERNAL_H
+#define KSSH_SFTP_INTERNAL_H
+
+#include <dirent.h>
+#include <limits.h>
+
+#include "kssh/sftp.h"
+
+enum handle_kind { HANDLE_FREE, HANDLE_FILE, HANDLE_DIR };
+
+struct sftp_handle {
+	enum handle_kind kind;
+	int fd;
+	DIR *dir;
+	char *path;
+	uint32_t gen;       /* makes a stale handle string useless after CLOSE */
+};
+
+struct sftp_server {
+	struct sftp_server_config cfg;
+	char home[PATH_MAX];
+	char user[64];
+	struct kssh_buf in, out;
+	int version_sent;
+	struct sftp_handle handles[SFTP_MAX_HANDLES];
+	uint32_t next_gen;
+	size_t reply_start;  /* offset of the reply being composed in out */
+};
+
+#define HANDLE_LEN 8
+
+/* Replies: begin writes length (patched by end), type and id. */
+int sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id);
+int sftp_reply_end(struct sftp_server *s);
+int sftp_reply_status(struct sftp_server *s, uint32_t id, int status, const char *msg);
+int sftp_reply_errno(struct sftp_server *s, uint32_t id, int err);
+int sftp_reply_attrs(struct sftp_server *s, uint32_t id, const struct stat *st);
+int sftp_reply_name(struct sftp_server *s, uint32_t id, const char *name, const struct stat *st);
+
+/* Handles */
+int sftp_handle_new(struct sftp_server *s, enum handle_kind kind, int fd, DIR *dir,
+                    const char *path);
+struct sftp_handle *sftp_handle_get(struct sftp_server *s, struct kssh_buf *req,
+                                    enum handle_kind kind);
+int sftp_put_handle(struct sftp_server *s, int index);
+
+/* Requests: each parses the rest of its message and replies; an error means a malformed request. */
+int sftp_op_open(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_close(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_read(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_write(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_stat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int follow);
+int sftp_op_fstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_setstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int follow);
+int sftp_op_fsetstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_opendir(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_readdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_remove(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_mkdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_rmdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_realpath(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_rename(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int posix);
+int sftp_op_readlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_symlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_extended(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+/* The extensions VERSION announces */
+int sftp_put_extensions(struct kssh_buf *b);
+
+/* A path from the request: a C string without NULs */
+int sftp_get_path(struct kssh_buf *req, char **path);
+int sftp_apply_attrs(const char *path, int fd, const struct sftp_attrs *a, int follow);
+
+#endif

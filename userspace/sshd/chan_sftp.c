@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sftp subsystem, served in the session's process after the privilege
+ * drop: channel data goes straight to the SFTP server and its replies
+ * straight into channel data. Our window reopens only as requests are
+ * answered, so a client cannot queue more than the window holds.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/sftp.h"
+#include "conn_internal.h"
+#include "log.h"
+
+#define SFTP_OUTPUT_HIGH (4u * 1024 * 1024)
+
+int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc)
+{
+	struct sftp_server_config cfg = { .home = s->auth->user.home, .user = s->auth->user.name };
+
+	/* relative paths are the user's home's, as with OpenSSH's sftp-server */
+	if (chdir(s->auth->user.home) != 0 && chdir("/") != 0)
+		return -1;
+	if ((sc->sftp = sftp_server_new(&cfg)) == NULL)
+		return -1;
+	sc->pid = -1; /* a session that has started: no exec or second subsystem */
+	return 0;
+}
+
+/* One pass: answers what can be answered, sends what fits the peer's window; *moved says if anything did. */
+static int pump_once(struct sshd_conn *s, struct sshd_chan *sc, int *moved)
+{
+	struct kssh_buf *in = sftp_server_input(sc->sftp), *out = sftp_server_output(sc->sftp);
+	size_t before = kssh_buf_len(in);
+	long sent;
+	int r;
+
+	*moved = 0;
+	if ((r = sftp_server_process(sc->sftp, SFTP_OUTPUT_HIGH)) != 0) {
+		kssh_log(LOG_ERR, "user '%s': sftp: %s; closing the subsystem", s->auth->user.name,
+		         kssh_strerror(r));
+		return kssh_chan_send_close(s->c->t, sc->pump.ch);
+	}
+	if (before > kssh_buf_len(in)) {
+		*moved = 1;
+		if ((r = kssh_chan_consumed(s->c->t, sc->pump.ch, before - kssh_buf_len(in))) != 0)
+			return r;
+	}
+	if (kssh_buf_len(out) == 0 ||
+	    kssh_buf_len(kssh_transport_output(s->c->t)) >= PUMP_OUTPUT_HIGH)
+		return 0;
+	sent = kssh_chan_send_data(s->c->t, sc->pump.ch, 0, kssh_buf_ptr(out), kssh_buf_len(out));
+	if (sent < 0)
+		return (int)sent;
+	kssh_buf_consume(out, (size_t)sent);
+	if (kssh_buf_len(out) == 0)
+		kssh_buf_reset(out);
+	*moved |= sent > 0;
+	return 0;
+}
+
+/* Until nothing moves: requests left waiting while output was full must not wait for a wakeup */
+static int pump_sftp(struct sshd_conn *s, struct sshd_chan *sc)
+{
+	int moved = 1, r = 0;
+
+	while (moved && r == 0 && !sc->pump.ch->close_sent)
+		r = pump_once(s, sc, &moved);
+	return r;
+}
+
+int sftp_subsystem_data(struct sshd_conn *s, struct sshd_chan *sc, const uint8_t *data, size_t len)
+{
+	int r;
+
+	if ((r = kssh_buf_put(sftp_server_input(sc->sftp), data, len)) != 0)
+		return r;
+	return pump_sftp(s, sc);
+}
+
+/* Each round: more answers as output drains; after the client's EOF, the end of the session. */
+int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc)
+{
+	struct kssh_channel *ch = sc->pump.ch;
+	struct kssh_buf *b;
+	int r;
+
+	if (ch->close_sent)
+		return 0;
+	if ((r = pump_sftp(s, sc)) != 0 || ch->close_sent)
+		return r;
+	if (!sc->pump.peer_eof || kssh_buf_len(sftp_server_output(sc->sftp)) > 0)
+		return 0;
+	if ((r = kssh_chan_send_eof(s->c->t, ch)) != 0 ||
+	    (r = kssh_chan_request_begin(s->c->t, ch, "exit-status", 0, &b)) != 0 ||
+	    (r = kssh_buf_put_u32(b, 0)) != 0 || (r = kssh_transport_send(s->c->t)) != 0)
+		return r;
+	return kssh_chan_send_close(s->c->t, ch);
+}
