@@ -3,6 +3,7 @@
 set -o pipefail
 fuzzer=$1 seconds=$2
 corpus=$(mktemp -d)
+chmod 1777 "$corpus" # a harness may run as nobody
 trap 'rm -rf "$corpus"' EXIT
 if "$fuzzer" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 "$corpus" 2>&1 | tail -5; then
 	echo "ok 1 - $(basename "$fuzzer") ran ${seconds}s with no crash"

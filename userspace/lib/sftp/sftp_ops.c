@@ -213,6 +213,9 @@ int sftp_op_fsetstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		return r;
 	if (h == NULL)
 		return sftp_reply_status(s, id, SSH_FX_FAILURE, "Invalid handle");
+	/* a file opened for reading can still be chmod'ed through its fd */
+	if (s->cfg.read_only)
+		return sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
 	if ((err = sftp_apply_attrs(h->path, h->fd, &a, 1)) != 0)
 		return sftp_reply_errno(s, id, err);
 	return sftp_reply_status(s, id, SSH_FX_OK, NULL);
