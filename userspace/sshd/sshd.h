@@ -36,6 +36,7 @@ struct sshd_options {
 	unsigned max_auth;       /* the spec's max-auth-limit */
 	const char *config_file;
 	const char *pam_service; /* "kssh" */
+	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
 	int permit_root_password;  /* root may use password/keyboard-interactive */
 	struct sshd_local_user local_users[KSSHD_MAX_LOCAL_USERS];
