@@ -52,6 +52,14 @@ struct client_options {
 	int use_agent;
 };
 
+/* options.c */
+int client_set_option(struct client_options *o, const char *opt);
+int client_parse_forward(struct client_options *o, const char *spec);
+int client_add_identity(struct client_options *o, const char *path);
+int client_check_lists(struct client_options *o);
+/* connect.c: connected, keys exchanged, authenticated; client_close in every case */
+int client_connect(struct client_options *o, struct kssh_conn *c);
+void client_close(struct kssh_conn *c);
 /* auth.c: ssh-userauth until authenticated; 0 on success, KSSH_ERR_NOT_FOUND when refused */
 int client_authenticate(struct client_options *o, struct kssh_conn *c);
 /* prompt.c: a line from the user (terminal, or SSH_ASKPASS), NULL when none can be asked */

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A client connection up to the point where channels can open: TCP (IPv6
+ * first, as the spec says; the spec's source-interface), the transport with
+ * known_hosts, the ssh-userauth service and authentication.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/msg.h"
+#include "kssh/transport.h"
+#include "log.h"
+#include "ssh.h"
+
+static int connect_to(const struct client_options *o)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char service[16];
+	int fd = -1, r;
+
+	snprintf(service, sizeof(service), "%u", o->port);
+	if ((r = getaddrinfo(o->host, service, &hints, &res)) != 0) {
+		fprintf(stderr, "kssh: Could not resolve hostname %s: %s\n", o->host, gai_strerror(r));
+		return -1;
+	}
+	/* the spec: IPv6 first when a name has both */
+	for (int pass = 0; pass < 2 && fd < 0; pass++) {
+		for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+			if ((ai->ai_family == AF_INET6) != (pass == 0))
+				continue;
+			if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+				continue;
+			/* the spec's source-interface: leave through this interface */
+			if (o->source_interface != NULL &&
+			    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->source_interface,
+			               (socklen_t)strlen(o->source_interface)) != 0) {
+				fprintf(stderr, "kssh: source-interface %s: %s\n", o->source_interface,
+				        strerror(errno));
+				close(fd);
+				fd = -1;
+				break;
+			}
+			if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+				if (o->verbose)
+					fprintf(stderr, "debug1: connect to %s port %u: %s\n", o->host, o->port,
+					        strerror(errno));
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "kssh: connect to host %s port %u: %s\n", o->host, o->port, strerror(errno));
+	return fd;
+}
+
+static void report_kex(const struct client_options *o, struct kssh_transport *t)
+{
+	struct kssh_transport_info i;
+
+	if (!o->verbose)
+		return;
+	kssh_transport_get_info(t, &i);
+	fprintf(stderr, "debug1: Remote protocol version: %s\n", i.peer_version);
+	fprintf(stderr, "debug1: kex: algorithm: %s\n", i.kex);
+	fprintf(stderr, "debug1: kex: host key algorithm: %s\n", i.hostkey);
+	fprintf(stderr, "debug1: kex: server->client cipher: %s MAC: %s\n", i.cipher_in, i.mac_in);
+	fprintf(stderr, "debug1: kex: client->server cipher: %s MAC: %s\n", i.cipher_out, i.mac_out);
+	fprintf(stderr, "debug1: kex: strict kex %s; exchanges completed: %u\n",
+	        i.strict_kex ? "on" : "off", i.kex_count);
+}
+
+static int send_string_msg(struct kssh_transport *t, uint8_t type, const char *s)
+{
+	struct kssh_buf *b = kssh_transport_begin(t, type);
+
+	if (b == NULL || kssh_buf_put_cstring(b, s) != 0)
+		return KSSH_ERR_ALLOC;
+	return kssh_transport_send(t);
+}
+
+
+int client_connect(struct client_options *o, struct kssh_conn *c)
+{
+	struct kssh_transport_config cfg = {
+		.kex_algs = o->kex_algs, .hostkey_algs = o->hostkey_list, .ciphers = o->ciphers,
+		.macs = o->macs, .rekey_bytes = o->rekey_bytes, .rekey_seconds = o->rekey_seconds,
+		.check_host_key = client_check_host_key, .check_arg = o, .log = kssh_log_callback,
+		.log_arg = "debug: ",
+	};
+	struct kssh_buf payload;
+	uint8_t type;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if ((c->fd = connect_to(o)) < 0)
+		return KSSH_ERR_SYSTEM;
+	if ((c->t = kssh_transport_new(&cfg)) == NULL) {
+		fprintf(stderr, "kssh: cannot set up the transport\n");
+		return KSSH_ERR_ALLOC;
+	}
+	if ((r = conn_wait_ready(c)) != 0)
+		goto fail;
+	report_kex(o, c->t);
+	if ((r = send_string_msg(c->t, SSH_MSG_SERVICE_REQUEST, "ssh-userauth")) != 0 ||
+	    (r = conn_next_message(c, &type, &payload)) != 0)
+		goto fail;
+	if (type != SSH_MSG_SERVICE_ACCEPT) {
+		r = kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL, "expected SERVICE_ACCEPT");
+		goto fail;
+	}
+	if ((r = client_authenticate(o, c)) == 0)
+		return 0;
+	kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
+	conn_flush(c);
+	return r;
+fail:
+	fprintf(stderr, "kssh: %s port %u: %s\n", o->host, o->port,
+	        *kssh_transport_error(c->t) ? kssh_transport_error(c->t) : kssh_strerror(r));
+	return r;
+}
+
+void client_close(struct kssh_conn *c)
+{
+	if (c->t != NULL) {
+		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
+		conn_flush(c);
+		kssh_transport_free(c->t);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->t = NULL;
+	c->fd = -1;
+}
