@@ -84,4 +84,60 @@ struct kssh_buf *sftp_server_output(struct sftp_server *s);
  */
 int sftp_server_process(struct sftp_server *s, size_t out_limit);
 
+/*
+ * The client side. The library composes requests into `out` and parses
+ * replies from `in`; the caller's io function sends what is in out and
+ * blocks until more bytes arrive in in (over a channel, or pipes).
+ */
+typedef int (*sftp_io_fn)(void *arg, struct kssh_buf *out, struct kssh_buf *in);
+
+#define SFTP_HANDLE_MAX 256
+
+struct sftp_handle_ref {
+	uint8_t data[SFTP_HANDLE_MAX];
+	size_t len;
+};
+
+struct sftp_name {
+	char *name, *longname;
+	struct sftp_attrs attrs;
+};
+
+struct sftp_client;
+
+struct sftp_client *sftp_client_new(sftp_io_fn io, void *arg);
+void sftp_client_free(struct sftp_client *c);
+/* INIT, VERSION, and the server's limits when it offers limits@openssh.com */
+int sftp_client_init(struct sftp_client *c);
+/* The last STATUS (code and message) a request got */
+int sftp_client_status(const struct sftp_client *c);
+const char *sftp_client_message(const struct sftp_client *c);
+int sftp_client_has_extension(const struct sftp_client *c, const char *name);
+
+int sftp_client_realpath(struct sftp_client *c, const char *path, char **out);
+int sftp_client_stat(struct sftp_client *c, const char *path, int follow, struct sftp_attrs *a);
+int sftp_client_open(struct sftp_client *c, const char *path, uint32_t pflags,
+                     const struct sftp_attrs *a, struct sftp_handle_ref *h);
+int sftp_client_opendir(struct sftp_client *c, const char *path, struct sftp_handle_ref *h);
+/* One batch of entries; *n is 0 at the end of the directory. Free with sftp_names_free. */
+int sftp_client_readdir(struct sftp_client *c, const struct sftp_handle_ref *h,
+                        struct sftp_name **names, size_t *n);
+void sftp_names_free(struct sftp_name *names, size_t n);
+int sftp_client_close(struct sftp_client *c, const struct sftp_handle_ref *h);
+int sftp_client_fsetstat(struct sftp_client *c, const struct sftp_handle_ref *h,
+                         const struct sftp_attrs *a);
+/* Requests answered by a STATUS: REMOVE, MKDIR, RMDIR, SYMLINK, RENAME, SETSTAT, ... */
+int sftp_client_path_op(struct sftp_client *c, uint8_t type, const char *a, const char *b,
+                        const struct sftp_attrs *attrs);
+int sftp_client_posix_rename(struct sftp_client *c, const char *from, const char *to);
+int sftp_client_hardlink(struct sftp_client *c, const char *from, const char *to);
+int sftp_client_statvfs(struct sftp_client *c, const char *path, uint64_t fields[11]);
+
+/* Pipelined transfers: many requests in flight; progress(arg, bytes so far) after each reply */
+typedef void (*sftp_progress_fn)(void *arg, uint64_t done);
+int sftp_client_download(struct sftp_client *c, const struct sftp_handle_ref *h, int fd,
+                         uint64_t offset, sftp_progress_fn progress, void *arg);
+int sftp_client_upload(struct sftp_client *c, const struct sftp_handle_ref *h, int fd,
+                       uint64_t offset, uint64_t size, sftp_progress_fn progress, void *arg);
+
 #endif

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ksftp: the SFTP client. Interactive (a prompt), batch (-b file), or one-shot
+ * (`ksftp user@host:path [local]`), and the spec's form
+ * (`ksftp username U source-interface IF HOST:path local`). Wildcards work for
+ * downloads and uploads alike.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kssh/err.h"
+#include "kssh/sftp.h"
+#include "log.h"
+#include "sftp_channel.h"
+#include "ssh.h"
+
+#define LINE_MAX_LEN 4096
+#define ARGS_MAX 8
+
+struct session {
+	struct sftp_client *c;
+	char *cwd;             /* remote working directory */
+	int progress;          /* a progress bar on the terminal */
+	const char *name;      /* the file being moved, for the bar */
+	uint64_t total;
+	struct timespec start;
+};
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* name, percent, bytes, rate and time left, redrawn on one line */
+static void show_progress(void *arg, uint64_t done)
+{
+	struct session *s = arg;
+	double t = seconds_since(&s->start), rate = t > 0 ? (double)done / t : 0;
+	int pct = s->total ? (int)(done * 100 / s->total) : 100;
+	double left = rate > 0 && s->total > done ? (double)(s->total - done) / rate : 0;
+
+	if (!s->progress)
+		return;
+	fprintf(stderr, "\r%-30.30s %3d%% %10llu %7.1fMB/s   ETA %02d:%02d", s->name, pct,
+	        (unsigned long long)done, rate / 1048576, (int)left / 60, (int)left % 60);
+}
+
+static void end_progress(struct session *s, uint64_t done)
+{
+	if (!s->progress)
+		return;
+	show_progress(s, done);
+	fprintf(stderr, "\n");
+}
+
+static char *remote_path(struct session *s, const char *p)
+{
+	char *out;
+
+	if (p == NULL || *p == 0)
+		return strdup(s->cwd);
+	if (p[0] == '/')
+		return strdup(p);
+	return asprintf(&out, "%s%s%s", s->cwd, strcmp(s->cwd, "/") ? "/" : "", p) < 0 ? NULL : out;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+
+	return slash ? slash + 1 : p;
+}
+
+static int report(struct session *s, const char *what, const char *path)
+{
+	fprintf(stderr, "%s \"%s\": %s\n", what, path, sftp_client_message(s->c));
+	return -1;
+}
+
+/* get and reget of one file: resume continues from the local file's size */
+static int get_one(struct session *s, const char *remote, const char *local, int resume, int keep)
+{
+	struct sftp_handle_ref h;
+	struct sftp_attrs a;
+	struct stat st;
+	uint64_t from = 0;
+	int fd, r;
+
+	if ((r = sftp_client_stat(s->c, remote, 1, &a)) != 0)
+		return r < 0 ? r : report(s, "stat remote", remote);
+	if ((a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) && !S_ISREG(a.perm)) {
+		fprintf(stderr, "download \"%s\": not a regular file\n", remote);
+		return -1;
+	}
+	if ((fd = open(local, O_WRONLY | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0666)) < 0) {
+		fprintf(stderr, "open local \"%s\": %s\n", local, strerror(errno));
+		return -1;
+	}
+	if (resume && fstat(fd, &st) == 0)
+		from = (uint64_t)st.st_size;
+	if ((r = sftp_client_open(s->c, remote, SSH_FXF_READ, NULL, &h)) != 0) {
+		close(fd);
+		return r < 0 ? r : report(s, "open remote", remote);
+	}
+	s->name = base_name(remote);
+	s->total = a.size;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	r = sftp_client_download(s->c, &h, fd, from, show_progress, s);
+	end_progress(s, a.size);
+	if (r == 0 && keep && (a.flags & SSH_FILEXFER_ATTR_ACMODTIME)) {
+		struct timespec ts[2] = { { .tv_sec = a.atime }, { .tv_sec = a.mtime } };
+
+		fchmod(fd, a.perm & 07777);
+		futimens(fd, ts);
+	}
+	if (close(fd) != 0 && r == 0) {
+		fprintf(stderr, "close local \"%s\": %s\n", local, strerror(errno));
+		r = -1;
+	}
+	if (r > 0)
+		report(s, "read remote", remote);
+	if (sftp_client_close(s->c, &h) < 0)
+		return KSSH_ERR_CONN_CLOSED;
+	return r == 0 ? 0 : r < 0 ? r : -1;
+}
+
+/* put and reput of one file: resume appends from the remote file's size */
+static int put_one(struct session *s, const char *local, const char *remote, int resume, int keep)
+{
+	struct sftp_attrs a = { 0 }, ra;
+	struct sftp_handle_ref h;
+	uint64_t from = 0;
+	struct stat st;
+	int fd, r;
+
+	if ((fd = open(local, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+		fprintf(stderr, "open local \"%s\": %s\n", local, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "upload \"%s\": not a regular file\n", local);
+		close(fd);
+		return -1;
+	}
+	if (resume && sftp_client_stat(s->c, remote, 1, &ra) == 0)
+		from = ra.size;
+	a.flags = SSH_FILEXFER_ATTR_PERMISSIONS;
+	a.perm = st.st_mode & 0777;
+	r = sftp_client_open(s->c, remote, SSH_FXF_WRITE | SSH_FXF_CREAT | (resume ? 0 : SSH_FXF_TRUNC),
+	                     &a, &h);
+	if (r != 0) {
+		close(fd);
+		return r < 0 ? r : report(s, "open remote", remote);
+	}
+	s->name = base_name(local);
+	s->total = (uint64_t)st.st_size;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	r = sftp_client_upload(s->c, &h, fd, from, (uint64_t)st.st_size, show_progress, s);
+	end_progress(s, (uint64_t)st.st_size);
+	close(fd);
+	if (r > 0)
+		report(s, "write remote", remote);
+	if (r == 0 && keep) {
+		a.flags = SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
+		a.perm = st.st_mode & 07777;
+		a.atime = (uint32_t)st.st_atime;
+		a.mtime = (uint32_t)st.st_mtime;
+		if ((r = sftp_client_fsetstat(s->c, &h, &a)) > 0)
+			report(s, "setstat remote", remote);
+	}
+	if ((sftp_client_close(s->c, &h)) != 0 && r == 0)
+		r = report(s, "close remote", remote);
+	return r == 0 ? 0 : r < 0 ? r : -1;
+}
+
+static int has_glob(const char *p)
+{
+	return strpbrk(p, "*?[") != NULL;
+}
+
+/* Remote names matching a pattern in one directory: the spec's client could not; this one can */
+static int remote_glob(struct session *s, const char *pattern, char ***out, size_t *count)
+{
+	char *dir = strdup(pattern), *slash = strrchr(dir, '/');
+	const char *pat = slash ? slash + 1 : pattern;
+	struct sftp_handle_ref h;
+	struct sftp_name *names;
+	size_t n;
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	if (slash)
+		*slash = 0;
+	if ((r = sftp_client_opendir(s->c, slash ? (*dir ? dir : "/") : ".", &h)) != 0) {
+		free(dir);
+		return r;
+	}
+	while ((r = sftp_client_readdir(s->c, &h, &names, &n)) == 0 && n > 0) {
+		for (size_t i = 0; i < n; i++) {
+			char *full;
+
+			if (names[i].name[0] == '.' && pat[0] != '.')
+				continue;
+			if (fnmatch(pat, names[i].name, 0) != 0 ||
+			    asprintf(&full, "%s%s%s", slash ? dir : "", slash ? "/" : "", names[i].name) < 0)
+				continue;
+			*out = realloc(*out, (*count + 1) * sizeof(**out));
+			(*out)[(*count)++] = full;
+		}
+		sftp_names_free(names, n);
+	}
+	sftp_client_close(s->c, &h);
+	free(dir);
+	return r < 0 ? r : 0;
+}
+
+static int cmd_get(struct session *s, char **argv, int argc, int resume)
+{
+	int keep = argc > 1 && strcmp(argv[1], "-p") == 0, i = 1 + keep, r = 0;
+	char *remote, **matches = NULL, local[4096];
+	size_t n = 0;
+
+	if (i >= argc) {
+		fprintf(stderr, "usage: get [-p] remote [local]\n");
+		return -1;
+	}
+	if ((remote = remote_path(s, argv[i])) == NULL)
+		return KSSH_ERR_ALLOC;
+	if (has_glob(remote)) {
+		if ((r = remote_glob(s, remote, &matches, &n)) != 0 || n == 0) {
+			fprintf(stderr, "File \"%s\" not found.\n", remote);
+			free(remote);
+			return r < 0 ? r : -1;
+		}
+		for (size_t k = 0; k < n && r >= 0; k++) {
+			snprintf(local, sizeof(local), "%s%s%s", i + 1 < argc ? argv[i + 1] : "",
+			         i + 1 < argc ? "/" : "", base_name(matches[k]));
+			r = get_one(s, matches[k], local, resume, keep) < 0 && r == 0 ? -1 : r;
+		}
+		for (size_t k = 0; k < n; k++)
+			free(matches[k]);
+		free(matches);
+	} else {
+		snprintf(local, sizeof(local), "%s", i + 1 < argc ? argv[i + 1] : base_name(remote));
+		r = get_one(s, remote, local, resume, keep);
+	}
+	free(remote);
+	return r;
+}
+
+static int cmd_put(struct session *s, char **argv, int argc, int resume)
+{
+	int keep = argc > 1 && strcmp(argv[1], "-p") == 0, i = 1 + keep, r = 0;
+	glob_t g = { 0 };
+
+	if (i >= argc) {
+		fprintf(stderr, "usage: put [-p] local [remote]\n");
+		return -1;
+	}
+	if (glob(argv[i], GLOB_NOCHECK, NULL, &g) != 0)
+		return -1;
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		char *target, *remote;
+		int one = g.gl_pathc == 1 && i + 1 < argc;
+
+		target = one ? strdup(argv[i + 1]) : NULL;
+		if (!one && i + 1 < argc && asprintf(&target, "%s/%s", argv[i + 1], base_name(g.gl_pathv[k])) < 0)
+			target = NULL;
+		remote = remote_path(s, target ? target : base_name(g.gl_pathv[k]));
+		if (remote != NULL && put_one(s, g.gl_pathv[k], remote, resume, keep) != 0)
+			r = -1;
+		free(target);
+		free(remote);
+	}
+	globfree(&g);
+	return r;
+}
+
+static int cmd_ls(struct session *s, char **argv, int argc)
+{
+	int lflag = argc > 1 && strcmp(argv[1], "-l") == 0, r;
+	char *path = remote_path(s, argc > 1 + lflag ? argv[1 + lflag] : NULL);
+	struct sftp_handle_ref h;
+	struct sftp_name *names;
+	size_t n;
+
+	if (path == NULL)
+		return KSSH_ERR_ALLOC;
+	if ((r = sftp_client_opendir(s->c, path, &h)) != 0) {
+		r = r < 0 ? r : report(s, "ls", path);
+		free(path);
+		return r;
+	}
+	while ((r = sftp_client_readdir(s->c, &h, &names, &n)) == 0 && n > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (names[i].name[0] != '.')
+				printf("%s\n", lflag ? names[i].longname : names[i].name);
+		sftp_names_free(names, n);
+	}
+	sftp_client_close(s->c, &h);
+	free(path);
+	return r < 0 ? r : 0;
+}
+
+static int cmd_cd(struct session *s, const char *arg)
+{
+	char *path = remote_path(s, arg ? arg : "."), *real = NULL;
+	struct sftp_attrs a;
+	int r;
+
+	if (path == NULL)
+		return KSSH_ERR_ALLOC;
+	if ((r = sftp_client_realpath(s->c, path, &real)) != 0 ||
+	    (r = sftp_client_stat(s->c, real, 1, &a)) != 0) {
+		r = r < 0 ? r : report(s, "cd", path);
+	} else if (!S_ISDIR(a.perm)) {
+		fprintf(stderr, "cd \"%s\": not a directory\n", path);
+		r = -1;
+	} else {
+		free(s->cwd);
+		s->cwd = real;
+		real = NULL;
+	}
+	free(real);
+	free(path);
+	return r;
+}
+
+static int path_cmd(struct session *s, uint8_t type, const char *what, const char *a, const char *b,
+                    const struct sftp_attrs *attrs)
+{
+	char *pa = remote_path(s, a), *pb = b ? remote_path(s, b) : NULL;
+	int r;
+
+	if (pa == NULL || (b && pb == NULL))
+		r = KSSH_ERR_ALLOC;
+	else if (type == SSH_FXP_RENAME)
+		r = sftp_client_posix_rename(s->c, pa, pb);
+	else if (type == SSH_FXP_SYMLINK) /* OpenSSH's order: target as given, then the link */
+		r = sftp_client_path_op(s->c, type, a, pb, NULL);
+	else
+		r = sftp_client_path_op(s->c, type, pa, pb, attrs);
+	if (r > 0)
+		r = report(s, what, pa);
+	free(pa);
+	free(pb);
+	return r;
+}
+
+static int cmd_df(struct session *s, const char *arg)
+{
+	char *path = remote_path(s, arg);
+	uint64_t f[11];
+	int r = path ? sftp_client_statvfs(s->c, path, f) : KSSH_ERR_ALLOC;
+
+	if (r == 0) {
+		uint64_t unit = f[1] ? f[1] : f[0];
+
+		printf("%12s %12s %12s %12s %9s\n", "Size(KiB)", "Used", "Avail", "(root)", "%Capacity");
+		printf("%12llu %12llu %12llu %12llu %8llu%%\n", (unsigned long long)(f[2] * unit / 1024),
+		       (unsigned long long)((f[2] - f[3]) * unit / 1024),
+		       (unsigned long long)(f[4] * unit / 1024), (unsigned long long)(f[3] * unit / 1024),
+		       (unsigned long long)(f[2] ? (f[2] - f[3]) * 100 / f[2] : 0));
+	} else if (r > 0) {
+		r = report(s, "df", path);
+	}
+	free(path);
+	return r;
+}
+
+static int split(char *line, char **argv)
+{
+	int n = 0;
+
+	for (char *p = strtok(line, " \t\r\n"); p != NULL && n < ARGS_MAX; p = strtok(NULL, " \t\r\n"))
+		argv[n++] = p;
+	return n;
+}
+
+/* One command; <0 for a failure (a connection error is fatal), 1 to quit */
+static int run_command(struct session *s, char *line)
+{
+	char *argv[ARGS_MAX];
+	int argc = split(line, argv);
+	char *cmd = argc ? argv[0] : "";
+	struct sftp_attrs a = { .flags = SSH_FILEXFER_ATTR_PERMISSIONS };
+
+	if (argc == 0 || cmd[0] == '#')
+		return 0;
+	if (!strcmp(cmd, "quit") || !strcmp(cmd, "exit") || !strcmp(cmd, "bye"))
+		return 1;
+	if (!strcmp(cmd, "get") || !strcmp(cmd, "reget"))
+		return cmd_get(s, argv, argc, cmd[0] == 'r');
+	if (!strcmp(cmd, "put") || !strcmp(cmd, "reput"))
+		return cmd_put(s, argv, argc, cmd[0] == 'r');
+	if (!strcmp(cmd, "ls") || !strcmp(cmd, "dir"))
+		return cmd_ls(s, argv, argc);
+	if (!strcmp(cmd, "pwd"))
+		return printf("Remote working directory: %s\n", s->cwd) < 0 ? -1 : 0;
+	if (!strcmp(cmd, "cd"))
+		return cmd_cd(s, argc > 1 ? argv[1] : NULL);
+	if (!strcmp(cmd, "lcd"))
+		return argc > 1 && chdir(argv[1]) == 0 ? 0 : (perror("lcd"), -1);
+	if (!strcmp(cmd, "lpwd")) {
+		char cwd[4096];
+
+		return getcwd(cwd, sizeof(cwd)) ? printf("Local working directory: %s\n", cwd) * 0 : -1;
+	}
+	if (!strcmp(cmd, "df"))
+		return cmd_df(s, argc > 1 ? argv[1] : NULL);
+	if (argc >= 2 && !strcmp(cmd, "mkdir"))
+		return a.perm = 0777, path_cmd(s, SSH_FXP_MKDIR, "mkdir", argv[1], NULL, &a);
+	if (argc >= 2 && !strcmp(cmd, "rmdir"))
+		return path_cmd(s, SSH_FXP_RMDIR, "rmdir", argv[1], NULL, NULL);
+	if (argc >= 2 && !strcmp(cmd, "rm"))
+		return path_cmd(s, SSH_FXP_REMOVE, "rm", argv[1], NULL, NULL);
+	if (argc >= 3 && !strcmp(cmd, "rename"))
+		return path_cmd(s, SSH_FXP_RENAME, "rename", argv[1], argv[2], NULL);
+	if (argc >= 4 && !strcmp(cmd, "ln") && !strcmp(argv[1], "-s"))
+		return path_cmd(s, SSH_FXP_SYMLINK, "ln -s", argv[2], argv[3], NULL);
+	if (argc >= 3 && !strcmp(cmd, "ln")) {
+		char *from = remote_path(s, argv[1]), *to = remote_path(s, argv[2]);
+		int r = from && to ? sftp_client_hardlink(s->c, from, to) : KSSH_ERR_ALLOC;
+
+		r = r > 0 ? report(s, "ln", from) : r;
+		free(from);
+		free(to);
+		return r;
+	}
+	if (argc >= 3 && !strcmp(cmd, "chmod"))
+		return a.perm = (uint32_t)strtoul(argv[1], NULL, 8) & 07777,
+		       path_cmd(s, SSH_FXP_SETSTAT, "chmod", argv[2], NULL, &a);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "?")) {
+		printf("ls [-l] [path], cd, lcd, pwd, lpwd, get [-p] remote [local], reget,\n"
+		       "put [-p] local [remote], reput, mkdir, rmdir, rm, rename, ln [-s], chmod MODE path,\n"
+		       "df [path], quit. get and put take wildcards.\n");
+		return 0;
+	}
+	fprintf(stderr, "Invalid command or arguments: %s\n", cmd);
+	return -1;
+}
+
+/* Batch (or interactive): a '-' before a command lets it fail without stopping the batch */
+static int run_script(struct session *s, FILE *in, int interactive, int batch)
+{
+	char line[LINE_MAX_LEN];
+	int status = 0;
+
+	for (;;) {
+		char *p = line;
+		int r, tolerate;
+
+		if (interactive) {
+			fprintf(stderr, "ksftp> ");
+			fflush(stderr);
+		}
+		if (fgets(line, sizeof(line), in) == NULL)
+			break;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		tolerate = *p == '-';
+		p += tolerate;
+		if (batch && *p && *p != '\n')
+			printf("ksftp> %s", p);
+		fflush(stdout);
+		r = run_command(s, p);
+		if (r == 1)
+			break;
+		if (r < -1 || (r < 0 && r != -1))
+			return 2; /* the connection failed */
+		if (r < 0 && !tolerate) {
+			status = 1;
+			if (batch)
+				break;
+		}
+	}
+	return status;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ksftp [-vC] [-P port] [-i identity] [-c cipher] [-o Option=value]\n"
+	                "             [-b batchfile] [user@]host[:path [local]]\n"
+	                "       ksftp [username U] [source-interface IF] host:path [local]\n");
+}
+
+/* "[user@]host[:path]" */
+static void split_target(struct client_options *o, char *arg, char **path)
+{
+	char *at = strrchr(arg, '@'), *colon;
+
+	o->host = arg;
+	if (at) {
+		*at = 0;
+		o->user = arg;
+		o->host = at + 1;
+	}
+	*path = NULL;
+	if (o->host[0] != '[' && (colon = strchr(o->host, ':')) != NULL) {
+		*colon = 0;
+		*path = colon + 1;
+	}
+}
+
+static int parse_args(struct client_options *o, int argc, char **argv, const char **batch,
+                      char **path, const char **local)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "+vCP:i:c:o:b:h")) != -1) {
+		switch (c) {
+		case 'v': o->verbose++; break;
+		case 'C': break; /* compression: not offered, as the spec's server */
+		case 'P': o->port = (unsigned)atoi(optarg); break;
+		case 'i': if (client_add_identity(o, optarg) != 0) return -1; break;
+		case 'c': o->ciphers = optarg; break;
+		case 'o': if (client_set_option(o, optarg) != 0) return -1; break;
+		case 'b': *batch = optarg; o->batch = 1; break;
+		default: usage(); return -1;
+		}
+	}
+	/* the spec's words before the target */
+	while (optind + 1 < argc && (!strcmp(argv[optind], "username") ||
+	                             !strcmp(argv[optind], "source-interface"))) {
+		if (!strcmp(argv[optind], "username"))
+			o->user = argv[optind + 1];
+		else
+			o->source_interface = argv[optind + 1];
+		optind += 2;
+	}
+	if (optind >= argc) {
+		usage();
+		return -1;
+	}
+	split_target(o, argv[optind++], path);
+	*local = optind < argc ? argv[optind] : NULL;
+	return o->port == 0 || o->port > 65535 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct client_options o = { .port = 22, .strict = STRICT_ASK, .connect_timeout = 30,
+	                            .password_prompts = 3, .use_agent = 1, .no_command = 1 };
+	const char *home = getenv("HOME"), *batch = NULL, *local = NULL;
+	struct session s = { 0 };
+	struct sftp_channel ch;
+	struct kssh_conn c;
+	char *path = NULL;
+	int status = 2, r;
+
+	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
+	if (parse_args(&o, argc, argv, &batch, &path, &local) != 0 || client_check_lists(&o) != 0)
+		return 2;
+	if (o.user == NULL && (o.user = getenv("USER")) == NULL)
+		o.user = "root";
+	kssh_log_open("ksftp", 1, 0, o.verbose > 1 ? LOG_DEBUG : LOG_WARNING);
+	if (client_connect(&o, &c) != 0)
+		goto out;
+	if ((r = sftp_channel_open(&ch, &c)) != 0 ||
+	    (s.c = sftp_client_new(sftp_channel_io, &ch)) == NULL || (r = sftp_client_init(s.c)) != 0 ||
+	    (r = sftp_client_realpath(s.c, ".", &s.cwd)) != 0) {
+		fprintf(stderr, "ksftp: %s\n", r ? kssh_strerror(r) : "out of memory");
+		goto out;
+	}
+	s.progress = isatty(2) && batch == NULL;
+	if (path != NULL && *path) {
+		/* one-shot: fetch host:path (wildcards too) into local */
+		char line[LINE_MAX_LEN];
+
+		snprintf(line, sizeof(line), "get %s %s", path, local ? local : ".");
+		if (local == NULL)
+			snprintf(line, sizeof(line), "get %s", path);
+		r = run_command(&s, line);
+		status = r == 0 ? 0 : 1;
+	} else if (batch != NULL) {
+		FILE *f = strcmp(batch, "-") ? fopen(batch, "re") : stdin;
+
+		if (f == NULL) {
+			fprintf(stderr, "ksftp: %s: %s\n", batch, strerror(errno));
+			goto out;
+		}
+		status = run_script(&s, f, 0, 1);
+		if (f != stdin)
+			fclose(f);
+	} else {
+		status = run_script(&s, stdin, isatty(0), 0);
+	}
+out:
+	free(s.cwd);
+	sftp_client_free(s.c);
+	client_close(&c);
+	free(o.command_joined);
+	return status;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KSSH_SFTP_CHANNEL_H
+#define KSSH_SFTP_CHANNEL_H
+
+#include "kssh/channel.h"
+#include "conn_io.h"
+
+struct sftp_channel {
+	struct kssh_conn *c;
+	struct kssh_chan_table tab;
+	struct kssh_channel *ch;
+};
+
+/* A session channel with the sftp subsystem started */
+int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c);
+/* sftp_io_fn: sends out (within the window), waits until in has grown */
+int sftp_channel_io(void *arg, struct kssh_buf *out, struct kssh_buf *in);
+
+#endif
