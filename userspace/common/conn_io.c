@@ -97,6 +97,13 @@ int conn_next_message(struct kssh_conn *c, uint8_t *type, struct kssh_buf *paylo
 {
 	int r;
 
+	if (c->has_pending) {
+		/* still valid: the transport has not been polled since */
+		c->has_pending = 0;
+		*type = c->pending_type;
+		*payload = c->pending;
+		return conn_flush(c);
+	}
 	for (;;) {
 		r = kssh_transport_poll(c->t, type, payload);
 		if (r != KSSH_ERR_AGAIN) {
@@ -120,8 +127,15 @@ int conn_wait_ready(struct kssh_conn *c)
 
 	while (!kssh_transport_ready(c->t)) {
 		r = kssh_transport_poll(c->t, &type, &payload);
-		if (r == 0)
-			return KSSH_ERR_PROTOCOL; /* cannot happen before keys are set */
+		if (r == 0) {
+			/* the peer's first message came in the same read as its NEWKEYS: keep it */
+			if (!kssh_transport_ready(c->t))
+				return KSSH_ERR_PROTOCOL;
+			c->has_pending = 1;
+			c->pending_type = type;
+			c->pending = payload;
+			break;
+		}
 		if (r != KSSH_ERR_AGAIN) {
 			conn_flush(c);
 			return r;

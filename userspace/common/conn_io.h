@@ -12,6 +12,10 @@ struct kssh_conn {
 	struct kssh_transport *t;
 	int64_t deadline_ms; /* absolute CLOCK_MONOTONIC ms; 0 for none */
 	volatile int *stop;  /* set by a signal handler; may be NULL */
+	/* a message that arrived with the last key-exchange packet, for conn_next_message */
+	int has_pending;
+	uint8_t pending_type;
+	struct kssh_buf pending;
 };
 
 int64_t conn_now_ms(void);

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +47,7 @@ static int connect_to(const struct client_options *o)
 				fd = -1;
 				break;
 			}
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 			if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 				if (o->verbose)
 					fprintf(stderr, "debug1: connect to %s port %u: %s\n", o->host, o->port,

@@ -102,7 +102,7 @@ int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg
 	if ((r = kssh_known_hosts_add(o->known_hosts, o->host, o->port, key, 1)) != 0)
 		fprintf(stderr, "kssh: failed to add the host key to %s: %s\n", o->known_hosts,
 		        kssh_strerror(r));
-	else
+	else if (!o->quiet)
 		fprintf(stderr, "Warning: Permanently added '%s' (%s) to the list of known hosts.\n",
 		        o->host, kssh_key_type_short(key->type));
 	return 0;

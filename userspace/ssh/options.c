@@ -145,7 +145,12 @@ int client_set_option(struct client_options *o, const char *opt)
 		o->hostkey_algs = v;
 	else if (strcasecmp(key, "UserKnownHostsFile") == 0)
 		snprintf(o->known_hosts, sizeof(o->known_hosts), "%s", v);
-	else if (strcasecmp(key, "BatchMode") == 0)
+	else if (strcasecmp(key, "LogLevel") == 0) {
+		/* OpenSSH's levels: QUIET, FATAL and ERROR hide warnings; DEBUG* add detail */
+		o->quiet = !strcasecmp(v, "quiet") || !strcasecmp(v, "fatal") || !strcasecmp(v, "error");
+		if (!strncasecmp(v, "debug", 5))
+			o->verbose = v[5] == '3' ? 3 : v[5] == '2' ? 2 : 1;
+	} else if (strcasecmp(key, "BatchMode") == 0)
 		o->batch = strcasecmp(v, "yes") == 0;
 	else if (strcasecmp(key, "ConnectTimeout") == 0)
 		o->connect_timeout = (unsigned)atoi(v);

@@ -27,7 +27,7 @@ struct client_options {
 	const char *host, *user, *command;
 	char *command_joined;    /* the words after the host, joined (owned) */
 	unsigned port;
-	int verbose, batch;
+	int verbose, batch, quiet;
 	enum strict_mode strict;
 	char known_hosts[4096];
 	const char *kex_algs, *hostkey_algs, *ciphers, *macs;

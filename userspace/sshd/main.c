@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -299,6 +301,8 @@ static void accept_one(const struct sshd_options *o, int lfd, int *fds, int n)
 
 	if (fd < 0)
 		return;
+	/* requests and window updates are small: they must not wait for Nagle */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	peer_name(&ss, host, sizeof(host), &port);
 	kssh_log_event(LOG_INFO, "INFO_GENERAL", "connection from %s port %u", host, port);
 	pid = fork();
