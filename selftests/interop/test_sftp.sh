@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 U=kt$$f
-make_user "$U" || { echo "not ok 1 - cannot create a user"; exit 1; }
+make_user "$U" "Sftp-pw-5!" || { echo "not ok 1 - cannot create a user"; exit 1; } # not locked: sshd refuses locked accounts
 ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"
 authorize_key "$U" "$TEST_TMP/id.pub"
 H=$(getent passwd "$U" | cut -d: -f6)
@@ -98,6 +98,50 @@ check "ksftp-server -R refuses writes" bash -c "cd '$TEST_TMP' && ! printf 'put 
 check "protocol probe (version 6 asked, out-of-order I/O, extensions, bad messages)" bash -c "
 	cd '$TEST_TMP' && python3 '$TOP/selftests/interop/sftp_probe.py' '$TOP/$BUILD/ksftp-server' 2>&1 |
 	tee '$TEST_TMP/probe.out' | sed 's/^/# /' | tail -3; grep -q '^probe: all passed' '$TEST_TMP/probe.out'"
+
+# ksftp, against ksshd and against OpenSSH's sshd (internal-sftp)
+PORT_O=$(pick_port)
+start_sshd "$PORT_O" "$TEST_TMP/sshd" -o "Subsystem=sftp internal-sftp"
+ksftp_to() { # PORT ARGS...
+	local p=$1; shift
+	"$KSSH_DIR/ksftp" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+		-o LogLevel=error -i "$TEST_TMP/id" -P "$p" "$@"
+}
+KSSH_DIR=$TOP/$BUILD
+export KSSH_DIR
+export -f ksftp_to
+for server in ksshd:$PORT openssh:$PORT_O; do
+	name=${server%%:*} p=${server##*:}
+	W=$H/k_$name
+	mkdir -p "$W" && chown "$U:" "$W"
+	check "ksftp -> $name: put and get 64 MiB byte-exact" bash -c "printf 'put $SRC/big $W/up\nget $W/up $TEST_TMP/k_$name.down\n' |
+		ksftp_to $p -b - $U@127.0.0.1 >/dev/null && cmp -s '$SRC/big' '$W/up' && cmp -s '$SRC/big' '$TEST_TMP/k_$name.down'"
+	check "ksftp -> $name: wildcards up and down" bash -c "mkdir -p '$TEST_TMP/wd_$name' &&
+		printf 'mkdir $W/w\nput $SRC/tree/a/* $W/w\nget $W/w/* $TEST_TMP/wd_$name\n' | ksftp_to $p -b - $U@127.0.0.1 >/dev/null &&
+		cmp -s '$SRC/tree/a/one' '$W/w/one' && cmp -s '$SRC/tree/a/one' '$TEST_TMP/wd_$name/one'"
+	head -c 1000000 "$SRC/big" >"$TEST_TMP/part_$name"
+	check "ksftp -> $name: reget and reput finish partial files" bash -c "head -c 3000000 '$SRC/big' >'$W/rp' &&
+		chown $U: '$W/rp' && printf 'reget $W/up $TEST_TMP/part_$name\nreput $SRC/big $W/rp\n' |
+		ksftp_to $p -b - $U@127.0.0.1 >/dev/null && cmp -s '$SRC/big' '$TEST_TMP/part_$name' && cmp -s '$SRC/big' '$W/rp'"
+	check "ksftp -> $name: mkdir, rename, ln -s, ln, chmod, rm, rmdir, ls, df" bash -c "printf '%s\n' \
+		'mkdir $W/m' 'rename $W/rp $W/m/r' 'ln -s r $W/m/s' 'ln $W/m/r $W/m/h' 'chmod 640 $W/m/r' \
+		'rm $W/m/h' 'mkdir $W/gone' 'rmdir $W/gone' 'ls -l $W/m' 'df $W' |
+		ksftp_to $p -b - $U@127.0.0.1 >'$TEST_TMP/k_$name.out' 2>&1 && [ \$(readlink '$W/m/s') = r ] &&
+		[ \$(stat -c %a '$W/m/r') = 640 ] && [ ! -e '$W/m/h' ] && [ ! -e '$W/gone' ] &&
+		grep -q '^-rw-r-----' '$TEST_TMP/k_$name.out' && grep -q '%Capacity' '$TEST_TMP/k_$name.out'"
+	check "ksftp -> $name: one-shot host:path local" bash -c "ksftp_to $p $U@127.0.0.1:$W/up '$TEST_TMP/one_$name' &&
+		cmp -s '$SRC/big' '$TEST_TMP/one_$name'"
+	check "ksftp -> $name: a failing batch command stops the batch, exit 1" bash -c "
+		printf 'get $W/nosuch $TEST_TMP/x\nmkdir $W/never\n' | ksftp_to $p -b - $U@127.0.0.1 >/dev/null 2>&1;
+		[ \$? -eq 1 ] && [ ! -e '$W/never' ]"
+	check "ksftp -> $name: '-' lets a command fail and the batch go on" bash -c "
+		printf -- '-get $W/nosuch $TEST_TMP/x\nmkdir $W/after\n' | ksftp_to $p -b - $U@127.0.0.1 >/dev/null 2>&1 &&
+		[ -d '$W/after' ]"
+done
+check "ksftp: the spec's form (username, source-interface, host:path local)" bash -c "
+	'$TOP/$BUILD/ksftp' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error \
+	-i '$TEST_TMP/id' -P $PORT username $U source-interface lo 127.0.0.1:$H/k_ksshd/up '$TEST_TMP/spec_form' &&
+	cmp -s '$SRC/big' '$TEST_TMP/spec_form'"
 
 check "ksshd still serves" bash -c "cmds pwd"
 done_testing

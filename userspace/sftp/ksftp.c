@@ -215,6 +215,8 @@ static int remote_glob(struct session *s, const char *pattern, char ***out, size
 
 			if (names[i].name[0] == '.' && pat[0] != '.')
 				continue;
+			if ((names[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) && !S_ISREG(names[i].attrs.perm))
+				continue; /* directories and the like are not fetched by a wildcard */
 			if (fnmatch(pat, names[i].name, 0) != 0 ||
 			    asprintf(&full, "%s%s%s", slash ? dir : "", slash ? "/" : "", names[i].name) < 0)
 				continue;
@@ -276,7 +278,13 @@ static int cmd_put(struct session *s, char **argv, int argc, int resume)
 	for (size_t k = 0; k < g.gl_pathc; k++) {
 		char *target, *remote;
 		int one = g.gl_pathc == 1 && i + 1 < argc;
+		struct stat st;
 
+		/* as OpenSSH's sftp: what a wildcard matches besides regular files is skipped */
+		if (has_glob(argv[i]) && (stat(g.gl_pathv[k], &st) != 0 || !S_ISREG(st.st_mode))) {
+			fprintf(stderr, "skipping non-regular file %s\n", g.gl_pathv[k]);
+			continue;
+		}
 		target = one ? strdup(argv[i + 1]) : NULL;
 		if (!one && i + 1 < argc && asprintf(&target, "%s/%s", argv[i + 1], base_name(g.gl_pathv[k])) < 0)
 			target = NULL;
