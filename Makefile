@@ -16,7 +16,7 @@ OPT      = -O2
 endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CPPFLAGS = -Iinclude -Iuserspace/lib -Iuserspace/common -Iuserspace/ssh -D_GNU_SOURCE
+CPPFLAGS = -Iinclude -Iuserspace/lib -Iuserspace/common -Iuserspace/ssh -Iuserspace/sftp -D_GNU_SOURCE
 CFLAGS   = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 LDFLAGS  = $(SANFLAGS)
 LDLIBS   = -lcrypto
@@ -36,11 +36,13 @@ HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 
 SFTP_SERVER_SRC = userspace/sftp/sftp_server_main.c
-KSFTP_SRC = userspace/sftp/ksftp.c userspace/sftp/sftp_channel.c
+KSFTP_SRC = userspace/sftp/ksftp.c userspace/sftp/sftp_channel.c userspace/sftp/sftp_files.c
 # what every client shares with kssh: options, connection, authentication, known_hosts
 CLIENT_SRC = $(filter-out userspace/ssh/main.c userspace/ssh/session.c,$(SSH_SRC))
 
-BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp
+KSCP_SRC = userspace/scp/kscp.c userspace/sftp/sftp_channel.c userspace/sftp/sftp_files.c
+
+BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp
 
 .PHONY: all deps check run unit fuzz clean
 all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
@@ -64,6 +66,9 @@ $(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
 
 $(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+
+$(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
 
 $(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB)

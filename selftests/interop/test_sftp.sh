@@ -138,6 +138,30 @@ for server in ksshd:$PORT openssh:$PORT_O; do
 		printf -- '-get $W/nosuch $TEST_TMP/x\nmkdir $W/after\n' | ksftp_to $p -b - $U@127.0.0.1 >/dev/null 2>&1 &&
 		[ -d '$W/after' ]"
 done
+# kscp, against both servers
+kscp_to() { # PORT ARGS...
+	local p=$1; shift
+	"$KSSH_DIR/kscp" -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+		-o LogLevel=error -i "$TEST_TMP/id" -P "$p" "$@"
+}
+export -f kscp_to
+for server in ksshd:$PORT openssh:$PORT_O; do
+	name=${server%%:*} p=${server##*:}
+	W=$H/k_$name
+	check "kscp -> $name: a file up and down, byte-exact" bash -c "kscp_to $p '$SRC/big' $U@127.0.0.1:$W/kscp_up &&
+		kscp_to $p $U@127.0.0.1:$W/kscp_up '$TEST_TMP/kscp_$name' && cmp -s '$SRC/big' '$W/kscp_up' &&
+		cmp -s '$SRC/big' '$TEST_TMP/kscp_$name'"
+	check "kscp -> $name: -r -p a tree up and down, modes and times kept" bash -c "
+		kscp_to $p -r -p '$SRC/tree' $U@127.0.0.1:$W/kscp_tree && kscp_to $p -r -p $U@127.0.0.1:$W/kscp_tree '$TEST_TMP/kscp_tree_$name' &&
+		diff -r '$SRC/tree' '$W/kscp_tree' && diff -r '$SRC/tree' '$TEST_TMP/kscp_tree_$name' &&
+		[ \"\$(stat -c '%a %Y' '$TEST_TMP/kscp_tree_$name/a/one')\" = \"\$(stat -c '%a %Y' '$SRC/tree/a/one')\" ]"
+	check "kscp -> $name: a remote wildcard into a directory" bash -c "mkdir -p '$TEST_TMP/kw_$name' &&
+		kscp_to $p '$U@127.0.0.1:$W/kscp_tree/a/o*' '$TEST_TMP/kw_$name' && cmp -s '$SRC/tree/a/one' '$TEST_TMP/kw_$name/one'"
+	check "kscp -> $name: a missing source fails (exit 1) and names it" bash -c "
+		out=\$(kscp_to $p $U@127.0.0.1:$W/nosuch '$TEST_TMP/x' 2>&1); [ \$? -eq 1 ] && grep -q nosuch <<<\"\$out\" &&
+		[ ! -e '$TEST_TMP/x' ]"
+done
+
 check "ksftp: the spec's form (username, source-interface, host:path local)" bash -c "
 	'$TOP/$BUILD/ksftp' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error \
 	-i '$TEST_TMP/id' -P $PORT username $U source-interface lo 127.0.0.1:$H/k_ksshd/up '$TEST_TMP/spec_form' &&

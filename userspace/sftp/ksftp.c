@@ -20,217 +20,13 @@
 #include "kssh/sftp.h"
 #include "log.h"
 #include "sftp_channel.h"
+#include "sftp_files.h"
 #include "ssh.h"
 
 #define LINE_MAX_LEN 4096
 #define ARGS_MAX 8
 
-struct session {
-	struct sftp_client *c;
-	char *cwd;             /* remote working directory */
-	int progress;          /* a progress bar on the terminal */
-	const char *name;      /* the file being moved, for the bar */
-	uint64_t total;
-	struct timespec start;
-};
-
-static double seconds_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-/* name, percent, bytes, rate and time left, redrawn on one line */
-static void show_progress(void *arg, uint64_t done)
-{
-	struct session *s = arg;
-	double t = seconds_since(&s->start), rate = t > 0 ? (double)done / t : 0;
-	int pct = s->total ? (int)(done * 100 / s->total) : 100;
-	double left = rate > 0 && s->total > done ? (double)(s->total - done) / rate : 0;
-
-	if (!s->progress)
-		return;
-	fprintf(stderr, "\r%-30.30s %3d%% %10llu %7.1fMB/s   ETA %02d:%02d", s->name, pct,
-	        (unsigned long long)done, rate / 1048576, (int)left / 60, (int)left % 60);
-}
-
-static void end_progress(struct session *s, uint64_t done)
-{
-	if (!s->progress)
-		return;
-	show_progress(s, done);
-	fprintf(stderr, "\n");
-}
-
-static char *remote_path(struct session *s, const char *p)
-{
-	char *out;
-
-	if (p == NULL || *p == 0)
-		return strdup(s->cwd);
-	if (p[0] == '/')
-		return strdup(p);
-	return asprintf(&out, "%s%s%s", s->cwd, strcmp(s->cwd, "/") ? "/" : "", p) < 0 ? NULL : out;
-}
-
-static const char *base_name(const char *p)
-{
-	const char *slash = strrchr(p, '/');
-
-	return slash ? slash + 1 : p;
-}
-
-static int report(struct session *s, const char *what, const char *path)
-{
-	fprintf(stderr, "%s \"%s\": %s\n", what, path, sftp_client_message(s->c));
-	return -1;
-}
-
-/* get and reget of one file: resume continues from the local file's size */
-static int get_one(struct session *s, const char *remote, const char *local, int resume, int keep)
-{
-	struct sftp_handle_ref h;
-	struct sftp_attrs a;
-	struct stat st;
-	uint64_t from = 0;
-	int fd, r;
-
-	if ((r = sftp_client_stat(s->c, remote, 1, &a)) != 0)
-		return r < 0 ? r : report(s, "stat remote", remote);
-	if ((a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) && !S_ISREG(a.perm)) {
-		fprintf(stderr, "download \"%s\": not a regular file\n", remote);
-		return -1;
-	}
-	if ((fd = open(local, O_WRONLY | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0666)) < 0) {
-		fprintf(stderr, "open local \"%s\": %s\n", local, strerror(errno));
-		return -1;
-	}
-	if (resume && fstat(fd, &st) == 0)
-		from = (uint64_t)st.st_size;
-	if ((r = sftp_client_open(s->c, remote, SSH_FXF_READ, NULL, &h)) != 0) {
-		close(fd);
-		return r < 0 ? r : report(s, "open remote", remote);
-	}
-	s->name = base_name(remote);
-	s->total = a.size;
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
-	r = sftp_client_download(s->c, &h, fd, from, show_progress, s);
-	end_progress(s, a.size);
-	if (r == 0 && keep && (a.flags & SSH_FILEXFER_ATTR_ACMODTIME)) {
-		struct timespec ts[2] = { { .tv_sec = a.atime }, { .tv_sec = a.mtime } };
-
-		fchmod(fd, a.perm & 07777);
-		futimens(fd, ts);
-	}
-	if (close(fd) != 0 && r == 0) {
-		fprintf(stderr, "close local \"%s\": %s\n", local, strerror(errno));
-		r = -1;
-	}
-	if (r > 0)
-		report(s, "read remote", remote);
-	if (sftp_client_close(s->c, &h) < 0)
-		return KSSH_ERR_CONN_CLOSED;
-	return r == 0 ? 0 : r < 0 ? r : -1;
-}
-
-/* put and reput of one file: resume appends from the remote file's size */
-static int put_one(struct session *s, const char *local, const char *remote, int resume, int keep)
-{
-	struct sftp_attrs a = { 0 }, ra;
-	struct sftp_handle_ref h;
-	uint64_t from = 0;
-	struct stat st;
-	int fd, r;
-
-	if ((fd = open(local, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
-		fprintf(stderr, "open local \"%s\": %s\n", local, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "upload \"%s\": not a regular file\n", local);
-		close(fd);
-		return -1;
-	}
-	if (resume && sftp_client_stat(s->c, remote, 1, &ra) == 0)
-		from = ra.size;
-	a.flags = SSH_FILEXFER_ATTR_PERMISSIONS;
-	a.perm = st.st_mode & 0777;
-	r = sftp_client_open(s->c, remote, SSH_FXF_WRITE | SSH_FXF_CREAT | (resume ? 0 : SSH_FXF_TRUNC),
-	                     &a, &h);
-	if (r != 0) {
-		close(fd);
-		return r < 0 ? r : report(s, "open remote", remote);
-	}
-	s->name = base_name(local);
-	s->total = (uint64_t)st.st_size;
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
-	r = sftp_client_upload(s->c, &h, fd, from, (uint64_t)st.st_size, show_progress, s);
-	end_progress(s, (uint64_t)st.st_size);
-	close(fd);
-	if (r > 0)
-		report(s, "write remote", remote);
-	if (r == 0 && keep) {
-		a.flags = SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
-		a.perm = st.st_mode & 07777;
-		a.atime = (uint32_t)st.st_atime;
-		a.mtime = (uint32_t)st.st_mtime;
-		if ((r = sftp_client_fsetstat(s->c, &h, &a)) > 0)
-			report(s, "setstat remote", remote);
-	}
-	if ((sftp_client_close(s->c, &h)) != 0 && r == 0)
-		r = report(s, "close remote", remote);
-	return r == 0 ? 0 : r < 0 ? r : -1;
-}
-
-static int has_glob(const char *p)
-{
-	return strpbrk(p, "*?[") != NULL;
-}
-
-/* Remote names matching a pattern in one directory: the spec's client could not; this one can */
-static int remote_glob(struct session *s, const char *pattern, char ***out, size_t *count)
-{
-	char *dir = strdup(pattern), *slash = strrchr(dir, '/');
-	const char *pat = slash ? slash + 1 : pattern;
-	struct sftp_handle_ref h;
-	struct sftp_name *names;
-	size_t n;
-	int r;
-
-	*out = NULL;
-	*count = 0;
-	if (slash)
-		*slash = 0;
-	if ((r = sftp_client_opendir(s->c, slash ? (*dir ? dir : "/") : ".", &h)) != 0) {
-		free(dir);
-		return r;
-	}
-	while ((r = sftp_client_readdir(s->c, &h, &names, &n)) == 0 && n > 0) {
-		for (size_t i = 0; i < n; i++) {
-			char *full;
-
-			if (names[i].name[0] == '.' && pat[0] != '.')
-				continue;
-			if ((names[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) && !S_ISREG(names[i].attrs.perm))
-				continue; /* directories and the like are not fetched by a wildcard */
-			if (fnmatch(pat, names[i].name, 0) != 0 ||
-			    asprintf(&full, "%s%s%s", slash ? dir : "", slash ? "/" : "", names[i].name) < 0)
-				continue;
-			*out = realloc(*out, (*count + 1) * sizeof(**out));
-			(*out)[(*count)++] = full;
-		}
-		sftp_names_free(names, n);
-	}
-	sftp_client_close(s->c, &h);
-	free(dir);
-	return r < 0 ? r : 0;
-}
-
-static int cmd_get(struct session *s, char **argv, int argc, int resume)
+static int cmd_get(struct sftp_files *s, char **argv, int argc, int resume)
 {
 	int keep = argc > 1 && strcmp(argv[1], "-p") == 0, i = 1 + keep, r = 0;
 	char *remote, **matches = NULL, local[4096];
@@ -240,31 +36,31 @@ static int cmd_get(struct session *s, char **argv, int argc, int resume)
 		fprintf(stderr, "usage: get [-p] remote [local]\n");
 		return -1;
 	}
-	if ((remote = remote_path(s, argv[i])) == NULL)
+	if ((remote = sftp_files_remote_path(s, argv[i])) == NULL)
 		return KSSH_ERR_ALLOC;
-	if (has_glob(remote)) {
-		if ((r = remote_glob(s, remote, &matches, &n)) != 0 || n == 0) {
+	if (sftp_files_has_glob(remote)) {
+		if ((r = sftp_files_remote_glob(s, remote, &matches, &n)) != 0 || n == 0) {
 			fprintf(stderr, "File \"%s\" not found.\n", remote);
 			free(remote);
 			return r < 0 ? r : -1;
 		}
 		for (size_t k = 0; k < n && r >= 0; k++) {
 			snprintf(local, sizeof(local), "%s%s%s", i + 1 < argc ? argv[i + 1] : "",
-			         i + 1 < argc ? "/" : "", base_name(matches[k]));
-			r = get_one(s, matches[k], local, resume, keep) < 0 && r == 0 ? -1 : r;
+			         i + 1 < argc ? "/" : "", sftp_files_base_name(matches[k]));
+			r = sftp_files_get_one(s, matches[k], local, resume, keep) < 0 && r == 0 ? -1 : r;
 		}
 		for (size_t k = 0; k < n; k++)
 			free(matches[k]);
 		free(matches);
 	} else {
-		snprintf(local, sizeof(local), "%s", i + 1 < argc ? argv[i + 1] : base_name(remote));
-		r = get_one(s, remote, local, resume, keep);
+		snprintf(local, sizeof(local), "%s", i + 1 < argc ? argv[i + 1] : sftp_files_base_name(remote));
+		r = sftp_files_get_one(s, remote, local, resume, keep);
 	}
 	free(remote);
 	return r;
 }
 
-static int cmd_put(struct session *s, char **argv, int argc, int resume)
+static int cmd_put(struct sftp_files *s, char **argv, int argc, int resume)
 {
 	int keep = argc > 1 && strcmp(argv[1], "-p") == 0, i = 1 + keep, r = 0;
 	glob_t g = { 0 };
@@ -281,15 +77,15 @@ static int cmd_put(struct session *s, char **argv, int argc, int resume)
 		struct stat st;
 
 		/* as OpenSSH's sftp: what a wildcard matches besides regular files is skipped */
-		if (has_glob(argv[i]) && (stat(g.gl_pathv[k], &st) != 0 || !S_ISREG(st.st_mode))) {
+		if (sftp_files_has_glob(argv[i]) && (stat(g.gl_pathv[k], &st) != 0 || !S_ISREG(st.st_mode))) {
 			fprintf(stderr, "skipping non-regular file %s\n", g.gl_pathv[k]);
 			continue;
 		}
 		target = one ? strdup(argv[i + 1]) : NULL;
-		if (!one && i + 1 < argc && asprintf(&target, "%s/%s", argv[i + 1], base_name(g.gl_pathv[k])) < 0)
+		if (!one && i + 1 < argc && asprintf(&target, "%s/%s", argv[i + 1], sftp_files_base_name(g.gl_pathv[k])) < 0)
 			target = NULL;
-		remote = remote_path(s, target ? target : base_name(g.gl_pathv[k]));
-		if (remote != NULL && put_one(s, g.gl_pathv[k], remote, resume, keep) != 0)
+		remote = sftp_files_remote_path(s, target ? target : sftp_files_base_name(g.gl_pathv[k]));
+		if (remote != NULL && sftp_files_put_one(s, g.gl_pathv[k], remote, resume, keep) != 0)
 			r = -1;
 		free(target);
 		free(remote);
@@ -298,10 +94,10 @@ static int cmd_put(struct session *s, char **argv, int argc, int resume)
 	return r;
 }
 
-static int cmd_ls(struct session *s, char **argv, int argc)
+static int cmd_ls(struct sftp_files *s, char **argv, int argc)
 {
 	int lflag = argc > 1 && strcmp(argv[1], "-l") == 0, r;
-	char *path = remote_path(s, argc > 1 + lflag ? argv[1 + lflag] : NULL);
+	char *path = sftp_files_remote_path(s, argc > 1 + lflag ? argv[1 + lflag] : NULL);
 	struct sftp_handle_ref h;
 	struct sftp_name *names;
 	size_t n;
@@ -309,7 +105,7 @@ static int cmd_ls(struct session *s, char **argv, int argc)
 	if (path == NULL)
 		return KSSH_ERR_ALLOC;
 	if ((r = sftp_client_opendir(s->c, path, &h)) != 0) {
-		r = r < 0 ? r : report(s, "ls", path);
+		r = r < 0 ? r : sftp_files_report(s, "ls", path);
 		free(path);
 		return r;
 	}
@@ -324,9 +120,9 @@ static int cmd_ls(struct session *s, char **argv, int argc)
 	return r < 0 ? r : 0;
 }
 
-static int cmd_cd(struct session *s, const char *arg)
+static int cmd_cd(struct sftp_files *s, const char *arg)
 {
-	char *path = remote_path(s, arg ? arg : "."), *real = NULL;
+	char *path = sftp_files_remote_path(s, arg ? arg : "."), *real = NULL;
 	struct sftp_attrs a;
 	int r;
 
@@ -334,7 +130,7 @@ static int cmd_cd(struct session *s, const char *arg)
 		return KSSH_ERR_ALLOC;
 	if ((r = sftp_client_realpath(s->c, path, &real)) != 0 ||
 	    (r = sftp_client_stat(s->c, real, 1, &a)) != 0) {
-		r = r < 0 ? r : report(s, "cd", path);
+		r = r < 0 ? r : sftp_files_report(s, "cd", path);
 	} else if (!S_ISDIR(a.perm)) {
 		fprintf(stderr, "cd \"%s\": not a directory\n", path);
 		r = -1;
@@ -348,10 +144,10 @@ static int cmd_cd(struct session *s, const char *arg)
 	return r;
 }
 
-static int path_cmd(struct session *s, uint8_t type, const char *what, const char *a, const char *b,
+static int path_cmd(struct sftp_files *s, uint8_t type, const char *what, const char *a, const char *b,
                     const struct sftp_attrs *attrs)
 {
-	char *pa = remote_path(s, a), *pb = b ? remote_path(s, b) : NULL;
+	char *pa = sftp_files_remote_path(s, a), *pb = b ? sftp_files_remote_path(s, b) : NULL;
 	int r;
 
 	if (pa == NULL || (b && pb == NULL))
@@ -363,15 +159,15 @@ static int path_cmd(struct session *s, uint8_t type, const char *what, const cha
 	else
 		r = sftp_client_path_op(s->c, type, pa, pb, attrs);
 	if (r > 0)
-		r = report(s, what, pa);
+		r = sftp_files_report(s, what, pa);
 	free(pa);
 	free(pb);
 	return r;
 }
 
-static int cmd_df(struct session *s, const char *arg)
+static int cmd_df(struct sftp_files *s, const char *arg)
 {
-	char *path = remote_path(s, arg);
+	char *path = sftp_files_remote_path(s, arg);
 	uint64_t f[11];
 	int r = path ? sftp_client_statvfs(s->c, path, f) : KSSH_ERR_ALLOC;
 
@@ -384,7 +180,7 @@ static int cmd_df(struct session *s, const char *arg)
 		       (unsigned long long)(f[4] * unit / 1024), (unsigned long long)(f[3] * unit / 1024),
 		       (unsigned long long)(f[2] ? (f[2] - f[3]) * 100 / f[2] : 0));
 	} else if (r > 0) {
-		r = report(s, "df", path);
+		r = sftp_files_report(s, "df", path);
 	}
 	free(path);
 	return r;
@@ -400,7 +196,7 @@ static int split(char *line, char **argv)
 }
 
 /* One command; <0 for a failure (a connection error is fatal), 1 to quit */
-static int run_command(struct session *s, char *line)
+static int run_command(struct sftp_files *s, char *line)
 {
 	char *argv[ARGS_MAX];
 	int argc = split(line, argv);
@@ -441,10 +237,10 @@ static int run_command(struct session *s, char *line)
 	if (argc >= 4 && !strcmp(cmd, "ln") && !strcmp(argv[1], "-s"))
 		return path_cmd(s, SSH_FXP_SYMLINK, "ln -s", argv[2], argv[3], NULL);
 	if (argc >= 3 && !strcmp(cmd, "ln")) {
-		char *from = remote_path(s, argv[1]), *to = remote_path(s, argv[2]);
+		char *from = sftp_files_remote_path(s, argv[1]), *to = sftp_files_remote_path(s, argv[2]);
 		int r = from && to ? sftp_client_hardlink(s->c, from, to) : KSSH_ERR_ALLOC;
 
-		r = r > 0 ? report(s, "ln", from) : r;
+		r = r > 0 ? sftp_files_report(s, "ln", from) : r;
 		free(from);
 		free(to);
 		return r;
@@ -463,7 +259,7 @@ static int run_command(struct session *s, char *line)
 }
 
 /* Batch (or interactive): a '-' before a command lets it fail without stopping the batch */
-static int run_script(struct session *s, FILE *in, int interactive, int batch)
+static int run_script(struct sftp_files *s, FILE *in, int interactive, int batch)
 {
 	char line[LINE_MAX_LEN];
 	int status = 0;
@@ -564,7 +360,7 @@ int main(int argc, char **argv)
 	struct client_options o = { .port = 22, .strict = STRICT_ASK, .connect_timeout = 30,
 	                            .password_prompts = 3, .use_agent = 1, .no_command = 1 };
 	const char *home = getenv("HOME"), *batch = NULL, *local = NULL;
-	struct session s = { 0 };
+	struct sftp_files s = { 0 };
 	struct sftp_channel ch;
 	struct kssh_conn c;
 	char *path = NULL;
@@ -576,14 +372,8 @@ int main(int argc, char **argv)
 	if (o.user == NULL && (o.user = getenv("USER")) == NULL)
 		o.user = "root";
 	kssh_log_open("ksftp", 1, 0, o.verbose > 1 ? LOG_DEBUG : LOG_WARNING);
-	if (client_connect(&o, &c) != 0)
+	if (sftp_session_start(&o, &c, &ch, &s.c, &s.cwd) != 0)
 		goto out;
-	if ((r = sftp_channel_open(&ch, &c)) != 0 ||
-	    (s.c = sftp_client_new(sftp_channel_io, &ch)) == NULL || (r = sftp_client_init(s.c)) != 0 ||
-	    (r = sftp_client_realpath(s.c, ".", &s.cwd)) != 0) {
-		fprintf(stderr, "ksftp: %s\n", r ? kssh_strerror(r) : "out of memory");
-		goto out;
-	}
 	s.progress = isatty(2) && batch == NULL;
 	if (path != NULL && *path) {
 		/* one-shot: fetch host:path (wildcards too) into local */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The sftp subsystem over a session channel: the SFTP client's io function. */
+#include <stdio.h>
 #include <string.h>
 
 #include "kssh/err.h"
@@ -122,4 +123,21 @@ int sftp_channel_io(void *arg, struct kssh_buf *out, struct kssh_buf *in)
 			return KSSH_ERR_CONN_CLOSED;
 		}
 	}
+}
+
+int sftp_session_start(struct client_options *o, struct kssh_conn *c, struct sftp_channel *ch,
+                       struct sftp_client **client, char **cwd)
+{
+	int r;
+
+	*client = NULL;
+	*cwd = NULL;
+	if ((r = client_connect(o, c)) != 0)
+		return r;
+	if ((r = sftp_channel_open(ch, c)) != 0 || (*client = sftp_client_new(sftp_channel_io, ch)) == NULL ||
+	    (r = sftp_client_init(*client)) != 0 || (r = sftp_client_realpath(*client, ".", cwd)) != 0) {
+		r = r ? r : KSSH_ERR_ALLOC;
+		fprintf(stderr, "%s: %s\n", o->host, kssh_strerror(r));
+	}
+	return r;
 }

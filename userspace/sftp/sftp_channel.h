@@ -4,6 +4,8 @@
 
 #include "kssh/channel.h"
 #include "conn_io.h"
+#include "kssh/sftp.h"
+#include "ssh.h"
 
 struct sftp_channel {
 	struct kssh_conn *c;
@@ -15,5 +17,8 @@ struct sftp_channel {
 int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c);
 /* sftp_io_fn: sends out (within the window), waits until in has grown */
 int sftp_channel_io(void *arg, struct kssh_buf *out, struct kssh_buf *in);
+/* Connected, authenticated, the subsystem started, INIT done and the remote cwd known */
+int sftp_session_start(struct client_options *o, struct kssh_conn *c, struct sftp_channel *ch,
+                       struct sftp_client **client, char **cwd);
 
 #endif
