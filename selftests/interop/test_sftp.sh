@@ -162,6 +162,19 @@ for server in ksshd:$PORT openssh:$PORT_O; do
 		[ ! -e '$TEST_TMP/x' ]"
 done
 
+# a hostile server's listing names '../escaped' and 'sub/inner': kscp must refuse them
+PORT_EVIL=$(pick_port)
+start_sshd "$PORT_EVIL" "$TEST_TMP/evil" -o "Subsystem=sftp /usr/bin/python3 $TOP/selftests/interop/evil_sftp_server.py"
+mkdir -p "$TEST_TMP/victim/into"
+kscp_to $PORT_EVIL -r $U@127.0.0.1:dir "$TEST_TMP/victim/into/dir" >"$TEST_TMP/evil.out" 2>&1
+rc=$?
+check "kscp refuses a server's '../' and '/' names (CVE-2019-6111's class)" bash -c "
+	grep -q 'refusing unsafe name from the server: \"../escaped\"' '$TEST_TMP/evil.out' &&
+	grep -q 'refusing unsafe name from the server: \"sub/inner\"' '$TEST_TMP/evil.out' &&
+	[ ! -e '$TEST_TMP/victim/into/escaped' ] && [ ! -e '$TEST_TMP/victim/escaped' ] && [ ! -e '$TEST_TMP/victim/into/dir/sub' ]"
+check "kscp still copies the honest file, and exits 1 for the refusals" bash -c "
+	[ \"\$(cat '$TEST_TMP/victim/into/dir/good')\" = hello ] && [ $rc -eq 1 ]"
+
 check "ksftp: the spec's form (username, source-interface, host:path local)" bash -c "
 	'$TOP/$BUILD/ksftp' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error \
 	-i '$TEST_TMP/id' -P $PORT username $U source-interface lo 127.0.0.1:$H/k_ksshd/up '$TEST_TMP/spec_form' &&
