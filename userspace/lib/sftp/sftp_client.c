@@ -163,6 +163,20 @@ static int call_status(struct sftp_client *c, uint32_t id)
 	return r == 1 ? (c->status == SSH_FX_OK ? 0 : 1) : r < 0 ? r : KSSH_ERR_PROTOCOL;
 }
 
+/* A request whose only field is a path; the reply as call() gives it */
+static int path_request(struct sftp_client *c, uint8_t type, const char *path, uint8_t want,
+                        struct kssh_buf *body, size_t *consume)
+{
+	struct kssh_buf *b;
+	size_t start;
+	uint32_t id;
+
+	if ((b = sftp_client_begin(c, type, &id, &start)) == NULL || kssh_buf_put_cstring(b, path) != 0)
+		return KSSH_ERR_ALLOC;
+	sftp_client_finish(c, start);
+	return call(c, id, want, body, consume);
+}
+
 int sftp_client_init(struct sftp_client *c)
 {
 	struct kssh_buf body;
@@ -248,15 +262,11 @@ int sftp_client_open(struct sftp_client *c, const char *path, uint32_t pflags,
 
 int sftp_client_opendir(struct sftp_client *c, const char *path, struct sftp_handle_ref *h)
 {
-	struct kssh_buf *b, body;
-	size_t start, consume;
-	uint32_t id;
+	struct kssh_buf body;
+	size_t consume;
 	int r;
 
-	if ((b = sftp_client_begin(c, SSH_FXP_OPENDIR, &id, &start)) == NULL || kssh_buf_put_cstring(b, path) != 0)
-		return KSSH_ERR_ALLOC;
-	sftp_client_finish(c, start);
-	if ((r = call(c, id, SSH_FXP_HANDLE, &body, &consume)) != 0)
+	if ((r = path_request(c, SSH_FXP_OPENDIR, path, SSH_FXP_HANDLE, &body, &consume)) != 0)
 		return r;
 	r = get_handle(&body, h);
 	kssh_buf_consume(&c->in, consume);
@@ -336,17 +346,13 @@ int sftp_client_readdir(struct sftp_client *c, const struct sftp_handle_ref *h,
 
 int sftp_client_realpath(struct sftp_client *c, const char *path, char **out)
 {
-	struct kssh_buf *b, body;
+	struct kssh_buf body;
 	struct sftp_name *names;
-	size_t start, consume, n;
-	uint32_t id;
+	size_t consume, n;
 	int r;
 
 	*out = NULL;
-	if ((b = sftp_client_begin(c, SSH_FXP_REALPATH, &id, &start)) == NULL || kssh_buf_put_cstring(b, path) != 0)
-		return KSSH_ERR_ALLOC;
-	sftp_client_finish(c, start);
-	if ((r = call(c, id, SSH_FXP_NAME, &body, &consume)) != 0)
+	if ((r = path_request(c, SSH_FXP_REALPATH, path, SSH_FXP_NAME, &body, &consume)) != 0)
 		return r;
 	r = read_names(&body, &names, &n);
 	kssh_buf_consume(&c->in, consume);
@@ -362,16 +368,12 @@ int sftp_client_realpath(struct sftp_client *c, const char *path, char **out)
 
 int sftp_client_stat(struct sftp_client *c, const char *path, int follow, struct sftp_attrs *a)
 {
-	struct kssh_buf *b, body;
-	size_t start, consume;
-	uint32_t id;
+	struct kssh_buf body;
+	size_t consume;
 	int r;
 
-	if ((b = sftp_client_begin(c, follow ? SSH_FXP_STAT : SSH_FXP_LSTAT, &id, &start)) == NULL ||
-	    kssh_buf_put_cstring(b, path) != 0)
-		return KSSH_ERR_ALLOC;
-	sftp_client_finish(c, start);
-	if ((r = call(c, id, SSH_FXP_ATTRS, &body, &consume)) != 0)
+	if ((r = path_request(c, follow ? SSH_FXP_STAT : SSH_FXP_LSTAT, path, SSH_FXP_ATTRS, &body,
+	                      &consume)) != 0)
 		return r;
 	r = sftp_attrs_decode(&body, a);
 	kssh_buf_consume(&c->in, consume);
