@@ -64,6 +64,19 @@ check "put -p / get -p keep permissions and times" bash -c "cmds 'put -p $SRC/tr
 check "put -r / get -r copy a directory tree" bash -c "cmds 'put -r $SRC/tree' 'get -r tree $TEST_TMP/tree_back' &&
 	diff -r '$SRC/tree' '$H/tree' && diff -r '$SRC/tree' '$TEST_TMP/tree_back'"
 
+# a transfer killed half-way: what arrived is intact, and reput / reget finish it
+printf 'put %s killed_up\n' "$SRC/big" >"$TEST_TMP/slow_batch"
+sftp -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+	-o LogLevel=error -i "$TEST_TMP/id" -l 80000 -P "$PORT" -b "$TEST_TMP/slow_batch" "$U@127.0.0.1" >/dev/null 2>&1 &
+slow=$!
+sleep 2
+kill -9 $slow
+wait $slow 2>/dev/null
+got=$(stat -c %s "$H/killed_up" 2>/dev/null || echo 0)
+check "an upload killed half-way left a partial, intact prefix ($got bytes)" bash -c "
+	[ $got -gt 0 ] && [ $got -lt $(stat -c %s "$SRC/big") ] && cmp -s -n $got '$H/killed_up' '$SRC/big'"
+check "reput finishes the killed upload byte-exact" bash -c "cmds 'reput $SRC/big killed_up' && cmp -s '$SRC/big' '$H/killed_up'"
+
 # failures: the right status, nothing half-done
 check "get of a missing file: not found" bash -c "! cmds 'get nosuch $TEST_TMP/x' && grep -q 'not found' '$TEST_TMP/out' && [ ! -e '$TEST_TMP/x' ]"
 check "put into a directory the user may not write: permission denied" bash -c "! cmds 'put $SRC/tree/a/b/two /root/x' &&
