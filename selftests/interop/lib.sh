@@ -104,7 +104,7 @@ make_user() {
 	local name=$1 pw=${2:-}
 	userdel -r "$name" >/dev/null 2>&1
 	useradd -m -s /bin/bash "$name" || return 1
-	CLEANUP_CMDS+=("userdel -r $name")
+	CLEANUP_CMDS+=("pkill -KILL -u $name; sleep 0.2; userdel -r $name")
 	if [ -n "$pw" ]; then echo "$name:$pw" | chpasswd; else passwd -l "$name" >/dev/null; fi
 }
 

@@ -120,5 +120,24 @@ check "shell: ^C goes to the remote command, not to kssh" wait_pane '^after-inte
 tmux -L "kk$$" send-keys -t sh 'exit 9' Enter
 check "shell: kssh exits with the shell's status" wait_pane '^kssh-exit=9'
 
+# make run's script as an ordinary user: that user logs in with the keys in their own authorized_keys
+R=kt$$r
+make_user "$R"
+su - "$R" -c 'mkdir -p ~/.ssh && ssh-keygen -q -t ed25519 -N "" -f ~/.ssh/id_ed25519 &&
+	cp ~/.ssh/id_ed25519.pub ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys'
+mkdir -p "$TEST_TMP/run/bin" && cp "$KSSHD" "$KSSH" "$TEST_TMP/run/bin/" && chown -R "$R:" "$TEST_TMP/run" &&
+	chmod 755 "$TEST_TMP"
+RUN_PORT=$(pick_port)
+su "$R" -c "cd '$TEST_TMP/run' && KSSH_PORT=$RUN_PORT KSSH_STATE='$TEST_TMP/run/state' timeout 60 \
+	sh '$TOP/tools/run-ksshd.sh' '$TEST_TMP/run/bin'" >"$TEST_TMP/run.log" 2>&1 &
+PIDS+=($!)
+wait_port "$RUN_PORT"
+check "make run's ksshd, started by a user, prints how to connect" grep -q "Connect with OpenSSH:   ssh -p $RUN_PORT" "$TEST_TMP/run.log"
+check "make run: the user logs in with their own key (OpenSSH's ssh and kssh)" bash -c "
+	[ \"\$(su - $R -c 'ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=error -p $RUN_PORT $R@127.0.0.1 id -un')\" = $R ] &&
+	[ \"\$(su - $R -c '$TEST_TMP/run/bin/kssh -B -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=error -p $RUN_PORT $R@127.0.0.1 id -un')\" = $R ]"
+
 check "ksshd still serves" k -i "$TEST_TMP/id" $U@127.0.0.1 true
 done_testing
