@@ -120,6 +120,19 @@ check "shell: ^C goes to the remote command, not to kssh" wait_pane '^after-inte
 tmux -L "kk$$" send-keys -t sh 'exit 9' Enter
 check "shell: kssh exits with the shell's status" wait_pane '^kssh-exit=9'
 
+# a password typed on a real terminal (no SSH_ASKPASS): the prompt, no echo, then the shell
+tmux -L "kk$$" new-session -d -s pw -x 90 -y 25 \
+	"'$KSSH' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password \
+	-p $PORT $U@127.0.0.1; echo kssh-exit=\$?; sleep 30"
+pw_pane() { tmux -L "kk$$" capture-pane -p -t pw; }
+wait_pw() { for _ in $(seq 1 50); do pw_pane | grep -qE "$1" && return 0; sleep 0.2; done; pw_pane | grep -v '^$' | sed 's/^/# /'; return 1; }
+check "terminal prompt: kssh asks for the password on the terminal" wait_pw "$U@127.0.0.1's password: ?\$"
+tmux -L "kk$$" send-keys -t pw "$PW" Enter
+check "terminal prompt: the typed password logs in" wait_pw "$U@"
+check "terminal prompt: the password was not echoed" bash -c "! tmux -L kk$$ capture-pane -p -t pw | grep -qF '$PW'"
+tmux -L "kk$$" send-keys -t pw 'exit 4' Enter
+check "terminal prompt: kssh exits with the shell's status" wait_pw '^kssh-exit=4'
+
 # make run's script as an ordinary user: that user logs in with the keys in their own authorized_keys
 R=kt$$r
 make_user "$R"
