@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kssh/err.h"
+#include "kssh/msg.h"
 #include "conn_io.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -193,4 +195,27 @@ int conn_service(struct kssh_conn *c, short revents)
 	r = read_input(c);
 	/* a full input buffer waits until the transport has consumed some */
 	return r == KSSH_ERR_AGAIN || r == KSSH_ERR_NO_BUFFER_SPACE ? 0 : r;
+}
+
+int conn_refuse_global_request(struct kssh_transport *t, const struct kssh_buf *payload,
+                               char *name, size_t len)
+{
+	struct kssh_buf msg = *payload, *b;
+	const uint8_t *p;
+	size_t n;
+	int want_reply;
+
+	kssh_buf_consume(&msg, 1);
+	if (kssh_buf_get_string_view(&msg, &p, &n) != 0 || kssh_buf_get_bool(&msg, &want_reply) != 0)
+		return kssh_transport_fail(t, KSSH_ERR_INVALID_FORMAT, "malformed GLOBAL_REQUEST");
+	if (name != NULL && len > 0) {
+		n = n < len - 1 ? n : len - 1;
+		memcpy(name, p, n);
+		name[n] = 0;
+	}
+	if (!want_reply)
+		return 0;
+	if ((b = kssh_transport_begin(t, SSH_MSG_REQUEST_FAILURE)) == NULL)
+		return KSSH_ERR_ALLOC;
+	return kssh_transport_send(t);
 }

@@ -3,6 +3,7 @@
 #ifndef KSSH_CONN_IO_H
 #define KSSH_CONN_IO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kssh/transport.h"
@@ -28,6 +29,11 @@ int conn_next_message(struct kssh_conn *c, uint8_t *type, struct kssh_buf *paylo
 short conn_poll_events(struct kssh_conn *c);
 int conn_service(struct kssh_conn *c, short revents);
 int conn_write_some(struct kssh_conn *c);
+/* A GLOBAL_REQUEST (payload, type byte included) for a service we do not offer
+ * (keepalive@openssh.com, hostkeys-00, remote forwarding): parsed, answered with
+ * REQUEST_FAILURE when a reply is wanted; its name copied to name[len] when given. */
+int conn_refuse_global_request(struct kssh_transport *t, const struct kssh_buf *payload,
+                               char *name, size_t len);
 /* Runs the transport until the first key exchange completes. */
 int conn_wait_ready(struct kssh_conn *c);
 

@@ -284,7 +284,7 @@ static int run_script(struct sftp_files *s, FILE *in, int interactive, int batch
 		r = run_command(s, p);
 		if (r == 1)
 			break;
-		if (r < -1 || (r < 0 && r != -1))
+		if (r < -1)
 			return 2; /* the connection failed */
 		if (r < 0 && !tolerate) {
 			status = 1;

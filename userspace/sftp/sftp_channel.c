@@ -10,20 +10,10 @@
 /* The server's own requests and global requests: nothing we act on; answered when asked */
 static int other_message(struct sftp_channel *sc, uint8_t type, struct kssh_buf *payload)
 {
-	struct kssh_buf msg = *payload, *b;
-	int want_reply;
-
-	if (type != SSH_MSG_GLOBAL_REQUEST)
-		return type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE ? 0
-		       : kssh_transport_fail(sc->c->t, KSSH_ERR_PROTOCOL, "unexpected message %u", type);
-	kssh_buf_consume(&msg, 1);
-	if (kssh_buf_get_string_view(&msg, NULL, NULL) != 0 || kssh_buf_get_bool(&msg, &want_reply) != 0)
-		return kssh_transport_fail(sc->c->t, KSSH_ERR_INVALID_FORMAT, "malformed GLOBAL_REQUEST");
-	if (!want_reply)
-		return 0;
-	if ((b = kssh_transport_begin(sc->c->t, SSH_MSG_REQUEST_FAILURE)) == NULL)
-		return KSSH_ERR_ALLOC;
-	return kssh_transport_send(sc->c->t);
+	if (type == SSH_MSG_GLOBAL_REQUEST)
+		return conn_refuse_global_request(sc->c->t, payload, NULL, 0);
+	return type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE ? 0
+	       : kssh_transport_fail(sc->c->t, KSSH_ERR_PROTOCOL, "unexpected message %u", type);
 }
 
 /* Waits for one channel event of ours; other messages are handled on the way */

@@ -285,23 +285,8 @@ static int channel_message(struct client_session *s, uint8_t type, struct kssh_b
 
 static int dispatch(struct client_session *s, uint8_t type, struct kssh_buf *payload)
 {
-	if (type == SSH_MSG_GLOBAL_REQUEST) {
-		struct kssh_buf msg = *payload;
-		struct kssh_buf *b;
-		int want_reply;
-
-		/* hostkeys-00@openssh.com and others: nothing we act on */
-		kssh_buf_consume(&msg, 1);
-		if (kssh_buf_get_string_view(&msg, NULL, NULL) != 0 ||
-		    kssh_buf_get_bool(&msg, &want_reply) != 0)
-			return kssh_transport_fail(s->c->t, KSSH_ERR_INVALID_FORMAT,
-			                           "malformed GLOBAL_REQUEST");
-		if (!want_reply)
-			return 0;
-		if ((b = kssh_transport_begin(s->c->t, SSH_MSG_REQUEST_FAILURE)) == NULL)
-			return KSSH_ERR_ALLOC;
-		return kssh_transport_send(s->c->t);
-	}
+	if (type == SSH_MSG_GLOBAL_REQUEST) /* hostkeys-00@openssh.com and others */
+		return conn_refuse_global_request(s->c->t, payload, NULL, 0);
 	if (type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE)
 		return 0;
 	if (type >= SSH_MSG_CHANNEL_OPEN && type <= SSH_MSG_CHANNEL_FAILURE)

@@ -65,6 +65,12 @@ void session_free(struct sshd_chan *sc)
 	free(sc);
 }
 
+/* A command, shell or subsystem runs already: pty-req, env and a second start come too late */
+static int started(const struct sshd_chan *sc)
+{
+	return sc->pid != 0 || sc->sftp != NULL;
+}
+
 static int reply(struct sshd_conn *s, struct sshd_chan *sc, const struct kssh_chan_event *ev, int ok)
 {
 	return ev->want_reply ? kssh_chan_reply(s->c->t, sc->pump.ch, ok) : 0;
@@ -85,7 +91,7 @@ static int pty_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_e
 	    (r = kssh_buf_get_u32(&ev->rest, &hpx)) != 0 ||
 	    (r = kssh_buf_get_string_view(&ev->rest, &modes, &modes_len)) != 0)
 		return kssh_transport_fail(s->c->t, r, "malformed pty-req");
-	if (s->auth->key_opts.no_pty || sc->pty_master >= 0 || sc->pid != 0 ||
+	if (s->auth->key_opts.no_pty || sc->pty_master >= 0 || started(sc) ||
 	    term_len >= sizeof(sc->term) || memchr(term, 0, term_len) != NULL)
 		return reply(s, sc, ev, 0);
 	sc->ws = (struct winsize){ .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols,
@@ -118,7 +124,7 @@ static int env_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_e
 		return kssh_transport_fail(s->c->t, r, "malformed env request");
 	}
 	if ((strcmp(name, "LANG") == 0 || strncmp(name, "LC_", 3) == 0) &&
-	    strchr(name, '=') == NULL && sc->n_env < SESSION_ENV_MAX && sc->pid == 0 &&
+	    strchr(name, '=') == NULL && sc->n_env < SESSION_ENV_MAX && !started(sc) &&
 	    strlen(name) + strlen(value) < 1024 && asprintf(&entry, "%s=%s", name, value) >= 0) {
 		sc->env[sc->n_env++] = entry;
 		ok = 1;
@@ -288,9 +294,8 @@ static int start(struct sshd_conn *s, struct sshd_chan *sc, const char *command)
 			set_nonblocking(sc->pump.rd[i]);
 		set_nonblocking(sc->pump.wr[0]);
 	}
-	kssh_log(LOG_INFO, "user '%s': %s%s%s%s", s->auth->user.name,
-	         command ? "exec" : "shell", sc->pump.keep_wr_open ? " on a pty" : "",
-	         forced ? " (forced command)" : "", "");
+	kssh_log(LOG_INFO, "user '%s': %s%s%s", s->auth->user.name, command ? "exec" : "shell",
+	         sc->pump.keep_wr_open ? " on a pty" : "", forced ? " (forced command)" : "");
 	if (sc->pump.peer_eof)
 		pump_peer_eof(&sc->pump);
 	return 0;
@@ -305,7 +310,7 @@ static int exec_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_
 
 	if (has_command && (r = kssh_buf_get_cstring(&ev->rest, &command, &len)) != 0)
 		return kssh_transport_fail(s->c->t, r, "malformed exec request");
-	ok = sc->pid == 0 && (!has_command || len < COMMAND_MAX) && start(s, sc, command) == 0;
+	ok = !started(sc) && (!has_command || len < COMMAND_MAX) && start(s, sc, command) == 0;
 	free(command);
 	return reply(s, sc, ev, ok);
 }
@@ -354,7 +359,7 @@ static int subsystem_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_
 
 	if ((r = kssh_buf_get_cstring(&ev->rest, &name, NULL)) != 0)
 		return kssh_transport_fail(s->c->t, r, "malformed subsystem request");
-	if (sc->pid != 0 || sc->sftp != NULL || strcmp(name, "sftp") != 0)
+	if (started(sc) || strcmp(name, "sftp") != 0)
 		ok = 0;
 	else if (s->auth->key_opts.command != NULL)
 		ok = start(s, sc, name) == 0; /* a forced command replaces the subsystem, as in OpenSSH */

@@ -23,10 +23,7 @@ int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc)
 	/* relative paths are the user's home's, as with OpenSSH's sftp-server */
 	if (chdir(s->auth->user.home) != 0 && chdir("/") != 0)
 		return -1;
-	if ((sc->sftp = sftp_server_new(&cfg)) == NULL)
-		return -1;
-	sc->pid = -1; /* a session that has started: no exec or second subsystem */
-	return 0;
+	return (sc->sftp = sftp_server_new(&cfg)) == NULL ? -1 : 0;
 }
 
 /* One pass: answers what can be answered, sends what fits the peer's window; *moved says if anything did. */

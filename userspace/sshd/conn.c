@@ -20,29 +20,6 @@
 
 #define POLL_MAX (2 + 4 * KSSH_CHAN_MAX)
 
-static int global_request(struct sshd_conn *s, struct kssh_buf *msg)
-{
-	char *name = NULL;
-	int want_reply, r;
-	struct kssh_buf *b;
-
-	if ((r = kssh_buf_get_cstring(msg, &name, NULL)) != 0 ||
-	    (r = kssh_buf_get_bool(msg, &want_reply)) != 0) {
-		free(name);
-		return kssh_transport_fail(s->c->t, r, "malformed GLOBAL_REQUEST");
-	}
-	if (strcmp(name, "no-more-sessions@openssh.com") == 0)
-		s->no_more_sessions = 1;
-	kssh_log(LOG_DEBUG, "global request '%.64s' (reply %s)", name, want_reply ? "wanted" : "not wanted");
-	free(name);
-	/* keepalive@openssh.com and anything we do not offer (remote forwarding): failure */
-	if (!want_reply)
-		return 0;
-	if ((b = kssh_transport_begin(s->c->t, SSH_MSG_REQUEST_FAILURE)) == NULL)
-		return KSSH_ERR_ALLOC;
-	return kssh_transport_send(s->c->t);
-}
-
 static void chan_release(struct sshd_chan *sc)
 {
 	struct kssh_channel *ch = sc->pump.ch;
@@ -112,11 +89,14 @@ static int channel_message(struct sshd_conn *s, uint8_t type, struct kssh_buf *p
 
 static int dispatch(struct sshd_conn *s, uint8_t type, struct kssh_buf *payload)
 {
-	struct kssh_buf msg = *payload;
-
 	if (type == SSH_MSG_GLOBAL_REQUEST) {
-		kssh_buf_consume(&msg, 1);
-		return global_request(s, &msg);
+		char name[64] = "";
+		int r = conn_refuse_global_request(s->c->t, payload, name, sizeof(name));
+
+		/* none is offered; no-more-sessions@openssh.com is remembered */
+		if (strcmp(name, "no-more-sessions@openssh.com") == 0)
+			s->no_more_sessions = 1;
+		return r;
 	}
 	if (type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE)
 		return 0; /* we send no global requests */

@@ -54,15 +54,7 @@ const char *sftp_client_message(const struct sftp_client *c)
 
 int sftp_client_has_extension(const struct sftp_client *c, const char *name)
 {
-	const char *p = c->extensions;
-	size_t n = strlen(name);
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == c->extensions || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
-			return 1;
-		p += n;
-	}
-	return 0;
+	return kssh_list_has(c->extensions, name);
 }
 
 /* Starts a request: length (patched on send), type, id */
@@ -185,11 +177,10 @@ int sftp_client_init(struct sftp_client *c)
 	uint8_t type;
 	int r;
 
-	start = kssh_buf_len(&c->out);
+	/* INIT has no request id: length 5, type, version */
 	if ((r = kssh_buf_put_u32(&c->out, 5)) != 0 || (r = kssh_buf_put_u8(&c->out, SSH_FXP_INIT)) != 0 ||
 	    (r = kssh_buf_put_u32(&c->out, SFTP_VERSION)) != 0)
 		return r;
-	(void)start;
 	if ((r = sftp_client_next_reply(c, &type, &id, &body, &consume)) != 0)
 		return r;
 	if (type != SSH_FXP_VERSION || kssh_buf_get_u32(&body, &version) != 0 || version < 3)

@@ -80,7 +80,7 @@ static int ext_hardlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req
 	int r;
 
 	if ((r = sftp_get_path(req, &from)) == 0 && (r = sftp_get_path(req, &to)) == 0)
-		r = s->cfg.read_only ? sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server")
+		r = s->cfg.read_only ? sftp_reply_read_only(s, id)
 		    : link(from, to) != 0 ? sftp_reply_errno(s, id, errno)
 		    : sftp_reply_status(s, id, SSH_FX_OK, NULL);
 	free(from);

@@ -36,6 +36,7 @@ int sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id);
 int sftp_reply_end(struct sftp_server *s);
 int sftp_reply_status(struct sftp_server *s, uint32_t id, int status, const char *msg);
 int sftp_reply_errno(struct sftp_server *s, uint32_t id, int err);
+int sftp_reply_read_only(struct sftp_server *s, uint32_t id); /* a change refused by -R */
 int sftp_reply_attrs(struct sftp_server *s, uint32_t id, const struct stat *st);
 int sftp_reply_name(struct sftp_server *s, uint32_t id, const char *name, const struct stat *st);
 

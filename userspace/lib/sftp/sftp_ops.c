@@ -48,7 +48,7 @@ int sftp_op_open(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		goto out;
 	mode = a.flags & SSH_FILEXFER_ATTR_PERMISSIONS ? a.perm & 07777 : 0666;
 	if (s->cfg.read_only && (pflags & (SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC | SSH_FXF_APPEND))) {
-		r = sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
+		r = sftp_reply_read_only(s, id);
 		goto out;
 	}
 	if ((fd = open(path, open_flags(pflags), mode)) < 0) {
@@ -194,7 +194,7 @@ int sftp_op_setstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, in
 		return r;
 	}
 	if (s->cfg.read_only)
-		r = sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
+		r = sftp_reply_read_only(s, id);
 	else if ((err = sftp_apply_attrs(path, -1, &a, follow)) != 0)
 		r = sftp_reply_errno(s, id, err);
 	else
@@ -215,7 +215,7 @@ int sftp_op_fsetstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		return sftp_reply_status(s, id, SSH_FX_FAILURE, "Invalid handle");
 	/* a file opened for reading can still be chmod'ed through its fd */
 	if (s->cfg.read_only)
-		return sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
+		return sftp_reply_read_only(s, id);
 	if ((err = sftp_apply_attrs(h->path, h->fd, &a, 1)) != 0)
 		return sftp_reply_errno(s, id, err);
 	return sftp_reply_status(s, id, SSH_FX_OK, NULL);
@@ -293,7 +293,7 @@ static int path_status(struct sftp_server *s, uint32_t id, struct kssh_buf *req,
 		return r;
 	}
 	if (s->cfg.read_only)
-		r = sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
+		r = sftp_reply_read_only(s, id);
 	else if (fn(a, b) != 0)
 		r = sftp_reply_errno(s, id, errno);
 	else
@@ -370,7 +370,7 @@ int sftp_op_mkdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		return r;
 	}
 	if (s->cfg.read_only)
-		r = sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
+		r = sftp_reply_read_only(s, id);
 	else if (mkdir(path, a.flags & SSH_FILEXFER_ATTR_PERMISSIONS ? a.perm & 07777 : 0777) != 0)
 		r = sftp_reply_errno(s, id, errno);
 	else

@@ -95,6 +95,11 @@ int sftp_reply_status(struct sftp_server *s, uint32_t id, int status, const char
 	return sftp_reply_end(s);
 }
 
+int sftp_reply_read_only(struct sftp_server *s, uint32_t id)
+{
+	return sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Read-only server");
+}
+
 /* The status that maps errno, with the system's own words (e.g. "No space left on device") */
 int sftp_reply_errno(struct sftp_server *s, uint32_t id, int err)
 {
