@@ -66,13 +66,16 @@ int sftp_status_from_errno(int err);
 const char *sftp_status_message(int status);
 
 struct sftp_server_config {
-	const char *home;       /* relative paths start here */
+	const char *home;       /* the user's home: relative paths start here, "~" names it */
+	const char *start;      /* relative paths start here instead, when set */
+	const char *root;       /* when set, every path resolves inside this directory, which the client sees as "/" */
 	const char *user;       /* for home-directory and ~ expansion */
 	int read_only;
 };
 
 struct sftp_server;
 
+/* NULL when the root (or memory) is missing: errno says why */
 struct sftp_server *sftp_server_new(const struct sftp_server_config *cfg);
 void sftp_server_free(struct sftp_server *s);
 struct kssh_buf *sftp_server_input(struct sftp_server *s);

@@ -20,8 +20,9 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ksftp-server [-R] [-d start-directory]\n"
-	                "  -R  read-only: refuse every request that would change a file\n");
+	fprintf(stderr, "usage: ksftp-server [-R] [-d start-directory] [-r root-directory]\n"
+	                "  -R  read-only: refuse every request that would change a file\n"
+	                "  -r  every path resolves inside this directory, which the client sees as /\n");
 }
 
 static int write_all(int fd, struct kssh_buf *out)
@@ -80,23 +81,28 @@ int main(int argc, char **argv)
 	struct passwd *pw = getpwuid(getuid());
 	struct sftp_server_config cfg = { .home = pw ? pw->pw_dir : "/", .user = pw ? pw->pw_name : "" };
 	struct sftp_server *srv;
-	const char *start = NULL;
 	int c, r;
 
-	while ((c = getopt(argc, argv, "Rd:h")) != -1) {
+	while ((c = getopt(argc, argv, "Rd:r:h")) != -1) {
 		switch (c) {
 		case 'R': cfg.read_only = 1; break;
-		case 'd': start = optarg; break;
+		case 'd': cfg.start = optarg; break;
+		case 'r': cfg.root = optarg; break;
 		default: usage(); return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (start != NULL && chdir(start) != 0) {
-		fprintf(stderr, "ksftp-server: %s: %s\n", start, strerror(errno));
+	/* relative paths start where the SSH server started us (the home, for OpenSSH's sshd) */
+	if (cfg.start == NULL)
+		cfg.start = ".";
+	if (access(cfg.start, X_OK) != 0) {
+		fprintf(stderr, "ksftp-server: %s: %s\n", cfg.start, strerror(errno));
 		return 1;
 	}
-	if ((srv = sftp_server_new(&cfg)) == NULL)
+	if ((srv = sftp_server_new(&cfg)) == NULL) {
+		fprintf(stderr, "ksftp-server: root directory %s: %s\n", cfg.root ? cfg.root : "/", strerror(errno));
 		return 1;
+	}
 	r = serve(srv);
 	sftp_server_free(srv);
 	return r;

@@ -25,36 +25,6 @@ static int safe_path(const char *path, uid_t uid)
 	return (st.st_uid == uid || st.st_uid == 0) && (st.st_mode & 022) == 0;
 }
 
-/* OpenSSH's AuthorizedKeysFile tokens: %h home, %u user, %% a percent sign; relative to home */
-static void expand_keys_path(const char *pattern, const struct sshd_user *u, char *out, size_t len)
-{
-	size_t n = 0;
-
-	if (pattern[0] != '/' && pattern[0] != '%')
-		n = (size_t)snprintf(out, len, "%s/", u->home);
-	for (const char *p = pattern; *p && n + 1 < len; p++) {
-		const char *add = NULL;
-
-		if (p[0] == '%' && p[1] == 'h')
-			add = u->home;
-		else if (p[0] == '%' && p[1] == 'u')
-			add = u->name;
-		else if (p[0] == '%' && p[1] == '%')
-			add = "%";
-		if (add != NULL) {
-			n += (size_t)snprintf(out + n, len - n, "%s", add);
-			p++;
-		} else {
-			out[n++] = *p;
-		}
-		if (n >= len)
-			n = len - 1;
-	}
-	out[n] = 0;
-	if (strchr(out, '/') == NULL)
-		snprintf(out, len, "/nonexistent");
-}
-
 static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
                           struct kssh_authkey_opts *opts)
 {
@@ -64,7 +34,7 @@ static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
 
 	if (!a->user_known)
 		return 0;
-	expand_keys_path(a->o->authorized_keys ? a->o->authorized_keys : "%h/.ssh/authorized_keys", u,
+	sshd_expand_user_path(a->o->authorized_keys ? a->o->authorized_keys : "%h/.ssh/authorized_keys", u,
 	                 path, sizeof(path));
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = 0;

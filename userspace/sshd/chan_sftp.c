@@ -5,6 +5,8 @@
  * straight into channel data. Our window reopens only as requests are
  * answered, so a client cannot queue more than the window holds.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,11 +21,19 @@
 int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc)
 {
 	struct sftp_server_config cfg = { .home = s->auth->user.home, .user = s->auth->user.name };
+	char root[PATH_MAX];
 
 	/* relative paths are the user's home's, as with OpenSSH's sftp-server */
-	if (chdir(s->auth->user.home) != 0 && chdir("/") != 0)
+	if (s->o->sftp_root != NULL) {
+		sshd_expand_user_path(s->o->sftp_root, &s->auth->user, root, sizeof(root));
+		cfg.root = root;
+	}
+	if ((sc->sftp = sftp_server_new(&cfg)) == NULL) {
+		kssh_log(LOG_ERR, "user '%s': sftp: root directory %s: %s", s->auth->user.name,
+		         cfg.root ? cfg.root : "/", strerror(errno));
 		return -1;
-	return (sc->sftp = sftp_server_new(&cfg)) == NULL ? -1 : 0;
+	}
+	return 0;
 }
 
 /* One pass: answers what can be answered, sends what fits the peer's window; *moved says if anything did. */

@@ -45,6 +45,7 @@ static void usage(FILE *f)
 	        "             [--timeout SECONDS] [--max-auth-limit N] [-f config-file]\n"
 	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
 	        "             [--authorized-keys PATTERN (%%h home, %%u user; default %%h/.ssh/authorized_keys)]\n"
+	        "             [--sftp-root PATTERN (%%h, %%u: SFTP sessions see only this directory)]\n"
 	        "  -D  stay in the foreground    -e  log to stderr    -d  debug logging\n"
 	        "  insecure kex and host-key algorithms (diffie-hellman-group1-sha1,\n"
 	        "  diffie-hellman-group14-sha1, ssh-rsa, ssh-dss) are enabled by naming them.\n");
@@ -136,7 +137,7 @@ static int resolve_algorithms(struct sshd_options *o)
 enum {
 	OPT_KEX = 256, OPT_HOSTKEY, OPT_CIPHERS, OPT_MACS, OPT_ENABLE_CIPHER, OPT_DISABLE_HMAC,
 	OPT_REKEY_TIME, OPT_REKEY_VOLUME, OPT_REKEY_BYTES, OPT_TIMEOUT, OPT_MAX_AUTH, OPT_HELP,
-	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD, OPT_AUTHORIZED_KEYS,
+	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD, OPT_AUTHORIZED_KEYS, OPT_SFTP_ROOT,
 };
 
 static const struct option long_options[] = {
@@ -156,6 +157,7 @@ static const struct option long_options[] = {
 	{ "port-forwarding-local", no_argument, NULL, OPT_PORT_FORWARDING },
 	{ "permit-root-password", no_argument, NULL, OPT_PERMIT_ROOT_PASSWORD },
 	{ "authorized-keys", required_argument, NULL, OPT_AUTHORIZED_KEYS },
+	{ "sftp-root", required_argument, NULL, OPT_SFTP_ROOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -187,6 +189,7 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 		case OPT_PORT_FORWARDING: o->port_forwarding_local = 1; break;
 		case OPT_PERMIT_ROOT_PASSWORD: o->permit_root_password = 1; break;
 		case OPT_AUTHORIZED_KEYS: o->authorized_keys = optarg; break;
+		case OPT_SFTP_ROOT: o->sftp_root = optarg; break;
 		case OPT_KEX: o->kex_algs = optarg; break;
 		case OPT_HOSTKEY: o->hostkey_algs = optarg; break;
 		case OPT_CIPHERS: o->ciphers = optarg; break;

@@ -37,6 +37,7 @@ struct sshd_options {
 	const char *config_file;
 	const char *pam_service; /* "kssh" */
 	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
+	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
 	int permit_root_password;  /* root may use password/keyboard-interactive */
 	struct sshd_local_user local_users[KSSHD_MAX_LOCAL_USERS];
@@ -86,6 +87,7 @@ void sshd_auth_result_free(struct sshd_auth_result *res);
 
 /* user.c */
 int sshd_user_lookup(const char *name, struct sshd_user *u);
+void sshd_expand_user_path(const char *pattern, const struct sshd_user *u, char *out, size_t len);
 /* initgroups, setgid, setuid, each checked, and a check that root cannot be regained */
 int sshd_user_drop_privileges(const struct sshd_user *u);
 

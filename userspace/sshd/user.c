@@ -45,3 +45,33 @@ int sshd_user_drop_privileges(const struct sshd_user *u)
 	}
 	return 0;
 }
+
+/* OpenSSH's path tokens (AuthorizedKeysFile, ChrootDirectory): %h home, %u user, %% a percent sign; relative to home */
+void sshd_expand_user_path(const char *pattern, const struct sshd_user *u, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (pattern[0] != '/' && pattern[0] != '%')
+		n = (size_t)snprintf(out, len, "%s/", u->home);
+	for (const char *p = pattern; *p && n + 1 < len; p++) {
+		const char *add = NULL;
+
+		if (p[0] == '%' && p[1] == 'h')
+			add = u->home;
+		else if (p[0] == '%' && p[1] == 'u')
+			add = u->name;
+		else if (p[0] == '%' && p[1] == '%')
+			add = "%";
+		if (add != NULL) {
+			n += (size_t)snprintf(out + n, len - n, "%s", add);
+			p++;
+		} else {
+			out[n++] = *p;
+		}
+		if (n >= len)
+			n = len - 1;
+	}
+	out[n] = 0;
+	if (strchr(out, '/') == NULL)
+		snprintf(out, len, "/nonexistent");
+}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* OpenSSH's SFTP extensions (PROTOCOL section 4) and the filexfer drafts' copy-data and home-directory. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -55,11 +57,16 @@ static int ext_statvfs(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
 	struct statvfs v;
 	char *path = NULL;
-	int r;
+	int fd, r;
 
 	if ((r = sftp_get_path(req, &path)) != 0)
 		return r;
-	r = statvfs(path, &v) != 0 ? sftp_reply_errno(s, id, errno) : reply_statvfs(s, id, &v);
+	if ((fd = sftp_path_open(s, path, O_PATH, 0)) < 0 || fstatvfs(fd, &v) != 0)
+		r = sftp_reply_errno(s, id, errno);
+	else
+		r = reply_statvfs(s, id, &v);
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	return r;
 }
@@ -72,20 +79,6 @@ static int ext_fstatvfs(struct sftp_server *s, uint32_t id, struct kssh_buf *req
 	if (h == NULL)
 		return sftp_reply_status(s, id, SSH_FX_FAILURE, "Invalid handle");
 	return fstatvfs(h->fd, &v) != 0 ? sftp_reply_errno(s, id, errno) : reply_statvfs(s, id, &v);
-}
-
-static int ext_hardlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
-{
-	char *from = NULL, *to = NULL;
-	int r;
-
-	if ((r = sftp_get_path(req, &from)) == 0 && (r = sftp_get_path(req, &to)) == 0)
-		r = s->cfg.read_only ? sftp_reply_read_only(s, id)
-		    : link(from, to) != 0 ? sftp_reply_errno(s, id, errno)
-		    : sftp_reply_status(s, id, SSH_FX_OK, NULL);
-	free(from);
-	free(to);
-	return r;
 }
 
 static int ext_fsync(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
@@ -110,40 +103,45 @@ static int ext_limits(struct sftp_server *s, uint32_t id)
 	return sftp_reply_end(s);
 }
 
+/* Another user's home as the client sees it, when it is inside the root */
+static int other_home(struct sftp_server *s, const char *user, char *out, size_t len)
+{
+	struct passwd *pw = getpwnam(user);
+
+	return pw == NULL ? -1 : sftp_path_virtual(s, pw->pw_dir, out, len);
+}
+
 /* "~" and "~/x" are the session user's home, "~name/x" another user's */
 static char *expand_tilde(struct sftp_server *s, const char *path)
 {
-	const char *rest, *home = s->home;
-	char name[64], *out;
-	struct passwd *pw;
+	char name[64], home[PATH_MAX], *out;
+	const char *rest;
 
 	if (path[0] != '~')
-		return strdup(path[0] ? path : ".");
+		return strdup(path);
 	rest = path + 1 + strcspn(path + 1, "/");
+	snprintf(home, sizeof(home), "%s", s->home);
 	if (rest > path + 1) {
 		snprintf(name, sizeof(name), "%.*s", (int)(rest - path - 1), path + 1);
-		if ((pw = getpwnam(name)) == NULL)
+		if (other_home(s, name, home, sizeof(home)) != 0)
 			return NULL;
-		home = pw->pw_dir;
 	}
 	return asprintf(&out, "%s%s", home, rest) < 0 ? NULL : out;
 }
 
 static int ext_expand_path(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	char *path = NULL, *expanded, *real;
+	char *path = NULL, *expanded, real[PATH_MAX];
 	int r;
 
 	if ((r = sftp_get_path(req, &path)) != 0)
 		return r;
-	if ((expanded = expand_tilde(s, path)) == NULL) {
+	if ((expanded = expand_tilde(s, path)) == NULL)
 		r = sftp_reply_status(s, id, SSH_FX_NO_SUCH_FILE, "No such user");
-	} else if ((real = realpath(expanded, NULL)) == NULL) {
+	else if (sftp_path_canonical(s, expanded, real, sizeof(real)) != 0)
 		r = sftp_reply_errno(s, id, errno);
-	} else {
+	else
 		r = sftp_reply_name(s, id, real, NULL);
-		free(real);
-	}
 	free(expanded);
 	free(path);
 	return r;
@@ -151,18 +149,17 @@ static int ext_expand_path(struct sftp_server *s, uint32_t id, struct kssh_buf *
 
 static int ext_home_directory(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	char *user = NULL;
-	struct passwd *pw;
+	char *user = NULL, home[PATH_MAX];
 	int r;
 
 	if ((r = kssh_buf_get_cstring(req, &user, NULL)) != 0)
 		return r;
 	if (*user == 0)
 		r = sftp_reply_name(s, id, s->home, NULL);
-	else if ((pw = getpwnam(user)) == NULL)
+	else if (other_home(s, user, home, sizeof(home)) != 0)
 		r = sftp_reply_status(s, id, SSH_FX_FAILURE, "No such user");
 	else
-		r = sftp_reply_name(s, id, pw->pw_dir, NULL);
+		r = sftp_reply_name(s, id, home, NULL);
 	free(user);
 	return r;
 }
@@ -256,7 +253,7 @@ int sftp_op_extended(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	if (strcmp(name, "fstatvfs@openssh.com") == 0)
 		return ext_fstatvfs(s, id, req);
 	if (strcmp(name, "hardlink@openssh.com") == 0)
-		return ext_hardlink(s, id, req);
+		return sftp_op_hardlink(s, id, req);
 	if (strcmp(name, "fsync@openssh.com") == 0)
 		return ext_fsync(s, id, req);
 	if (strcmp(name, "lsetstat@openssh.com") == 0)

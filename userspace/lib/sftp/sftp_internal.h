@@ -20,7 +20,10 @@ struct sftp_handle {
 
 struct sftp_server {
 	struct sftp_server_config cfg;
-	char home[PATH_MAX];
+	int rootfd;          /* every path resolves under this directory (sftp_path.c) */
+	char root[PATH_MAX]; /* its real path, "/" without a configured root */
+	char home[PATH_MAX]; /* the user's home and the start directory, as the client sees them */
+	char cwd[PATH_MAX];
 	char user[64];
 	struct kssh_buf in, out;
 	int version_sent;
@@ -64,13 +67,22 @@ int sftp_op_rmdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_realpath(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_rename(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int posix);
 int sftp_op_readlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+int sftp_op_hardlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_symlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_extended(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 /* The extensions VERSION announces */
 int sftp_put_extensions(struct kssh_buf *b);
 
+/* Paths resolved inside the root (sftp_path.c); each returns an fd or -1 with errno */
+int sftp_path_open(struct sftp_server *s, const char *path, int flags, mode_t mode);
+int sftp_path_parent(struct sftp_server *s, const char *path, char *base, size_t base_len);
+int sftp_path_canonical(struct sftp_server *s, const char *path, char *out, size_t len);
+int sftp_path_virtual(const struct sftp_server *s, const char *real_path, char *out, size_t len);
+void sftp_path_of_fd(int fd, char *out, size_t len);
+int sftp_path_setup(struct sftp_server *s, const char *root, const char *home, const char *start);
+
 /* A path from the request: a C string without NULs */
 int sftp_get_path(struct kssh_buf *req, char **path);
-int sftp_apply_attrs(const char *path, int fd, const struct sftp_attrs *a, int follow);
+int sftp_apply_attrs(int fd, const struct sftp_attrs *a);
 
 #endif

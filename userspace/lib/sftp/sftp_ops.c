@@ -51,7 +51,7 @@ int sftp_op_open(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		r = sftp_reply_read_only(s, id);
 		goto out;
 	}
-	if ((fd = open(path, open_flags(pflags), mode)) < 0) {
+	if ((fd = sftp_path_open(s, path, open_flags(pflags), mode)) < 0) {
 		r = sftp_reply_errno(s, id, errno);
 		goto out;
 	}
@@ -134,15 +134,17 @@ int sftp_op_stat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int f
 {
 	struct stat st;
 	char *path = NULL;
-	int r;
+	int fd, r;
 
 	if ((r = sftp_get_path(req, &path)) != 0)
 		return r;
 	/* v3 STAT may carry flags from later drafts; they are ignored */
-	if ((follow ? stat(path, &st) : lstat(path, &st)) != 0)
+	if ((fd = sftp_path_open(s, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0)) < 0 || fstat(fd, &st) != 0)
 		r = sftp_reply_errno(s, id, errno);
 	else
 		r = sftp_reply_attrs(s, id, &st);
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	return r;
 }
@@ -159,26 +161,34 @@ int sftp_op_fstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	return sftp_reply_attrs(s, id, &st);
 }
 
-/* Size, permissions, owner, times: on the fd when there is one, else on the path. */
-int sftp_apply_attrs(const char *path, int fd, const struct sftp_attrs *a, int follow)
+/*
+ * Size, permissions, times, owner, in that order, on an open handle's fd or on
+ * an O_PATH fd from a resolved path (which may be a symbolic link itself:
+ * lsetstat; Linux cannot set a link's own permissions, so those are left).
+ */
+int sftp_apply_attrs(int fd, const struct sftp_attrs *a)
 {
-	if (a->flags & SSH_FILEXFER_ATTR_SIZE &&
-	    (fd >= 0 ? ftruncate(fd, (off_t)a->size) : truncate(path, (off_t)a->size)) != 0)
+	int opath = (fcntl(fd, F_GETFL) & O_PATH) != 0;
+	char proc[64];
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
 		return errno;
-	/* a symbolic link's own permissions cannot be set on Linux: lsetstat leaves them */
-	if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS && (fd >= 0 || follow) &&
-	    (fd >= 0 ? fchmod(fd, a->perm & 07777) : chmod(path, a->perm & 07777)) != 0)
+	sftp_path_of_fd(fd, proc, sizeof(proc));
+	if (a->flags & SSH_FILEXFER_ATTR_SIZE &&
+	    (opath ? truncate(proc, (off_t)a->size) : ftruncate(fd, (off_t)a->size)) != 0)
+		return errno;
+	if (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS && !S_ISLNK(st.st_mode) &&
+	    (opath ? chmod(proc, a->perm & 07777) : fchmod(fd, a->perm & 07777)) != 0)
 		return errno;
 	if (a->flags & SSH_FILEXFER_ATTR_ACMODTIME) {
 		struct timespec ts[2] = { { .tv_sec = a->atime }, { .tv_sec = a->mtime } };
 
-		if ((fd >= 0 ? futimens(fd, ts)
-		             : utimensat(AT_FDCWD, path, ts, follow ? 0 : AT_SYMLINK_NOFOLLOW)) != 0)
+		if ((opath ? utimensat(fd, "", ts, AT_EMPTY_PATH) : futimens(fd, ts)) != 0)
 			return errno;
 	}
 	if (a->flags & SSH_FILEXFER_ATTR_UIDGID &&
-	    (fd >= 0 ? fchown(fd, a->uid, a->gid)
-	             : follow ? chown(path, a->uid, a->gid) : lchown(path, a->uid, a->gid)) != 0)
+	    (opath ? fchownat(fd, "", a->uid, a->gid, AT_EMPTY_PATH) : fchown(fd, a->uid, a->gid)) != 0)
 		return errno;
 	return 0;
 }
@@ -187,7 +197,7 @@ int sftp_op_setstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, in
 {
 	struct sftp_attrs a;
 	char *path = NULL;
-	int r, err;
+	int fd = -1, r, err;
 
 	if ((r = sftp_get_path(req, &path)) != 0 || (r = sftp_attrs_decode(req, &a)) != 0) {
 		free(path);
@@ -195,10 +205,14 @@ int sftp_op_setstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, in
 	}
 	if (s->cfg.read_only)
 		r = sftp_reply_read_only(s, id);
-	else if ((err = sftp_apply_attrs(path, -1, &a, follow)) != 0)
+	else if ((fd = sftp_path_open(s, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0)) < 0)
+		r = sftp_reply_errno(s, id, errno);
+	else if ((err = sftp_apply_attrs(fd, &a)) != 0)
 		r = sftp_reply_errno(s, id, err);
 	else
 		r = sftp_reply_status(s, id, SSH_FX_OK, NULL);
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	return r;
 }
@@ -216,7 +230,7 @@ int sftp_op_fsetstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	/* a file opened for reading can still be chmod'ed through its fd */
 	if (s->cfg.read_only)
 		return sftp_reply_read_only(s, id);
-	if ((err = sftp_apply_attrs(h->path, h->fd, &a, 1)) != 0)
+	if ((err = sftp_apply_attrs(h->fd, &a)) != 0)
 		return sftp_reply_errno(s, id, err);
 	return sftp_reply_status(s, id, SSH_FX_OK, NULL);
 }
@@ -224,12 +238,14 @@ int sftp_op_fsetstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 int sftp_op_opendir(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
 	char *path = NULL;
-	DIR *dir;
-	int h, r;
+	DIR *dir = NULL;
+	int fd, h, r;
 
 	if ((r = sftp_get_path(req, &path)) != 0)
 		return r;
-	if ((dir = opendir(path)) == NULL) {
+	if ((fd = sftp_path_open(s, path, O_RDONLY | O_DIRECTORY, 0)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		r = sftp_reply_errno(s, id, errno);
 	} else if ((h = sftp_handle_new(s, HANDLE_DIR, -1, dir, path)) < 0) {
 		closedir(dir);
@@ -281,12 +297,14 @@ int sftp_op_readdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	return sftp_reply_end(s);
 }
 
-/* The requests that take a path (or two) and answer with a status. */
-static int path_status(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int two,
-                       int (*fn)(const char *, const char *))
+/* The requests that act on a name (or two) and answer with a status: each name is a resolved parent and a last component. */
+typedef int (*name_op_fn)(int dfd, const char *base, int dfd2, const char *base2, const char *arg);
+
+static int name_status(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int two,
+                       name_op_fn fn)
 {
-	char *a = NULL, *b = NULL;
-	int r;
+	char *a = NULL, *b = NULL, base[NAME_MAX + 1], base2[NAME_MAX + 1] = "";
+	int dfd = -1, dfd2 = -1, r;
 
 	if ((r = sftp_get_path(req, &a)) != 0 || (two && (r = sftp_get_path(req, &b)) != 0)) {
 		free(a);
@@ -294,76 +312,101 @@ static int path_status(struct sftp_server *s, uint32_t id, struct kssh_buf *req,
 	}
 	if (s->cfg.read_only)
 		r = sftp_reply_read_only(s, id);
-	else if (fn(a, b) != 0)
+	else if ((dfd = sftp_path_parent(s, two == 2 ? b : a, base, sizeof(base))) < 0 ||
+	         (two == 1 && (dfd2 = sftp_path_parent(s, b, base2, sizeof(base2))) < 0))
+		r = sftp_reply_errno(s, id, errno);
+	else if (fn(dfd, base, dfd2, base2, two == 2 ? a : NULL) != 0)
 		r = sftp_reply_errno(s, id, errno);
 	else
 		r = sftp_reply_status(s, id, SSH_FX_OK, NULL);
+	if (dfd >= 0)
+		close(dfd);
+	if (dfd2 >= 0)
+		close(dfd2);
 	free(a);
 	free(b);
 	return r;
 }
 
-static int do_remove(const char *path, const char *unused)
+static int do_remove(int dfd, const char *base, int dfd2, const char *base2, const char *arg)
 {
-	(void)unused;
-	return unlink(path);
+	(void)dfd2, (void)base2, (void)arg;
+	return unlinkat(dfd, base, 0);
 }
 
-static int do_rmdir(const char *path, const char *unused)
+static int do_rmdir(int dfd, const char *base, int dfd2, const char *base2, const char *arg)
 {
-	(void)unused;
-	return rmdir(path);
+	(void)dfd2, (void)base2, (void)arg;
+	if (*base == 0) {
+		errno = EBUSY; /* "." or ".." or the root */
+		return -1;
+	}
+	return unlinkat(dfd, base, AT_REMOVEDIR);
 }
 
 /* v3 RENAME must not replace an existing file (filexfer-02 6.5) */
-static int do_rename_noreplace(const char *from, const char *to)
+static int do_rename_noreplace(int dfd, const char *base, int dfd2, const char *base2, const char *arg)
 {
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+	(void)arg;
+	if (renameat2(dfd, base, dfd2, base2, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
 	/* a file system without RENAME_NOREPLACE: link and unlink, as OpenSSH does */
-	if (link(from, to) == 0)
-		return unlink(from);
+	if (linkat(dfd, base, dfd2, base2, 0) == 0)
+		return unlinkat(dfd, base, 0);
 	return -1;
 }
 
-static int do_rename_posix(const char *from, const char *to)
+static int do_rename_posix(int dfd, const char *base, int dfd2, const char *base2, const char *arg)
 {
-	return rename(from, to);
+	(void)arg;
+	return renameat(dfd, base, dfd2, base2);
 }
 
-/* OpenSSH's order: the link's target first, then the link's own path */
-static int do_symlink(const char *target, const char *linkpath)
+static int do_hardlink(int dfd, const char *base, int dfd2, const char *base2, const char *arg)
 {
-	return symlink(target, linkpath);
+	(void)arg;
+	return linkat(dfd, base, dfd2, base2, 0);
+}
+
+/* OpenSSH's order: the link's target first, then the link's own path. The target is stored as given. */
+static int do_symlink(int dfd, const char *base, int dfd2, const char *base2, const char *target)
+{
+	(void)dfd2, (void)base2;
+	return symlinkat(target, dfd, base);
 }
 
 int sftp_op_remove(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	return path_status(s, id, req, 0, do_remove);
+	return name_status(s, id, req, 0, do_remove);
 }
 
 int sftp_op_rmdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	return path_status(s, id, req, 0, do_rmdir);
+	return name_status(s, id, req, 0, do_rmdir);
 }
 
 int sftp_op_rename(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int posix)
 {
-	return path_status(s, id, req, 1, posix ? do_rename_posix : do_rename_noreplace);
+	return name_status(s, id, req, 1, posix ? do_rename_posix : do_rename_noreplace);
+}
+
+int sftp_op_hardlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
+{
+	return name_status(s, id, req, 1, do_hardlink);
 }
 
 int sftp_op_symlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	return path_status(s, id, req, 1, do_symlink);
+	return name_status(s, id, req, 2, do_symlink);
 }
 
 int sftp_op_mkdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
 	struct sftp_attrs a;
-	char *path = NULL;
-	int r;
+	char *path = NULL, base[NAME_MAX + 1];
+	int dfd = -1, r;
 
 	if ((r = sftp_get_path(req, &path)) != 0 || (r = sftp_attrs_decode(req, &a)) != 0) {
 		free(path);
@@ -371,66 +414,47 @@ int sftp_op_mkdir(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	}
 	if (s->cfg.read_only)
 		r = sftp_reply_read_only(s, id);
-	else if (mkdir(path, a.flags & SSH_FILEXFER_ATTR_PERMISSIONS ? a.perm & 07777 : 0777) != 0)
+	else if ((dfd = sftp_path_parent(s, path, base, sizeof(base))) < 0 ||
+	         mkdirat(dfd, *base ? base : ".", a.flags & SSH_FILEXFER_ATTR_PERMISSIONS ? a.perm & 07777 : 0777) != 0)
 		r = sftp_reply_errno(s, id, errno);
 	else
 		r = sftp_reply_status(s, id, SSH_FX_OK, NULL);
+	if (dfd >= 0)
+		close(dfd);
 	free(path);
 	return r;
 }
 
-/* Canonical form; a last component that does not exist yet is allowed (a file about to be put). */
-static char *canonical(const char *path)
-{
-	char *dup, *slash, *base, *dir, *out = NULL;
-
-	if ((out = realpath(path[0] ? path : ".", NULL)) != NULL || errno != ENOENT)
-		return out;
-	if ((dup = strdup(path)) == NULL)
-		return NULL;
-	slash = strrchr(dup, '/');
-	base = slash ? slash + 1 : dup;
-	if (slash == dup)
-		dir = realpath("/", NULL);
-	else if (slash)
-		*slash = 0, dir = realpath(dup, NULL);
-	else
-		dir = realpath(".", NULL);
-	if (dir != NULL && *base && strcmp(base, ".") && strcmp(base, "..") &&
-	    asprintf(&out, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base) < 0)
-		out = NULL;
-	if (out == NULL)
-		errno = ENOENT;
-	free(dir);
-	free(dup);
-	return out;
-}
-
 int sftp_op_realpath(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	char *path = NULL, *real;
+	char *path = NULL, real[PATH_MAX];
 	int r;
 
 	if ((r = sftp_get_path(req, &path)) != 0)
 		return r;
-	if ((real = canonical(path)) == NULL)
+	if (sftp_path_canonical(s, path, real, sizeof(real)) != 0)
 		r = sftp_reply_errno(s, id, errno);
 	else
 		r = sftp_reply_name(s, id, real, NULL);
-	free(real);
 	free(path);
 	return r;
 }
 
 int sftp_op_readlink(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 {
-	char *path = NULL, target[PATH_MAX];
-	ssize_t n;
-	int r;
+	char *path = NULL, target[PATH_MAX], base[NAME_MAX + 1];
+	ssize_t n = -1;
+	int dfd, r;
 
 	if ((r = sftp_get_path(req, &path)) != 0)
 		return r;
-	if ((n = readlink(path, target, sizeof(target) - 1)) < 0) {
+	if ((dfd = sftp_path_parent(s, path, base, sizeof(base))) >= 0) {
+		n = readlinkat(dfd, base, target, sizeof(target) - 1);
+		if (n < 0 && *base == 0)
+			errno = EINVAL; /* "." or "..": a directory, not a link */
+		close(dfd);
+	}
+	if (n < 0) {
 		r = sftp_reply_errno(s, id, errno);
 	} else {
 		target[n] = 0;

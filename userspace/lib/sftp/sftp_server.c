@@ -20,9 +20,17 @@ struct sftp_server *sftp_server_new(const struct sftp_server_config *cfg)
 	if (s == NULL)
 		return NULL;
 	s->cfg = *cfg;
-	snprintf(s->home, sizeof(s->home), "%s", cfg->home ? cfg->home : "/");
+	if (sftp_path_setup(s, cfg->root, cfg->home, cfg->start) != 0) {
+		int err = errno;
+
+		free(s);
+		errno = err;
+		return NULL;
+	}
 	snprintf(s->user, sizeof(s->user), "%s", cfg->user ? cfg->user : "");
 	s->cfg.home = s->home;
+	s->cfg.start = s->cwd;
+	s->cfg.root = s->root;
 	s->cfg.user = s->user;
 	kssh_buf_init(&s->in, 2 * SFTP_MAX_PACKET);
 	kssh_buf_init(&s->out, KSSH_BUF_MAX_DEFAULT);
@@ -50,6 +58,7 @@ void sftp_server_free(struct sftp_server *s)
 		return;
 	for (int i = 0; i < SFTP_MAX_HANDLES; i++)
 		handle_close(&s->handles[i]);
+	close(s->rootfd);
 	kssh_buf_release(&s->in);
 	kssh_buf_release(&s->out);
 	free(s);
