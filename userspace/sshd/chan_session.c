@@ -232,6 +232,13 @@ static void child_exec(struct sshd_conn *s, struct sshd_chan *sc, const char *co
 			_exit(126);
 	}
 	base = base ? base + 1 : u->shell;
+	/* the classic scp protocol is served here, without a shell or an scp binary (not under a forced command) */
+	if (command != NULL && original == NULL && sc->pty_slave < 0) {
+		int status = scp_server_try(command);
+
+		if (status >= 0)
+			_exit(status);
+	}
 	if (command == NULL) {
 		snprintf(argv0, sizeof(argv0), "-%s", base); /* a login shell */
 		execle(u->shell, argv0, (char *)NULL, env.v);

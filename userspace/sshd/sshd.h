@@ -85,6 +85,9 @@ int sshd_authenticate(struct kssh_conn *c, const struct sshd_options *o,
                       const struct sshd_peer *peer, struct sshd_auth_result *res);
 void sshd_auth_result_free(struct sshd_auth_result *res);
 
+/* scp_server.c: runs "scp -t|-f ..." on stdin/stdout and returns its exit status; -1 when the command is something else */
+int scp_server_try(const char *command);
+
 /* user.c */
 int sshd_user_lookup(const char *name, struct sshd_user *u);
 void sshd_expand_user_path(const char *pattern, const struct sshd_user *u, char *out, size_t len);
