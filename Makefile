@@ -42,7 +42,16 @@ CLIENT_SRC = $(filter-out userspace/ssh/main.c userspace/ssh/session.c,$(SSH_SRC
 
 KSCP_SRC = userspace/scp/kscp.c userspace/sftp/sftp_channel.c userspace/sftp/sftp_files.c
 
-BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp
+# The LPTS data plane: BPF objects and skeletons generated at build time from the running kernel's BTF
+BPF_SRC = $(wildcard bpf/*.bpf.c)
+BPF_OBJ = $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL = $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+DATAPLANE_SRC = $(wildcard userspace/dataplane/*.c)
+DATAPLANE_OBJ = $(DATAPLANE_SRC:%.c=$(BUILD)/%.o)
+BPF_LIBS = -lbpf -lelf -lz
+CTL_SRC = $(wildcard userspace/ctl/*.c)
+
+BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl
 
 .PHONY: all deps check run unit fuzz clean
 all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
@@ -54,6 +63,20 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/vmlinux.h:
+	@mkdir -p $(dir $@)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/lpts_parse.h include/kssh/lpts.h $(BUILD)/bpf/vmlinux.h
+	@echo "  BPF $<"
+	@clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/bpf -Iinclude -Ibpf -Wall -Werror -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(DATAPLANE_OBJ): $(BPF_SKEL)
+$(DATAPLANE_OBJ): CPPFLAGS += -I$(BUILD)/bpf -Iuserspace/dataplane
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -70,6 +93,11 @@ $(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(C
 
 $(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+
+$(BUILD)/ksshctl: $(CTL_SRC:%.c=$(BUILD)/%.o) $(DATAPLANE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
+
+$(CTL_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
 
 $(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

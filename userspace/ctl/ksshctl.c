@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ksshctl: the spec's show commands. The LPTS commands read the data plane's
+ * pinned maps directly, so they work whether ksshd or `ksshctl lpts
+ * configure` loaded the programs:
+ *   ksshctl lpts configure [FILE|-]      validate every line, then load and attach
+ *   ksshctl lpts remove                  detach everywhere, remove the pinned maps
+ *   ksshctl lpts register|unregister PEER PEER_PORT LOCAL LOCAL_PORT
+ *   ksshctl show lpts pifib hardware police [--json]
+ *   ksshctl show lpts flows [--json]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lpts.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: ksshctl lpts configure [FILE|-]\n"
+	        "       ksshctl lpts remove\n"
+	        "       ksshctl lpts register|unregister PEER-ADDRESS PEER-PORT LOCAL-ADDRESS LOCAL-PORT\n"
+	        "       ksshctl show lpts pifib hardware police [--json]\n"
+	        "       ksshctl show lpts flows [--json]\n");
+}
+
+/* Every line validated first; nothing is applied when one is bad */
+static int lpts_configure(const char *file)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	struct lpts_settings s;
+	char line[512], err[256];
+	int lineno = 0, bad = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "ksshctl: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	lpts_settings_init(&s);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[strspn(line, " \t")] == '#' || line[strspn(line, " \t")] == '!')
+			continue;
+		if (lpts_config_line(&s, line, err, sizeof(err)) < 0) {
+			fprintf(stderr, "ksshctl: %s line %d: %s: %s\n", file, lineno, line, err);
+			bad = 1;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (bad)
+		return 1;
+	if (s.n_ports == 0)
+		s.ports[s.n_ports++] = 22;
+	if (lpts_apply(&s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ksshctl: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_endpoint(const char *addr, const char *port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (void *)ss;
+	struct sockaddr_in6 *in6 = (void *)ss;
+	char *end;
+	long p = strtol(port, &end, 10);
+
+	memset(ss, 0, sizeof(*ss));
+	if (*port == 0 || *end || p < 1 || p > 65535)
+		return -1;
+	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)p);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		return 0;
+	}
+	return -1;
+}
+
+static int lpts_register(int add, char **argv)
+{
+	struct sockaddr_storage peer, local;
+
+	if (parse_endpoint(argv[0], argv[1], &peer) != 0 || parse_endpoint(argv[2], argv[3], &local) != 0 ||
+	    peer.ss_family != local.ss_family) {
+		fprintf(stderr, "ksshctl: expected PEER-ADDRESS PEER-PORT LOCAL-ADDRESS LOCAL-PORT of one family\n");
+		return 2;
+	}
+	if ((add ? lpts_known_add : lpts_known_del)((void *)&peer, (void *)&local) != 0) {
+		fprintf(stderr, "ksshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* "a.b.c.d,port" or "[v6],port" from a 16-byte address */
+static void endpoint_text(const uint8_t a[16], uint16_t port_be, char *out, size_t len)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char text[INET6_ADDRSTRLEN];
+
+	if (memcmp(a, mapped, 12) == 0) {
+		inet_ntop(AF_INET, a + 12, text, sizeof(text));
+		snprintf(out, len, "%s,%u", text, ntohs(port_be));
+	} else {
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+		snprintf(out, len, "[%s],%u", text, ntohs(port_be));
+	}
+}
+
+static void header(void)
+{
+	char host[256] = "localhost";
+
+	gethostname(host, sizeof(host) - 1);
+	printf("-------------------------------------------------------------\n"
+	       "                Node %s:\n"
+	       "-------------------------------------------------------------\n", host);
+}
+
+static const char *const type_names[LPTS_FLOW_TYPES] = { "SSH-Default", "SSH-Known" };
+
+static void ports_text(const struct lpts_config *c, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < LPTS_MAX_PORTS; i++)
+		if (c->ports[i] && n < len)
+			n += (size_t)snprintf(out + n, len - n, "%s%u", n ? "," : "", ntohs(c->ports[i]));
+}
+
+static int show_police(int json)
+{
+	struct lpts_status st;
+	char ports[64];
+
+	if (lpts_status_read(&st) != 0) {
+		fprintf(stderr, "ksshctl: reading %s: %s\n", LPTS_PIN_DIR, strerror(errno));
+		return 1;
+	}
+	ports_text(&st.cfg, ports, sizeof(ports));
+	if (json) {
+		printf("{\"loaded\":%s,\"policing\":%s,\"ports\":[%s],\"dscp\":%u,\"marked_packets\":%llu,"
+		       "\"per_source_rate_pps\":%u,\"per_source_burst\":%u,\"flow_types\":[",
+		       st.loaded ? "true" : "false", st.cfg.police ? "true" : "false", ports, st.cfg.dscp,
+		       (unsigned long long)st.marked, st.cfg.per_source_pps, st.cfg.per_source_burst);
+		for (int t = LPTS_FLOW_KNOWN; t >= 0; t--) {
+			const struct lpts_counters *c = &st.per_type[t];
+
+			printf("%s{\"flow_type\":\"%s\",\"rate_pps\":%u,\"burst\":%u,\"accepted_packets\":%llu,"
+			       "\"accepted_bytes\":%llu,\"dropped_packets\":%llu,\"dropped_bytes\":%llu}",
+			       t == LPTS_FLOW_KNOWN ? "" : ",", type_names[t], st.cfg.rate[t].rate_pps,
+			       st.cfg.rate[t].burst, (unsigned long long)c->accepted_packets,
+			       (unsigned long long)c->accepted_bytes, (unsigned long long)c->dropped_packets,
+			       (unsigned long long)c->dropped_bytes);
+		}
+		printf("]}\n");
+		lpts_status_free(&st);
+		return 0;
+	}
+	header();
+	if (!st.loaded) {
+		printf("LPTS data plane not loaded\n");
+		return 0;
+	}
+	printf("Policing := %s    SSH ports := %s    DSCP := %u    Marked := %llu\n",
+	       st.cfg.police ? "Enabled" : "Disabled", ports, st.cfg.dscp, (unsigned long long)st.marked);
+	if (st.cfg.per_source_pps)
+		printf("Per-source (SSH-Default) := %u pps, burst %u\n", st.cfg.per_source_pps, st.cfg.per_source_burst);
+	printf("-------------------------------------------------------------\n");
+	printf("%-12s %10s %8s %14s %16s %14s %16s\n", "FlowType", "Rate(pps)", "Burst", "Accepted", "Accepted(bytes)",
+	       "Dropped", "Dropped(bytes)");
+	for (int t = LPTS_FLOW_KNOWN; t >= 0; t--) {
+		const struct lpts_counters *c = &st.per_type[t];
+
+		printf("%-12s %10u %8u %14llu %16llu %14llu %16llu\n", type_names[t], st.cfg.rate[t].rate_pps,
+		       st.cfg.rate[t].burst, (unsigned long long)c->accepted_packets,
+		       (unsigned long long)c->accepted_bytes, (unsigned long long)c->dropped_packets,
+		       (unsigned long long)c->dropped_bytes);
+	}
+	lpts_status_free(&st);
+	return 0;
+}
+
+static int show_flows(int json)
+{
+	struct lpts_status st;
+	struct timespec now;
+	uint64_t now_ns;
+
+	if (lpts_status_read(&st) != 0) {
+		fprintf(stderr, "ksshctl: reading %s: %s\n", LPTS_PIN_DIR, strerror(errno));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	if (json)
+		printf("{\"loaded\":%s,\"flows\":[", st.loaded ? "true" : "false");
+	else {
+		header();
+		printf("%-46s %-46s %12s %14s %10s %8s\n", "Remote-Address,Port", "Local-Address,Port", "Accepted",
+		       "Accepted(bytes)", "Dropped", "Age(s)");
+	}
+	for (size_t i = 0; i < st.n_known; i++) {
+		const struct lpts_known_entry *e = &st.known[i];
+		char remote[80], local[80];
+		unsigned long long age = now_ns > e->registered_ns ? (now_ns - e->registered_ns) / 1000000000ull : 0;
+
+		endpoint_text(e->key.saddr, e->key.sport, remote, sizeof(remote));
+		endpoint_text(e->key.daddr, e->key.dport, local, sizeof(local));
+		if (json)
+			printf("%s{\"remote\":\"%s\",\"local\":\"%s\",\"accepted_packets\":%llu,\"accepted_bytes\":%llu,"
+			       "\"dropped_packets\":%llu,\"dropped_bytes\":%llu,\"age_seconds\":%llu}",
+			       i ? "," : "", remote, local, (unsigned long long)e->c.accepted_packets,
+			       (unsigned long long)e->c.accepted_bytes, (unsigned long long)e->c.dropped_packets,
+			       (unsigned long long)e->c.dropped_bytes, age);
+		else
+			printf("%-46s %-46s %12llu %14llu %10llu %8llu\n", remote, local,
+			       (unsigned long long)e->c.accepted_packets, (unsigned long long)e->c.accepted_bytes,
+			       (unsigned long long)e->c.dropped_packets, age);
+	}
+	if (json)
+		printf("]}\n");
+	lpts_status_free(&st);
+	return 0;
+}
+
+static int words_are(int argc, char **argv, const char *const *words, int n)
+{
+	if (argc < n)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(argv[i], words[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const police[] = { "show", "lpts", "pifib", "hardware", "police" };
+	static const char *const flows[] = { "show", "lpts", "flows" };
+	int json = argc > 1 && strcmp(argv[argc - 1], "--json") == 0;
+	char err[256];
+
+	argc -= json;
+	if (argc >= 3 && strcmp(argv[1], "lpts") == 0 && strcmp(argv[2], "configure") == 0 && argc <= 4)
+		return lpts_configure(argc == 4 ? argv[3] : "-");
+	if (argc == 3 && strcmp(argv[1], "lpts") == 0 && strcmp(argv[2], "remove") == 0) {
+		if (lpts_remove(err, sizeof(err)) != 0) {
+			fprintf(stderr, "ksshctl: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
+	if (argc == 7 && strcmp(argv[1], "lpts") == 0 &&
+	    (strcmp(argv[2], "register") == 0 || strcmp(argv[2], "unregister") == 0))
+		return lpts_register(strcmp(argv[2], "register") == 0, argv + 3);
+	if (argc == 6 && words_are(argc - 1, argv + 1, police, 5))
+		return show_police(json);
+	if (argc == 4 && words_are(argc - 1, argv + 1, flows, 3))
+		return show_flows(json);
+	usage();
+	return 2;
+}
