@@ -32,6 +32,8 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC = $(wildcard selftests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
+BPF_TEST_SRC = $(wildcard selftests/bpf/test_*.c)
+BPF_TEST_BIN = $(BPF_TEST_SRC:selftests/bpf/%.c=$(BUILD)/selftests/bpf/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 
@@ -54,7 +56,7 @@ CTL_SRC = $(wildcard userspace/ctl/*.c)
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl
 
 .PHONY: all deps check run unit fuzz clean
-all: $(BINS) $(UNIT_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
+all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
 
 deps:
 	@./tools/install-deps.sh
@@ -82,8 +84,10 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil
+$(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil $(BPF_LIBS)
+
+$(SSHD_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
 
 $(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
@@ -93,6 +97,11 @@ $(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(C
 
 $(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+
+$(BPF_TEST_SRC:%.c=$(BUILD)/%.o): $(BPF_SKEL)
+$(BPF_TEST_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -I$(BUILD)/bpf
+$(BUILD)/selftests/bpf/%: $(BUILD)/selftests/bpf/%.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
 $(BUILD)/ksshctl: $(CTL_SRC:%.c=$(BUILD)/%.o) $(DATAPLANE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)

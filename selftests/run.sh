@@ -41,8 +41,11 @@ run_one() {
 for t in "$BUILD"/selftests/unit/test_*; do
 	[ -x "$t" ] && run_one "$t" "$t"
 done
-for t in selftests/interop/test_*.sh; do
-	run_one "$t" bash "$t"
+for t in "$BUILD"/selftests/bpf/test_*; do
+	[ -x "$t" ] && run_one "$t" "$t"
+done
+for t in selftests/interop/test_*.sh selftests/bpf/test_*.sh; do
+	[ -f "$t" ] && run_one "$t" bash "$t"
 done
 for f in build/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue

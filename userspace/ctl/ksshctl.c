@@ -148,7 +148,7 @@ static int show_police(int json)
 	char ports[64];
 
 	if (lpts_status_read(&st) != 0) {
-		fprintf(stderr, "ksshctl: reading %s: %s\n", LPTS_PIN_DIR, strerror(errno));
+		fprintf(stderr, "ksshctl: reading %s: %s\n", lpts_pin_dir(), strerror(errno));
 		return 1;
 	}
 	ports_text(&st.cfg, ports, sizeof(ports));
@@ -202,7 +202,7 @@ static int show_flows(int json)
 	uint64_t now_ns;
 
 	if (lpts_status_read(&st) != 0) {
-		fprintf(stderr, "ksshctl: reading %s: %s\n", LPTS_PIN_DIR, strerror(errno));
+		fprintf(stderr, "ksshctl: reading %s: %s\n", lpts_pin_dir(), strerror(errno));
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Loading, attaching and reading the LPTS programs. Maps are pinned by name
- * under LPTS_PIN_DIR: a second load (a daemon restart, a new configuration)
+ * under lpts_pin_dir(): a second load (a daemon restart, a new configuration)
  * reuses them, so counters and registered flows survive; the tc filters keep
  * the programs alive after the loading process closes its skeleton. Our
  * filters carry a handle and priority of their own, so detaching never
@@ -34,6 +34,13 @@ static const char *const pinned_maps[] = {
 	"lpts_config", "lpts_buckets", "lpts_stats", "lpts_known", "lpts_sources", "lpts_clients", "lpts_marked",
 };
 
+const char *lpts_pin_dir(void)
+{
+	const char *d = getenv("KSSH_LPTS_PIN_DIR");
+
+	return d && *d == '/' ? d : LPTS_PIN_DIR;
+}
+
 static int fail(char *err, size_t errlen, const char *what, int e)
 {
 	snprintf(err, errlen, "%s: %s", what, strerror(e));
@@ -44,11 +51,13 @@ static int bpffs_ready(void)
 {
 	struct statfs fs;
 
-	if (statfs("/sys/fs/bpf", &fs) != 0 || fs.f_type != BPF_FS_MAGIC_) {
+	/* the default place is on /sys/fs/bpf, mounted here when it is not yet; another is the caller's to mount */
+	if (strcmp(lpts_pin_dir(), LPTS_PIN_DIR) == 0 &&
+	    (statfs("/sys/fs/bpf", &fs) != 0 || fs.f_type != BPF_FS_MAGIC_)) {
 		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") != 0)
 			return -1;
 	}
-	if (mkdir(LPTS_PIN_DIR, 0700) != 0 && errno != EEXIST)
+	if (mkdir(lpts_pin_dir(), 0700) != 0 && errno != EEXIST)
 		return -1;
 	return 0;
 }
@@ -124,7 +133,7 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 int lpts_apply(const struct lpts_settings *s, char *err, size_t errlen)
 {
-	DECLARE_LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = LPTS_PIN_DIR);
+	DECLARE_LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = lpts_pin_dir());
 	struct lpts_police_bpf *police = NULL;
 	struct lpts_mark_bpf *mark = NULL;
 	struct lpts_config cfg;
@@ -133,7 +142,7 @@ int lpts_apply(const struct lpts_settings *s, char *err, size_t errlen)
 
 	libbpf_set_print(silent);
 	if (bpffs_ready() != 0)
-		return fail(err, errlen, "bpf file system " LPTS_PIN_DIR, errno);
+		return fail(err, errlen, lpts_pin_dir(), errno);
 	if ((police = lpts_police_bpf__open_opts(&opts)) == NULL || lpts_police_bpf__load(police) != 0) {
 		fail(err, errlen, "loading the LPTS policer", errno);
 		goto out;
@@ -168,6 +177,12 @@ out:
 	return r;
 }
 
+void lpts_detach_all(void)
+{
+	libbpf_set_print(silent);
+	detach_others(NULL);
+}
+
 int lpts_remove(char *err, size_t errlen)
 {
 	char path[128];
@@ -176,12 +191,12 @@ int lpts_remove(char *err, size_t errlen)
 	libbpf_set_print(silent);
 	detach_others(NULL);
 	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", LPTS_PIN_DIR, pinned_maps[i]);
+		snprintf(path, sizeof(path), "%s/%s", lpts_pin_dir(), pinned_maps[i]);
 		if (unlink(path) != 0 && errno != ENOENT)
 			r = fail(err, errlen, path, errno);
 	}
-	if (rmdir(LPTS_PIN_DIR) != 0 && errno != ENOENT && r == 0)
-		r = fail(err, errlen, LPTS_PIN_DIR, errno);
+	if (rmdir(lpts_pin_dir()) != 0 && errno != ENOENT && r == 0)
+		r = fail(err, errlen, lpts_pin_dir(), errno);
 	return r;
 }
 
@@ -217,7 +232,7 @@ static int pinned(const char *name)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s", LPTS_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", lpts_pin_dir(), name);
 	return bpf_obj_get(path);
 }
 

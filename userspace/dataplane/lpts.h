@@ -36,8 +36,12 @@ void lpts_settings_print(const struct lpts_settings *s, char *out, size_t len);
 
 /* Loads (reusing pinned maps), writes the configuration, attaches to s's interfaces and detaches from any other */
 int lpts_apply(const struct lpts_settings *s, char *err, size_t errlen);
+/* Detaches from every interface; the pinned maps (counters, registered flows) stay for the next load */
+void lpts_detach_all(void);
 /* Detaches from every interface and removes the pinned maps */
 int lpts_remove(char *err, size_t errlen);
+/* LPTS_PIN_DIR, or $KSSH_LPTS_PIN_DIR (tests, and one daemon per network namespace) */
+const char *lpts_pin_dir(void);
 
 /* Flows the daemon registers: server sessions (ingress: peer -> local) and client connections (egress: local -> peer) */
 int lpts_known_add(const struct sockaddr *peer, const struct sockaddr *local);

@@ -122,6 +122,8 @@ int sshd_config_load(struct sshd_options *o, const char *path)
 		if (n < 0) {
 			snprintf(err, sizeof(err), "too many words");
 			r = -1;
+		} else if ((r = lpts_config_line(&o->lpts, text, err, sizeof(err))) != 0) {
+			r = r < 0 ? -1 : 0; /* an lpts line, applied or bad */
 		} else if (strcmp(w[0], "username") == 0) {
 			r = cmd_username(o, w, n, err, sizeof(err));
 		} else if (strcmp(w[0], "ssh") == 0) {

@@ -320,6 +320,24 @@ static void accept_one(const struct sshd_options *o, int lfd, int *fds, int n)
 	close(fd);
 }
 
+/* The LPTS programs on the configured interfaces, policing our own port */
+static int start_dataplane(struct sshd_options *o)
+{
+	char err[256];
+
+	if (o->lpts.n_ifaces == 0)
+		return 0;
+	o->lpts.ports[0] = (uint16_t)o->port;
+	o->lpts.n_ports = 1;
+	if (lpts_apply(&o->lpts, err, sizeof(err)) != 0) {
+		kssh_log(LOG_ERR, "lpts: %s", err);
+		return -1;
+	}
+	kssh_log(LOG_INFO, "lpts: policing %s, marking DSCP %u, on %zu interface(s)",
+	         lpts_policing(&o->lpts) ? "on" : "off", o->lpts.dscp, o->lpts.n_ifaces);
+	return 0;
+}
+
 static int serve(const struct sshd_options *o)
 {
 	struct pollfd pfds[KSSHD_MAX_LISTEN];
@@ -346,6 +364,8 @@ static int serve(const struct sshd_options *o)
 	kssh_log(LOG_INFO, "terminating on signal");
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+	if (o->lpts.n_ifaces > 0)
+		lpts_detach_all(); /* the pinned counters stay for the next start */
 	return 0;
 }
 
@@ -356,6 +376,8 @@ int main(int argc, char **argv)
 		.rekey_bytes = 1024ull * 1024 * 1024, .login_timeout = 30, .max_auth = 20,
 		.pam_service = "kssh",
 	};
+
+	lpts_settings_init(&o.lpts);
 	struct sigaction sa = { 0 };
 	int r;
 
@@ -387,6 +409,8 @@ int main(int argc, char **argv)
 		kssh_log(LOG_ERR, "daemon: %s", strerror(errno));
 		return 1;
 	}
+	if (start_dataplane(&o) != 0)
+		return 1;
 	r = serve(&o);
 	sshd_free_host_keys(&o);
 	return r;

@@ -29,6 +29,20 @@ static void on_term(int sig)
 	stop_requested = 1; /* only a flag: no logging or allocation in a handler */
 }
 
+/* LPTS: an authenticated session is SSH-Known for the ingress policer (a no-op when the data plane is not loaded) */
+static void known_flow(int fd, int add)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t pl = sizeof(peer), ll = sizeof(local);
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&local, &ll) != 0)
+		return;
+	if ((add ? lpts_known_add : lpts_known_del)((struct sockaddr *)&peer, (struct sockaddr *)&local) != 0)
+		kssh_log(LOG_WARNING, "lpts: cannot %s the session's flow: %s", add ? "register" : "unregister",
+		         strerror(errno));
+}
+
 /* Authenticated: open the PAM session as root, then serve the user in a child
  * that has dropped to the user; this process stays to close the PAM session. */
 static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
@@ -52,9 +66,11 @@ static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
 		r = sshd_serve_connection(c, o, peer, res);
 		_exit(r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1);
 	}
+	known_flow(c->fd, 1);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		if (stop_requested)
 			kill(pid, SIGTERM);
+	known_flow(c->fd, 0);
 	sshd_pam_close(res);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
 }

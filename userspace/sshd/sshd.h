@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "kssh/auth.h"
+#include "lpts.h"
 #include "kssh/key.h"
 #include "conn_io.h"
 
@@ -40,6 +41,7 @@ struct sshd_options {
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
 	int permit_root_password;  /* root may use password/keyboard-interactive */
+	struct lpts_settings lpts;  /* the data plane's lines; attached when an lpts interface is configured */
 	struct sshd_local_user local_users[KSSHD_MAX_LOCAL_USERS];
 	size_t n_local_users;
 	/* resolved */
