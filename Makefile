@@ -53,7 +53,8 @@ DATAPLANE_OBJ = $(DATAPLANE_SRC:%.c=$(BUILD)/%.o)
 BPF_LIBS = -lbpf -lelf -lz
 CTL_SRC = $(wildcard userspace/ctl/*.c)
 
-BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl
+BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
+       $(BUILD)/tools/lpts-prog-bench
 
 .PHONY: all deps check run unit fuzz clean
 all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
@@ -101,6 +102,11 @@ $(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COM
 $(BPF_TEST_SRC:%.c=$(BUILD)/%.o): $(BPF_SKEL)
 $(BPF_TEST_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -I$(BUILD)/bpf
 $(BUILD)/selftests/bpf/%: $(BUILD)/selftests/bpf/%.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
+
+$(BUILD)/tools/lpts_prog_bench.o: $(BPF_SKEL)
+$(BUILD)/tools/lpts_prog_bench.o: CPPFLAGS += -I$(BUILD)/bpf -Iselftests/bpf
+$(BUILD)/tools/lpts-prog-bench: $(BUILD)/tools/lpts_prog_bench.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
 $(BUILD)/ksshctl: $(CTL_SRC:%.c=$(BUILD)/%.o) $(DATAPLANE_OBJ)
