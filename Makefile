@@ -90,14 +90,16 @@ $(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OB
 
 $(SSHD_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
 
-$(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+$(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)
 
-$(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+$(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)
 
-$(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+$(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)
+
+$(CLIENT_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
 
 $(BPF_TEST_SRC:%.c=$(BUILD)/%.o): $(BPF_SKEL)
 $(BPF_TEST_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -I$(BUILD)/bpf

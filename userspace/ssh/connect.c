@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lpts.h"
 #include "kssh/err.h"
 #include "kssh/msg.h"
 #include "kssh/transport.h"
@@ -89,6 +90,25 @@ static int send_string_msg(struct kssh_transport *t, uint8_t type, const char *s
 }
 
 
+/*
+ * LPTS: our connection as a client flow, so the egress marker sets its DSCP.
+ * Only root can reach the pinned maps; anyone else, or a machine without the
+ * data plane loaded, simply goes unmarked.
+ */
+static void client_flow(int fd, int add)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t ll = sizeof(local), pl = sizeof(peer);
+
+	if (geteuid() != 0 || getsockname(fd, (struct sockaddr *)&local, &ll) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl) != 0)
+		return;
+	if (add)
+		lpts_client_add((struct sockaddr *)&local, (struct sockaddr *)&peer);
+	else
+		lpts_client_del((struct sockaddr *)&local, (struct sockaddr *)&peer);
+}
+
 int client_connect(struct client_options *o, struct kssh_conn *c)
 {
 	struct kssh_transport_config cfg = {
@@ -105,6 +125,7 @@ int client_connect(struct client_options *o, struct kssh_conn *c)
 	c->fd = -1;
 	if ((c->fd = connect_to(o)) < 0)
 		return KSSH_ERR_SYSTEM;
+	client_flow(c->fd, 1);
 	if ((c->t = kssh_transport_new(&cfg)) == NULL) {
 		fprintf(stderr, "kssh: cannot set up the transport\n");
 		return KSSH_ERR_ALLOC;
@@ -137,8 +158,10 @@ void client_close(struct kssh_conn *c)
 		conn_flush(c);
 		kssh_transport_free(c->t);
 	}
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		client_flow(c->fd, 0);
 		close(c->fd);
+	}
 	c->t = NULL;
 	c->fd = -1;
 }
