@@ -47,7 +47,7 @@ wait_port() {
 start_ksshd() {
 	local port=$1 state=$2; shift 2
 	mkdir -p "$state"
-	timeout 600 "$KSSHD" -D -e -d -p "$port" -l 127.0.0.1 -l ::1 -s "$state/keys" "$@" \
+	timeout 600 "$KSSHD" -D -e -d -p "$port" -l 127.0.0.1 -l ::1 -s "$state/keys" --control "$state/ctl.sock" "$@" \
 		>"$state/log" 2>&1 &
 	PIDS+=($!)
 	wait_port "$port"

@@ -193,8 +193,8 @@ bad_config() { # LINE EXPECTED-REASON
 check "config: a clear-text secret is refused" bad_config "username x secret 0 plain" \
 	"secret type must be 5, 8, 9 or 10 (a hash); type 0 (clear text) is refused"
 check "config: a secret that is not a crypt hash" bad_config "username x secret plain" "secret must be a crypt(3) hash"
-check "config: max-auth-limit out of range" bad_config "ssh server max-auth-limit 2" "max-auth-limit must be 3 to 20"
-check "config: ssh timeout out of range" bad_config "ssh timeout 121" "timeout must be 5 to 120 seconds"
+check "config: max-auth-limit out of range" bad_config "ssh server max-auth-limit 2" "server max-auth-limit '2': must be 3 to 20 attempts"
+check "config: ssh timeout out of range" bad_config "ssh timeout 121" "timeout '121': must be 5 to 120 seconds"
 
 check "ksshd still serves after all this" ossh_keys -i "$TEST_TMP/id_ed25519" -p $PORT $U@127.0.0.1 true
 done_testing

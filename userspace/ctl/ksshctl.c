@@ -10,6 +10,8 @@
  *   ksshctl show lpts flows [--json]
  */
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -20,10 +22,19 @@
 
 #include "lpts.h"
 
+#define CONTROL_DEFAULT "/run/kssh/ksshd.sock"
+
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: ksshctl lpts configure [FILE|-]\n"
+	        "usage: ksshctl [-s SOCKET] configure [FILE|-]\n"
+	        "       ksshctl [-s SOCKET] show running-config [ssh]\n"
+	        "       ksshctl [-s SOCKET] show ssh [session details | history [details] | server] [--json]\n"
+	        "       ksshctl [-s SOCKET] show tech-support ssh\n"
+	        "       ksshctl [-s SOCKET] show crypto key mypubkey [rsa|dsa|ecdsa|ed25519] [--json]\n"
+	        "       ksshctl [-s SOCKET] crypto key generate|zeroize rsa|dsa|ecdsa [nistp256|nistp384|nistp521]|ed25519\n"
+	        "       (the daemon's socket: -s, or $KSSH_CONTROL, or " CONTROL_DEFAULT ")\n"
+	        "       ksshctl lpts configure [FILE|-]\n"
 	        "       ksshctl lpts remove\n"
 	        "       ksshctl lpts register|unregister PEER-ADDRESS PEER-PORT LOCAL-ADDRESS LOCAL-PORT\n"
 	        "       ksshctl show lpts pifib hardware police [--json]\n"
@@ -248,14 +259,78 @@ static int words_are(int argc, char **argv, const char *const *words, int n)
 	return 1;
 }
 
+/* One request to ksshd's control socket: the command words, then body; the reply's first line is ok or error */
+static int control(const char *path, char **words, int n, int json, FILE *body)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[65536], *reply = NULL;
+	size_t len = 0, got;
+	int fd, ok;
+	FILE *req = open_memstream(&reply, &len);
+
+	if (req == NULL)
+		return 1;
+	for (int i = 0; i < n; i++)
+		fprintf(req, "%s%s", i ? " " : "", words[i]);
+	fprintf(req, "%s\n", json ? " --json" : "");
+	while (body && (got = fread(buf, 1, sizeof(buf), body)) > 0)
+		fwrite(buf, 1, got, req);
+	fclose(req);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "ksshctl: %s: %s (is ksshd running?)\n", path, strerror(errno));
+		free(reply);
+		return 1;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, reply + done, len - done);
+
+		if (w <= 0) {
+			fprintf(stderr, "ksshctl: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		done += (size_t)w;
+	}
+	free(reply);
+	shutdown(fd, SHUT_WR);
+	len = 0;
+	while (len < sizeof(buf) - 1) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == sizeof(buf) - 1) { /* a long reply: pass it on and go on reading */
+			fwrite(buf, 1, len, stdout);
+			len = 0;
+		}
+	}
+	buf[len] = 0;
+	close(fd);
+	ok = strncmp(buf, "ok\n", 3) == 0;
+	if (!ok && strncmp(buf, "error\n", 6) != 0) {
+		fprintf(stderr, "ksshctl: no reply from %s\n", path);
+		return 1;
+	}
+	fputs(buf + (ok ? 3 : 6), ok ? stdout : stderr);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const police[] = { "show", "lpts", "pifib", "hardware", "police" };
 	static const char *const flows[] = { "show", "lpts", "flows" };
 	int json = argc > 1 && strcmp(argv[argc - 1], "--json") == 0;
+	const char *sock = getenv("KSSH_CONTROL") ? getenv("KSSH_CONTROL") : CONTROL_DEFAULT;
 	char err[256];
 
 	argc -= json;
+	if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+		sock = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc >= 3 && strcmp(argv[1], "lpts") == 0 && strcmp(argv[2], "configure") == 0 && argc <= 4)
 		return lpts_configure(argc == 4 ? argv[3] : "-");
 	if (argc == 3 && strcmp(argv[1], "lpts") == 0 && strcmp(argv[2], "remove") == 0) {
@@ -272,6 +347,21 @@ int main(int argc, char **argv)
 		return show_police(json);
 	if (argc == 4 && words_are(argc - 1, argv + 1, flows, 3))
 		return show_flows(json);
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "configure") == 0) {
+		FILE *f = argc == 3 && strcmp(argv[2], "-") != 0 ? fopen(argv[2], "r") : stdin;
+		int r;
+
+		if (f == NULL) {
+			fprintf(stderr, "ksshctl: %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		r = control(sock, argv + 1, 1, 0, f);
+		if (f != stdin)
+			fclose(f);
+		return r;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "crypto") == 0))
+		return control(sock, argv + 1, argc - 1, json, NULL);
 	usage();
 	return 2;
 }

@@ -303,6 +303,9 @@ static int start(struct sshd_conn *s, struct sshd_chan *sc, const char *command)
 	}
 	kssh_log(LOG_INFO, "user '%s': %s%s%s", s->auth->user.name, command ? "exec" : "shell",
 	         sc->pump.keep_wr_open ? " on a pty" : "", forced ? " (forced command)" : "");
+	sshd_report("chan", "%u", sc->pump.ch->local_id);
+	sshd_report("pty", "%s", sc->tty[0] ? sc->tty + (strncmp(sc->tty, "/dev/", 5) == 0 ? 5 : 0) : "");
+	sshd_report("type", "%s", command && strncmp(command, "scp ", 4) == 0 ? "scp" : "Command-Line-Interface");
 	if (sc->pump.peer_eof)
 		pump_peer_eof(&sc->pump);
 	return 0;
@@ -374,6 +377,10 @@ static int subsystem_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_
 		ok = sftp_subsystem_start(s, sc) == 0;
 	kssh_log(LOG_INFO, "user '%s': subsystem '%.32s' %s", s->auth->user.name, name,
 	         ok ? "started" : "refused");
+	if (ok) {
+		sshd_report("chan", "%u", sc->pump.ch->local_id);
+		sshd_report("type", "sftp-subsystem");
+	}
 	free(name);
 	return reply(s, sc, ev, ok);
 }

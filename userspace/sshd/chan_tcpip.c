@@ -92,6 +92,9 @@ int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 	sc->kind = CHAN_DIRECT_TCPIP;
 	sc->pump.rd[0] = sc->pump.wr[0] = fd;
 	sc->pump.shared = 1;
+	sshd_report("chan", "%u", sc->pump.ch->local_id);
+	sshd_report("type", "port-forwarded-local");
+	sshd_socket_dscp(fd, s->o->server_dscp);
 	kssh_log_event(LOG_INFO, "PORT_FWD_INFO_GENERAL", "Port Forwarding, Target:=%.128s, Port:=%u, "
 	               "Originator:=%.64s,Port:=%u, Vrf:=default, Connection forwarded", host, port,
 	               origin, origin_port);

@@ -1,19 +1,50 @@
 // SPDX-License-Identifier: MIT
 /*
- * The configuration file: the spec's own command lines. This first part reads
- * the commands authentication and sessions need; every other line is an
- * error naming the file and line, so nothing is silently ignored.
+ * The configuration language: the spec's own command lines, each with its
+ * range, its default and its `no` form. The file is read at start; `ksshctl
+ * configure` sends more lines at run time, applied to a copy and committed
+ * only when every line is good. sshd_config_print writes the same syntax
+ * back (`show running-config`), and reading that output again gives the
+ * same configuration.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kssh/kex.h"
 #include "log.h"
 #include "sshd.h"
 
-#define WORDS_MAX 16
+#define WORDS_MAX 32
+
+void sshd_config_defaults(struct sshd_options *o)
+{
+	o->port = 22;
+	o->login_timeout = 30;
+	o->max_auth = 20;
+	o->rekey_minutes = 60;
+	o->rekey_volume_mb = 1024;
+	o->rekey_bytes = 1024ull * 1024 * 1024;
+	o->rate_limit = 60;
+	o->session_limit = 64;
+	o->server_dscp = o->client_dscp = 16;
+	o->tcp_window_scale = 1;
+	lpts_settings_init(&o->lpts);
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static int split_words(char *line, char **w)
 {
@@ -36,105 +67,672 @@ static int number(const char *s, unsigned min, unsigned max, unsigned *out)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *s == 0 || *end != 0 || v < min || v > max)
+	if (errno || *s == 0 || *s == '-' || *end != 0 || v < min || v > max)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
 }
 
 /* "username NAME secret [5|8|9|10] HASH": a crypt(3) hash, never the password itself */
-static int cmd_username(struct sshd_options *o, char **w, int n, char *err, size_t errlen)
+static int cmd_username(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
 {
-	struct sshd_local_user *u;
+	struct sshd_local_user *u = NULL;
 	const char *hash;
 
-	if (n < 4 || strcmp(w[2], "secret") != 0) {
-		snprintf(err, errlen, "want: username NAME secret [5|8|9|10] HASH");
-		return -1;
+	if (n < 2 || strlen(w[1]) >= sizeof(u->name))
+		return fail(err, errlen, "want: username NAME secret [5|8|9|10] HASH");
+	for (size_t i = 0; i < o->n_local_users; i++)
+		if (strcmp(o->local_users[i].name, w[1]) == 0)
+			u = &o->local_users[i];
+	if (no) {
+		if (u == NULL)
+			return fail(err, errlen, "username %s is not configured", w[1]);
+		*u = o->local_users[--o->n_local_users];
+		return 0;
 	}
+	if (n < 4 || strcmp(w[2], "secret") != 0)
+		return fail(err, errlen, "want: username NAME secret [5|8|9|10] HASH");
 	hash = n == 5 ? w[4] : w[3];
-	if (n > 5 || (n == 5 && strcmp(w[3], "5") && strcmp(w[3], "8") && strcmp(w[3], "9") &&
-	              strcmp(w[3], "10"))) {
-		snprintf(err, errlen, "secret type must be 5, 8, 9 or 10 (a hash); "
-		                      "type 0 (clear text) is refused");
-		return -1;
+	if (n > 5 || (n == 5 && strcmp(w[3], "5") && strcmp(w[3], "8") && strcmp(w[3], "9") && strcmp(w[3], "10")))
+		return fail(err, errlen, "secret type must be 5, 8, 9 or 10 (a hash); type 0 (clear text) is refused");
+	if (hash[0] != '$' || strlen(hash) >= sizeof(u->hash))
+		return fail(err, errlen, "secret must be a crypt(3) hash such as 'mkpasswd -m sha-512' prints ($...)");
+	if (u == NULL) {
+		if (o->n_local_users == KSSHD_MAX_LOCAL_USERS)
+			return fail(err, errlen, "at most %d users", KSSHD_MAX_LOCAL_USERS);
+		u = &o->local_users[o->n_local_users++];
 	}
-	if (hash[0] != '$' || strlen(hash) >= sizeof(u->hash) || strlen(w[1]) >= sizeof(u->name)) {
-		snprintf(err, errlen, "secret must be a crypt(3) hash such as "
-		                      "'mkpasswd -m sha-512' prints ($...)");
-		return -1;
-	}
-	if (o->n_local_users == KSSHD_MAX_LOCAL_USERS) {
-		snprintf(err, errlen, "at most %d users", KSSHD_MAX_LOCAL_USERS);
-		return -1;
-	}
-	u = &o->local_users[o->n_local_users++];
 	snprintf(u->name, sizeof(u->name), "%s", w[1]);
 	snprintf(u->hash, sizeof(u->hash), "%s", hash);
 	return 0;
 }
 
-static int cmd_ssh(struct sshd_options *o, char **w, int n, char *err, size_t errlen)
+/* ---- algorithm lists ---- */
+
+/* The spec's host-key names (ecdsa-nistp256, ssh-dsa) and the protocol's own are both accepted */
+static const char *protocol_name(const char *name)
 {
-	if (n == 3 && strcmp(w[1], "timeout") == 0) {
-		if (number(w[2], 5, 120, &o->login_timeout) == 0)
-			return 0;
-		snprintf(err, errlen, "timeout must be 5 to 120 seconds");
-		return -1;
+	static const struct { const char *spec, *proto; } names[] = {
+		{ "ecdsa-nistp256", "ecdsa-sha2-nistp256" }, { "ecdsa-nistp384", "ecdsa-sha2-nistp384" },
+		{ "ecdsa-nistp521", "ecdsa-sha2-nistp521" }, { "ssh-dsa", "ssh-dss" }, { "ed25519", "ssh-ed25519" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i].spec) == 0)
+			return names[i].proto;
+	return name;
+}
+
+/* Naming an insecure algorithm in an algorithms list enables it, as the spec's examples show */
+static unsigned enables_named(const char *list)
+{
+	unsigned f = 0;
+
+	f |= kssh_list_has(list, "aes128-cbc") || kssh_list_has(list, "aes192-cbc") ||
+	     kssh_list_has(list, "aes256-cbc") ? KSSH_ENABLE_AES_CBC : 0;
+	f |= kssh_list_has(list, "3des-cbc") ? KSSH_ENABLE_3DES_CBC : 0;
+	f |= kssh_list_has(list, "diffie-hellman-group14-sha1") ? KSSH_ENABLE_KEX_SHA1 : 0;
+	f |= kssh_list_has(list, "diffie-hellman-group1-sha1") ? KSSH_ENABLE_KEX_GROUP1 : 0;
+	f |= kssh_list_has(list, "ssh-rsa") ? KSSH_ENABLE_SSH_RSA : 0;
+	f |= kssh_list_has(list, "ssh-dss") ? KSSH_ENABLE_SSH_DSS : 0;
+	return f;
+}
+
+/* Words w[0..n) as a comma list, each checked as a name of `kind` */
+static int algorithm_list(enum kssh_alg_kind kind, char **w, int n, char *out, size_t len, char *err,
+                          size_t errlen)
+{
+	char list[1024] = "", check[512];
+
+	if (n == 0)
+		return fail(err, errlen, "name at least one algorithm");
+	for (int i = 0; i < n; i++)
+		if (kssh_list_append(list, sizeof(list), protocol_name(w[i])) != 0)
+			return fail(err, errlen, "list too long");
+	if (kssh_alg_check_list(kind, list, 0xff, check, sizeof(check)) != 0)
+		return fail(err, errlen, "%s", check);
+	snprintf(out, len, "%s", list);
+	return 0;
+}
+
+static int enable_cipher(unsigned *enabled, int no, char **w, int n, char *err, size_t errlen)
+{
+	unsigned f = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(w[i], "aes-cbc") == 0)
+			f |= KSSH_ENABLE_AES_CBC;
+		else if (strcmp(w[i], "3des-cbc") == 0)
+			f |= KSSH_ENABLE_3DES_CBC;
+		else
+			return fail(err, errlen, "enable cipher '%s': must be aes-cbc or 3des-cbc", w[i]);
 	}
-	if (n == 4 && strcmp(w[1], "server") == 0 && strcmp(w[2], "max-auth-limit") == 0) {
-		if (number(w[3], 3, 20, &o->max_auth) == 0)
-			return 0;
-		snprintf(err, errlen, "max-auth-limit must be 3 to 20");
-		return -1;
-	}
-	if (n == 4 && strcmp(w[1], "server") == 0 && strcmp(w[2], "port-forwarding") == 0 &&
-	    strcmp(w[3], "local") == 0) {
-		o->port_forwarding_local = 1;
+	if (n == 0 && !no)
+		return fail(err, errlen, "want: enable cipher aes-cbc|3des-cbc ...");
+	if (no)
+		*enabled &= n == 0 ? ~(unsigned)(KSSH_ENABLE_AES_CBC | KSSH_ENABLE_3DES_CBC) : ~f;
+	else
+		*enabled |= f;
+	return 0;
+}
+
+/* ---- numbers with a range and a default ---- */
+
+struct number_setting {
+	const char *words; /* after "ssh " */
+	size_t offset;
+	unsigned min, max, def;
+	const char *unit;
+};
+
+#define OPT(field) offsetof(struct sshd_options, field)
+
+static const struct number_setting numbers[] = {
+	{ "timeout", OPT(login_timeout), 5, 120, 30, "seconds" },
+	{ "server rate-limit", OPT(rate_limit), 1, 600, 60, "connections per minute" },
+	{ "server session-limit", OPT(session_limit), 1, 1024, 64, "sessions" },
+	{ "server max-auth-limit", OPT(max_auth), 3, 20, 20, "attempts" },
+	{ "server rekey-time", OPT(rekey_minutes), 30, 1440, 60, "minutes" },
+	{ "server rekey-volume", OPT(rekey_volume_mb), 1024, 4095, 1024, "megabytes" },
+	{ "server dscp", OPT(server_dscp), 0, 63, 16, "" },
+	{ "client dscp", OPT(client_dscp), 0, 63, 16, "" },
+	{ "server tcp-window-scale", OPT(tcp_window_scale), 1, 14, 1, "" },
+};
+
+static unsigned *number_field(struct sshd_options *o, const struct number_setting *s)
+{
+	return (unsigned *)((char *)o + s->offset);
+}
+
+/* "ssh ..." words joined, to match against the table */
+static int words_are(char **w, int n, const char *words)
+{
+	char joined[128] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < n && len < sizeof(joined); i++)
+		len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%s", i ? " " : "", w[i]);
+	return strcmp(joined, words) == 0;
+}
+
+static int cmd_number(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen, int *done)
+{
+	*done = 0;
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		const struct number_setting *s = &numbers[i];
+		int words = 1 + (strchr(s->words, ' ') != NULL);
+
+		if (n < words + (no ? 0 : 1) || n > words + 1 || !words_are(w, words, s->words))
+			continue;
+		*done = 1;
+		if (no) {
+			*number_field(o, s) = s->def;
+		} else if (number(w[words], s->min, s->max, number_field(o, s)) != 0) {
+			return fail(err, errlen, "%s '%s': must be %u to %u%s%s", s->words, w[words], s->min, s->max,
+			            *s->unit ? " " : "", s->unit);
+		}
+		if (s->offset == OPT(rekey_volume_mb))
+			o->rekey_bytes = (uint64_t)o->rekey_volume_mb * 1024 * 1024;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown or unsupported command");
-	return -1;
+	return 0;
+}
+
+/* ---- VRFs and access lists ---- */
+
+static struct sshd_vrf *find_vrf(struct sshd_options *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_vrfs; i++)
+		if (strcmp(o->vrfs[i].name, name) == 0)
+			return &o->vrfs[i];
+	return NULL;
+}
+
+/* "ssh server vrf NAME [ipv4 access-list A] [ipv6 access-list B]"; "ssh server" alone is the default VRF */
+static int cmd_vrf(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	const char *name = n >= 2 ? w[1] : "default";
+	struct sshd_vrf v = { 0 }, *have;
+
+	if (n == 1 && strcmp(w[0], "vrf") == 0)
+		return fail(err, errlen, "want: ssh server vrf NAME [ipv4 access-list A] [ipv6 access-list B]");
+	if (strlen(name) > 32 || strchr(name, '/') || name[0] == '.')
+		return fail(err, errlen, "vrf '%s': a name of up to 32 characters", name);
+	have = find_vrf(o, name);
+	if (no) {
+		if (have == NULL)
+			return fail(err, errlen, "vrf %s is not configured", name);
+		*have = o->vrfs[--o->n_vrfs];
+		return 0;
+	}
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	for (int i = 2; i < n; i += 3) {
+		if (i + 2 >= n || strcmp(w[i + 1], "access-list") != 0 ||
+		    (strcmp(w[i], "ipv4") != 0 && strcmp(w[i], "ipv6") != 0) || strlen(w[i + 2]) >= sizeof(v.acl4))
+			return fail(err, errlen, "after the vrf name: [ipv4 access-list NAME] [ipv6 access-list NAME]");
+		snprintf(strcmp(w[i], "ipv4") == 0 ? v.acl4 : v.acl6, sizeof(v.acl4), "%s", w[i + 2]);
+	}
+	if (have != NULL) {
+		*have = v;
+		return 0;
+	}
+	if (o->n_vrfs == KSSHD_MAX_VRFS)
+		return fail(err, errlen, "at most %d VRFs", KSSHD_MAX_VRFS);
+	o->vrfs[o->n_vrfs++] = v;
+	return 0;
+}
+
+static struct sshd_acl *find_acl(const struct sshd_options *o, const char *name, int family)
+{
+	for (size_t i = 0; i < o->n_acls; i++)
+		if (o->acls[i].family == family && strcmp(o->acls[i].name, name) == 0)
+			return (struct sshd_acl *)&o->acls[i];
+	return NULL;
+}
+
+static int parse_source(int family, char **w, int n, struct sshd_acl_entry *e, char *err, size_t errlen)
+{
+	int bits = family == AF_INET ? 32 : 128;
+	char addr[64], *slash;
+	unsigned prefix;
+
+	memset(e->addr, 0, sizeof(e->addr));
+	if (n == 1 && strcmp(w[0], "any") == 0) {
+		e->prefix = 0;
+		return 0;
+	}
+	if (n == 2 && strcmp(w[0], "host") == 0)
+		snprintf(addr, sizeof(addr), "%s/%d", w[1], bits);
+	else if (n == 1)
+		snprintf(addr, sizeof(addr), "%s", w[0]);
+	else
+		return fail(err, errlen, "source: any, host ADDRESS or ADDRESS/LENGTH");
+	if ((slash = strchr(addr, '/')) == NULL || number(slash + 1, 0, (unsigned)bits, &prefix) != 0)
+		return fail(err, errlen, "source '%s': ADDRESS/LENGTH with a length up to %d", addr, bits);
+	*slash = 0;
+	if (inet_pton(family, addr, e->addr) != 1)
+		return fail(err, errlen, "source '%s': not an %s address", addr, family == AF_INET ? "IPv4" : "IPv6");
+	e->prefix = (uint8_t)prefix;
+	return 0;
+}
+
+/* "ipv4|ipv6 access-list NAME SEQ permit|deny SOURCE"; "no ... NAME [SEQ]" */
+static int cmd_acl(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	int family = strcmp(w[0], "ipv4") == 0 ? AF_INET : AF_INET6;
+	struct sshd_acl *acl;
+	struct sshd_acl_entry e = { 0 };
+	unsigned seq = 0;
+	size_t i;
+
+	if (n < 3 || strcmp(w[1], "access-list") != 0 || strlen(w[2]) >= sizeof(acl->name))
+		return fail(err, errlen, "want: %s access-list NAME SEQ permit|deny any|host ADDRESS|ADDRESS/LENGTH", w[0]);
+	acl = find_acl(o, w[2], family);
+	if (n >= 4 && number(w[3], 1, 2147483646, &seq) != 0)
+		return fail(err, errlen, "sequence number '%s': must be 1 to 2147483646", w[3]);
+	if (no) {
+		if (acl == NULL)
+			return fail(err, errlen, "access list %s is not configured", w[2]);
+		if (n == 3) {
+			*acl = o->acls[--o->n_acls];
+			return 0;
+		}
+		for (i = 0; i < acl->n && acl->e[i].seq != seq; i++)
+			;
+		if (i == acl->n)
+			return fail(err, errlen, "access list %s has no entry %u", w[2], seq);
+		memmove(&acl->e[i], &acl->e[i + 1], (acl->n - i - 1) * sizeof(acl->e[0]));
+		acl->n--;
+		return 0;
+	}
+	if (n < 6 || (strcmp(w[4], "permit") != 0 && strcmp(w[4], "deny") != 0))
+		return fail(err, errlen, "want: %s access-list NAME SEQ permit|deny any|host ADDRESS|ADDRESS/LENGTH", w[0]);
+	e.seq = seq;
+	e.permit = strcmp(w[4], "permit") == 0;
+	if (parse_source(family, w + 5, n - 5, &e, err, errlen) != 0)
+		return -1;
+	if (acl == NULL) {
+		if (o->n_acls == KSSHD_MAX_ACLS)
+			return fail(err, errlen, "at most %d access lists", KSSHD_MAX_ACLS);
+		acl = &o->acls[o->n_acls++];
+		memset(acl, 0, sizeof(*acl));
+		snprintf(acl->name, sizeof(acl->name), "%s", w[2]);
+		acl->family = family;
+	}
+	/* entries stay in sequence order; the same number replaces */
+	for (i = 0; i < acl->n && acl->e[i].seq < seq; i++)
+		;
+	if (i < acl->n && acl->e[i].seq == seq) {
+		acl->e[i] = e;
+		return 0;
+	}
+	if (acl->n == KSSHD_MAX_ACL_ENTRIES)
+		return fail(err, errlen, "at most %d entries in an access list", KSSHD_MAX_ACL_ENTRIES);
+	memmove(&acl->e[i + 1], &acl->e[i], (acl->n - i) * sizeof(acl->e[0]));
+	acl->e[i] = e;
+	acl->n++;
+	return 0;
+}
+
+static int prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, whole) != 0)
+		return 0;
+	return rest == 0 || ((a[whole] ^ b[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/* First match decides; a list that matches nothing denies (an implicit deny at the end) */
+int sshd_acl_permits(const struct sshd_options *o, const char *name, int family, const uint8_t *addr)
+{
+	const struct sshd_acl *acl;
+
+	if (name == NULL || *name == 0 || (acl = find_acl(o, name, family)) == NULL)
+		return 1;
+	for (size_t i = 0; i < acl->n; i++)
+		if (prefix_match(acl->e[i].addr, addr, acl->e[i].prefix))
+			return acl->e[i].permit;
+	return 0;
+}
+
+/* ---- "ssh ..." ---- */
+
+static int set_text(char *dst, size_t len, int no, char **w, int n, const char *what, char *err, size_t errlen)
+{
+	if (no) {
+		dst[0] = 0;
+		return 0;
+	}
+	if (n != 1 || strlen(w[0]) >= len)
+		return fail(err, errlen, "want: %s", what);
+	snprintf(dst, len, "%s", w[0]);
+	return 0;
+}
+
+static int cmd_client(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	if (n >= 2 && strcmp(w[0], "algorithms") == 0 && strcmp(w[1], "cipher") == 0) {
+		if (no) {
+			o->client_ciphers[0] = 0;
+			return 0;
+		}
+		return algorithm_list(KSSH_ALG_CIPHER, w + 2, n - 2, o->client_ciphers, sizeof(o->client_ciphers), err,
+		                      errlen);
+	}
+	if (n >= 2 && strcmp(w[0], "enable") == 0 && strcmp(w[1], "cipher") == 0)
+		return enable_cipher(&o->client_enabled, no, w + 2, n - 2, err, errlen);
+	if (n >= 2 && strcmp(w[0], "disable") == 0 && strcmp(w[1], "hmac") == 0) {
+		if (no) {
+			o->client_disabled_macs[0] = 0;
+			return 0;
+		}
+		return algorithm_list(KSSH_ALG_MAC, w + 2, n - 2, o->client_disabled_macs,
+		                      sizeof(o->client_disabled_macs), err, errlen);
+	}
+	if (n >= 1 && (strcmp(w[0], "auth-method") == 0 || strcmp(w[0], "auth-methods") == 0)) {
+		char list[128] = "";
+
+		if (no) {
+			o->client_auth_methods[0] = 0;
+			return 0;
+		}
+		if (n == 1)
+			return fail(err, errlen, "want: ssh client auth-method public-key|keyboard-interactive|password ...");
+		for (int i = 1; i < n; i++) {
+			if (strcmp(w[i], "public-key") && strcmp(w[i], "keyboard-interactive") && strcmp(w[i], "password"))
+				return fail(err, errlen, "auth-method '%s': public-key, keyboard-interactive or password", w[i]);
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i > 1 ? " " : "", w[i]);
+		}
+		snprintf(o->client_auth_methods, sizeof(o->client_auth_methods), "%s", list);
+		return 0;
+	}
+	if (n >= 1 && strcmp(w[0], "knownhost") == 0)
+		return set_text(o->client_knownhost, sizeof(o->client_knownhost), no, w + 1, n - 1,
+		                "ssh client knownhost FILE", err, errlen);
+	if (n >= 1 && strcmp(w[0], "source-interface") == 0)
+		return set_text(o->client_source_if, sizeof(o->client_source_if), no, w + 1, n - 1,
+		                "ssh client source-interface IFNAME", err, errlen);
+	return fail(err, errlen, "unknown ssh client command");
+}
+
+static int cmd_server_algorithms(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	static const struct { const char *word; enum kssh_alg_kind kind; size_t offset; } kinds[] = {
+		{ "host-key", KSSH_ALG_HOSTKEY, OPT(hostkey_algs) }, { "key-exchange", KSSH_ALG_KEX, OPT(kex_algs) },
+		{ "cipher", KSSH_ALG_CIPHER, OPT(ciphers) }, { "mac", KSSH_ALG_MAC, OPT(macs) },
+	};
+
+	for (size_t i = 0; n >= 1 && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char *dst = (char *)o + kinds[i].offset;
+
+		if (strcmp(w[0], kinds[i].word) != 0)
+			continue;
+		if (no) {
+			dst[0] = 0;
+			return 0;
+		}
+		return algorithm_list(kinds[i].kind, w + 1, n - 1, dst, sizeof(o->kex_algs), err, errlen);
+	}
+	return fail(err, errlen, "ssh server algorithms host-key|key-exchange|cipher|mac NAME...");
+}
+
+static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	if (n == 0 || strcmp(w[0], "vrf") == 0)
+		return cmd_vrf(o, no, w, n, err, errlen);
+	if (n == 1 && strcmp(w[0], "v2") == 0) {
+		o->server_v2 = !no;
+		return 0;
+	}
+	if (strcmp(w[0], "port") == 0) {
+		unsigned port;
+
+		if (no) {
+			o->port = 22;
+			return 0;
+		}
+		if (n != 2 || number(w[1], 22, 5529, &port) != 0 || (port != 22 && port < 5520))
+			return fail(err, errlen, "port '%s': must be 22 or 5520 to 5529", n > 1 ? w[1] : "");
+		o->port = port;
+		return 0;
+	}
+	if (strcmp(w[0], "port-forwarding") == 0) {
+		if (!no && (n != 2 || strcmp(w[1], "local") != 0))
+			return fail(err, errlen, "want: ssh server port-forwarding local");
+		o->port_forwarding_local = !no;
+		return 0;
+	}
+	if (strcmp(w[0], "algorithms") == 0)
+		return cmd_server_algorithms(o, no, w + 1, n - 1, err, errlen);
+	if (n >= 2 && strcmp(w[0], "enable") == 0 && strcmp(w[1], "cipher") == 0)
+		return enable_cipher(&o->enabled, no, w + 2, n - 2, err, errlen);
+	if (n >= 2 && strcmp(w[0], "disable") == 0 && strcmp(w[1], "hmac") == 0) {
+		if (no) {
+			o->disabled_macs[0] = 0;
+			return 0;
+		}
+		return algorithm_list(KSSH_ALG_MAC, w + 2, n - 2, o->disabled_macs, sizeof(o->disabled_macs), err,
+		                      errlen);
+	}
+	return fail(err, errlen, "unknown ssh server command");
+}
+
+static int cmd_ssh(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	int done, r = cmd_number(o, no, w + 1, n - 1, err, errlen, &done);
+
+	if (done || r != 0)
+		return r;
+	if (n >= 2 && strcmp(w[1], "server") == 0)
+		return cmd_server(o, no, w + 2, n - 2, err, errlen);
+	if (n >= 3 && strcmp(w[1], "client") == 0)
+		return cmd_client(o, no, w + 2, n - 2, err, errlen);
+	return fail(err, errlen, "unknown ssh command");
+}
+
+int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t errlen)
+{
+	char copy[1024], *w[WORDS_MAX];
+	int n, no = 0, r;
+
+	if (strlen(line) >= sizeof(copy))
+		return fail(err, errlen, "line too long");
+	snprintf(copy, sizeof(copy), "%s", line);
+	if ((n = split_words(copy, w)) < 0)
+		return fail(err, errlen, "too many words");
+	if (n == 0 || w[0][0] == '!' || w[0][0] == '#')
+		return 0;
+	if ((r = lpts_config_line(&o->lpts, line, err, errlen)) != 0 && strcmp(w[0], "ssh") != 0)
+		return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (strcmp(w[0], "no") == 0)
+		no = 1;
+	if (n - no < 1)
+		return fail(err, errlen, "'no' what?");
+	if (strcmp(w[no], "ssh") == 0)
+		return cmd_ssh(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "username") == 0)
+		return cmd_username(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "hostname") == 0)
+		return set_text(o->hostname, sizeof(o->hostname), no, w + no + 1, n - no - 1, "hostname NAME", err, errlen);
+	if (n - no >= 2 && strcmp(w[no], "domain") == 0 && strcmp(w[no + 1], "name") == 0)
+		return set_text(o->domain, sizeof(o->domain), no, w + no + 2, n - no - 2, "domain name NAME", err, errlen);
+	if (strcmp(w[no], "ipv4") == 0 || strcmp(w[no], "ipv6") == 0)
+		return cmd_acl(o, no, w + no, n - no, err, errlen);
+	return fail(err, errlen, "unknown or unsupported command");
 }
 
 int sshd_config_load(struct sshd_options *o, const char *path)
 {
 	FILE *f = fopen(path, "re");
-	char line[1024], text[1024], err[256], *w[WORDS_MAX];
+	char line[1024], err[256];
 	unsigned lineno = 0;
-	int n, r = 0;
+	int r = 0;
 
 	if (f == NULL) {
 		fprintf(stderr, "ksshd: config %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
+	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			fprintf(stderr, "ksshd: config %s line %u: line too long\n", path, lineno);
 			r = -1;
 			break;
 		}
-		snprintf(text, sizeof(text), "%.*s", (int)strcspn(line, "\r\n"), line);
-		n = split_words(line, w);
-		if (n == 0 || w[0][0] == '!' || w[0][0] == '#')
-			continue;
-		if (n < 0) {
-			snprintf(err, sizeof(err), "too many words");
-			r = -1;
-		} else if ((r = lpts_config_line(&o->lpts, text, err, sizeof(err))) != 0) {
-			r = r < 0 ? -1 : 0; /* an lpts line, applied or bad */
-		} else if (strcmp(w[0], "username") == 0) {
-			r = cmd_username(o, w, n, err, sizeof(err));
-		} else if (strcmp(w[0], "ssh") == 0) {
-			r = cmd_ssh(o, w, n, err, sizeof(err));
-		} else {
-			snprintf(err, sizeof(err), "unknown or unsupported command");
-			r = -1;
+		line[strcspn(line, "\r\n")] = 0;
+		if (sshd_config_line(o, line, err, sizeof(err)) != 0) {
+			fprintf(stderr, "ksshd: config %s line %u: %s: %s\n", path, lineno, line, err);
+			r = -1; /* every bad line is reported, and nothing starts */
 		}
-		if (r != 0)
-			fprintf(stderr, "ksshd: config %s line %u: %s: %s\n", path, lineno, text, err);
 	}
 	fclose(f);
 	return r;
+}
+
+/* ---- running-config ---- */
+
+static void print_list(FILE *out, const char *prefix, const char *list)
+{
+	char name[KSSH_NAME_MAX];
+	const char *p = list;
+
+	fprintf(out, "%s", prefix);
+	while (kssh_list_next(&p, name, sizeof(name)))
+		fprintf(out, " %s", name);
+	fprintf(out, "\n");
+}
+
+static void print_enabled(FILE *out, const char *who, unsigned enabled)
+{
+	if (enabled & (KSSH_ENABLE_AES_CBC | KSSH_ENABLE_3DES_CBC))
+		fprintf(out, "ssh %s enable cipher%s%s\n", who, enabled & KSSH_ENABLE_AES_CBC ? " aes-cbc" : "",
+		        enabled & KSSH_ENABLE_3DES_CBC ? " 3des-cbc" : "");
+}
+
+static void print_acls(const struct sshd_options *o, FILE *out)
+{
+	for (size_t i = 0; i < o->n_acls; i++) {
+		const struct sshd_acl *acl = &o->acls[i];
+
+		for (size_t j = 0; j < acl->n; j++) {
+			const struct sshd_acl_entry *e = &acl->e[j];
+			char addr[INET6_ADDRSTRLEN];
+
+			inet_ntop(acl->family, e->addr, addr, sizeof(addr));
+			fprintf(out, "%s access-list %s %u %s ", acl->family == AF_INET ? "ipv4" : "ipv6", acl->name,
+			        e->seq, e->permit ? "permit" : "deny");
+			if (e->prefix == 0)
+				fprintf(out, "any\n");
+			else if (e->prefix == (acl->family == AF_INET ? 32 : 128))
+				fprintf(out, "host %s\n", addr);
+			else
+				fprintf(out, "%s/%u\n", addr, e->prefix);
+		}
+	}
+}
+
+void sshd_config_print(const struct sshd_options *o, const char *section, FILE *out)
+{
+	int all = section == NULL;
+	char lpts[2048];
+
+	if (all && o->hostname[0])
+		fprintf(out, "hostname %s\n", o->hostname);
+	if (all && o->domain[0])
+		fprintf(out, "domain name %s\n", o->domain);
+	for (size_t i = 0; all && i < o->n_local_users; i++)
+		fprintf(out, "username %s secret %s\n", o->local_users[i].name, o->local_users[i].hash);
+	if (all)
+		print_acls(o, out);
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		unsigned v = *(const unsigned *)((const char *)o + numbers[i].offset);
+
+		if (v != numbers[i].def)
+			fprintf(out, "ssh %s %u\n", numbers[i].words, v);
+	}
+	if (o->server_v2)
+		fprintf(out, "ssh server v2\n");
+	if (o->port != 22)
+		fprintf(out, "ssh server port %u\n", o->port);
+	for (size_t i = 0; i < o->n_vrfs; i++) {
+		fprintf(out, "ssh server vrf %s", o->vrfs[i].name);
+		if (o->vrfs[i].acl4[0])
+			fprintf(out, " ipv4 access-list %s", o->vrfs[i].acl4);
+		if (o->vrfs[i].acl6[0])
+			fprintf(out, " ipv6 access-list %s", o->vrfs[i].acl6);
+		fprintf(out, "\n");
+	}
+	if (o->hostkey_algs[0])
+		print_list(out, "ssh server algorithms host-key", o->hostkey_algs);
+	if (o->kex_algs[0])
+		print_list(out, "ssh server algorithms key-exchange", o->kex_algs);
+	if (o->ciphers[0])
+		print_list(out, "ssh server algorithms cipher", o->ciphers);
+	if (o->macs[0])
+		print_list(out, "ssh server algorithms mac", o->macs);
+	print_enabled(out, "server", o->enabled & (KSSH_ENABLE_AES_CBC | KSSH_ENABLE_3DES_CBC));
+	if (o->disabled_macs[0])
+		print_list(out, "ssh server disable hmac", o->disabled_macs);
+	if (o->port_forwarding_local)
+		fprintf(out, "ssh server port-forwarding local\n");
+	if (o->client_ciphers[0])
+		print_list(out, "ssh client algorithms cipher", o->client_ciphers);
+	print_enabled(out, "client", o->client_enabled);
+	if (o->client_disabled_macs[0])
+		print_list(out, "ssh client disable hmac", o->client_disabled_macs);
+	if (o->client_auth_methods[0])
+		fprintf(out, "ssh client auth-methods %s\n", o->client_auth_methods);
+	if (o->client_knownhost[0])
+		fprintf(out, "ssh client knownhost %s\n", o->client_knownhost);
+	if (o->client_source_if[0])
+		fprintf(out, "ssh client source-interface %s\n", o->client_source_if);
+	if (all) {
+		lpts_settings_print(&o->lpts, lpts, sizeof(lpts));
+		fputs(lpts, out);
+	}
+}
+
+/* The spec's "disable hmac": drop the named MACs from the list. */
+static int remove_macs(char *list, size_t size, const char *disabled)
+{
+	char kept[2048] = "", name[KSSH_NAME_MAX];
+	const char *p = list;
+
+	while (kssh_list_next(&p, name, sizeof(name)))
+		if (!kssh_list_has(disabled, name))
+			kssh_list_append(kept, sizeof(kept), name);
+	snprintf(list, size, "%s", kept);
+	return kept[0] ? 0 : -1;
+}
+
+static int resolve_list(enum kssh_alg_kind kind, const char *given, unsigned enabled, char *out, size_t len,
+                        char *err, size_t errlen)
+{
+	if (given[0] == 0)
+		return kssh_alg_default_with(kind, enabled, out, len) == 0 ? 0 : fail(err, errlen, "no algorithms");
+	if (kssh_alg_check_list(kind, given, enabled, err, errlen) != 0)
+		return -1;
+	snprintf(out, len, "%s", given);
+	return 0;
+}
+
+int sshd_config_resolve(struct sshd_options *o, char *err, size_t errlen)
+{
+	unsigned enabled = o->enabled | enables_named(o->kex_algs) | enables_named(o->hostkey_algs) |
+	                   enables_named(o->ciphers);
+
+	if (resolve_list(KSSH_ALG_KEX, o->kex_algs, enabled, o->kex_list, sizeof(o->kex_list), err, errlen) ||
+	    resolve_list(KSSH_ALG_HOSTKEY, o->hostkey_algs, enabled, o->hostkey_list, sizeof(o->hostkey_list), err,
+	                 errlen) ||
+	    resolve_list(KSSH_ALG_CIPHER, o->ciphers, enabled, o->cipher_list, sizeof(o->cipher_list), err, errlen) ||
+	    resolve_list(KSSH_ALG_MAC, o->macs, enabled, o->mac_list, sizeof(o->mac_list), err, errlen))
+		return -1;
+	if (o->disabled_macs[0] && kssh_alg_check_list(KSSH_ALG_MAC, o->disabled_macs, 0xff, err, errlen) != 0)
+		return -1;
+	if (o->disabled_macs[0] && remove_macs(o->mac_list, sizeof(o->mac_list), o->disabled_macs) != 0)
+		return fail(err, errlen, "disable hmac: every MAC would be disabled");
+	return 0;
 }

@@ -59,7 +59,71 @@ static int generate(const char *path, enum kssh_key_type type, struct kssh_key *
 	return 0;
 }
 
+void sshd_host_key_path(const struct sshd_options *o, enum kssh_key_type type, char *out, size_t len)
+{
+	for (size_t i = 0; i < sizeof(host_key_files) / sizeof(host_key_files[0]); i++)
+		if (host_key_files[i].type == type)
+			snprintf(out, len, "%s/%s", o->state_dir, host_key_files[i].file);
+}
+
+static int load_keys(struct sshd_options *o, int create);
+
 int sshd_load_host_keys(struct sshd_options *o)
+{
+	return load_keys(o, 1);
+}
+
+/* At run time (a commit, crypto key commands): what is on disk, nothing generated behind the operator's back */
+int sshd_reload_host_keys(struct sshd_options *o)
+{
+	struct kssh_key *old[KSSHD_MAX_HOST_KEYS];
+	size_t n_old = o->n_host_keys;
+
+	memcpy(old, o->host_keys, sizeof(old));
+	o->n_host_keys = 0;
+	if (load_keys(o, 0) != 0) {
+		memcpy(o->host_keys, old, sizeof(old)); /* keep serving with the keys we had */
+		o->n_host_keys = n_old;
+		return -1;
+	}
+	for (size_t i = 0; i < n_old; i++)
+		kssh_key_free(old[i]);
+	return 0;
+}
+
+/* "crypto key generate TYPE": a new key replaces the file, then the keys are reloaded */
+int sshd_generate_host_key(struct sshd_options *o, enum kssh_key_type type)
+{
+	struct kssh_key *key = NULL;
+	char path[4096];
+	int r;
+
+	sshd_host_key_path(o, type, path, sizeof(path));
+	unlink(path);
+	r = generate(path, type, &key);
+	kssh_key_free(key);
+	if (r != 0) {
+		errno = EIO;
+		return -1;
+	}
+	return sshd_reload_host_keys(o);
+}
+
+/* "crypto key zeroize TYPE": the key is gone until generated again */
+int sshd_zeroize_host_key(struct sshd_options *o, enum kssh_key_type type)
+{
+	char path[4096], pub[4200];
+
+	sshd_host_key_path(o, type, path, sizeof(path));
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if (unlink(path) != 0)
+		return -1;
+	unlink(pub);
+	kssh_log_event(LOG_INFO, "INFO_GENERAL", "zeroized %s host key (%s)", kssh_key_type_short(type), path);
+	return sshd_reload_host_keys(o);
+}
+
+static int load_keys(struct sshd_options *o, int create)
 {
 	char path[4096];
 	int r;
@@ -75,6 +139,8 @@ int sshd_load_host_keys(struct sshd_options *o)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", o->state_dir, host_key_files[i].file);
 		r = kssh_key_load_private(path, &key);
+		if (r == KSSH_ERR_NOT_FOUND && !create)
+			continue;
 		if (r == KSSH_ERR_NOT_FOUND)
 			r = generate(path, host_key_files[i].type, &key);
 		if (r != 0) {

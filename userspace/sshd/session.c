@@ -84,11 +84,22 @@ static int serve(struct kssh_conn *c, const struct sshd_options *o, const struct
 	if ((r = conn_wait_ready(c)) != 0)
 		return r;
 	kssh_transport_get_info(c->t, &info);
+	sshd_report("version", "%s", info.peer_version);
+	sshd_report("kex", "%s", info.kex);
+	sshd_report("hostkey", "%s", info.hostkey);
+	sshd_report("cipher_in", "%s", info.cipher_in);
+	sshd_report("cipher_out", "%s", info.cipher_out);
+	sshd_report("mac_in", "%s", info.mac_in);
+	sshd_report("mac_out", "%s", info.mac_out);
+	sshd_report("state", "SESSION_AUTHENTICATING");
 	kssh_log(LOG_INFO, "%s port %u: kex %s, host key %s, cipher %s/%s, mac %s/%s, client '%.80s'",
 	         peer->addr, peer->port, info.kex, info.hostkey, info.cipher_in, info.cipher_out,
 	         info.mac_in, info.mac_out, info.peer_version);
 	if ((r = sshd_authenticate(c, o, peer, res)) != 0)
 		return r;
+	sshd_report("user", "%s", res->user.name);
+	sshd_report("auth", "%s", res->method);
+	sshd_report("state", "SESSION_OPEN");
 	return run_user_session(c, o, peer, res);
 }
 
@@ -159,6 +170,7 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 		                                                          : kssh_strerror(r));
 		conn_flush(&conn);
 	}
+	sshd_report("reason", "%s", *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t) : kssh_strerror(r));
 	kssh_transport_free(conn.t);
 	close(fd);
 	return r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1;

@@ -3,6 +3,7 @@
 #define KSSHD_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "kssh/auth.h"
@@ -11,9 +12,13 @@
 #include "conn_io.h"
 
 #define KSSHD_DEFAULT_CONFIG "/etc/kssh/kssh.conf"
+#define KSSHD_CONTROL_SOCKET "/run/kssh/ksshd.sock"
 #define KSSHD_MAX_LISTEN 8
 #define KSSHD_MAX_HOST_KEYS 8
 #define KSSHD_MAX_LOCAL_USERS 64
+#define KSSHD_MAX_VRFS 8
+#define KSSHD_MAX_ACLS 16
+#define KSSHD_MAX_ACL_ENTRIES 64
 #define KSSHD_PASSWORD_TRIES 3   /* the spec: password attempts, whatever max-auth-limit says */
 
 /* A user the configuration defines ("username NAME secret HASH"); its account must exist. */
@@ -22,20 +27,56 @@ struct sshd_local_user {
 	char hash[256]; /* crypt(3) */
 };
 
+/* "ssh server vrf NAME [ipv4 access-list A] [ipv6 access-list B]": a VRF is a network namespace */
+struct sshd_vrf {
+	char name[33];
+	char acl4[64], acl6[64];
+};
+
+/* "ipv4|ipv6 access-list NAME SEQ permit|deny any|host ADDR|ADDR/LEN" */
+struct sshd_acl_entry {
+	uint32_t seq;
+	uint8_t permit, prefix;
+	uint8_t addr[16];
+};
+
+struct sshd_acl {
+	char name[64];
+	int family; /* AF_INET or AF_INET6 */
+	struct sshd_acl_entry e[KSSHD_MAX_ACL_ENTRIES];
+	size_t n;
+};
+
 struct sshd_options {
 	unsigned port;
 	const char *listen[KSSHD_MAX_LISTEN];
 	int n_listen;
 	const char *state_dir;   /* host keys live here */
 	int foreground, log_stderr, debug;
-	const char *kex_algs, *hostkey_algs, *ciphers, *macs;
-	unsigned enabled;        /* KSSH_ENABLE_* */
+	/* the configuration language (config.c): the file, then `ksshctl configure` at run time */
+	char hostname[64], domain[128];
+	int server_v2;            /* "ssh server v2": printed back; only v2 exists anyway */
+	struct sshd_vrf vrfs[KSSHD_MAX_VRFS];
+	size_t n_vrfs;            /* 0: the default VRF (our own namespace) */
+	unsigned rate_limit;      /* new connections per minute */
+	unsigned session_limit;   /* live sessions */
+	unsigned server_dscp, client_dscp;
+	unsigned tcp_window_scale;
+	unsigned rekey_volume_mb;
+	char kex_algs[1024], hostkey_algs[1024], ciphers[1024], macs[1024]; /* "": the defaults */
+	unsigned enabled;         /* KSSH_ENABLE_* ("ssh server enable cipher", or named) */
 	char disabled_macs[512];
+	unsigned client_enabled;
+	char client_ciphers[1024], client_disabled_macs[512], client_auth_methods[128];
+	char client_knownhost[256], client_source_if[16];
+	struct sshd_acl acls[KSSHD_MAX_ACLS];
+	size_t n_acls;
 	uint32_t rekey_minutes;  /* the spec's rekey-time */
 	uint64_t rekey_bytes;    /* the spec's rekey-volume, in bytes */
 	unsigned login_timeout;  /* the spec's "ssh timeout", seconds */
 	unsigned max_auth;       /* the spec's max-auth-limit */
 	const char *config_file;
+	const char *control_path; /* ksshctl's socket; NULL: none */
 	const char *pam_service; /* "kssh" */
 	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
@@ -76,8 +117,28 @@ struct sshd_peer {
 	unsigned local_port;
 };
 
+/* config.c: the spec's configuration lines */
+void sshd_config_defaults(struct sshd_options *o);
+/* One line into o: 0, or -1 with err saying why (o may then be half-changed: apply to a copy) */
+int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t errlen);
 int sshd_config_load(struct sshd_options *o, const char *path);
+/* The running configuration in the same syntax; section "ssh" (or NULL for everything) */
+void sshd_config_print(const struct sshd_options *o, const char *section, FILE *out);
+/* Resolves the algorithm lists from the configured ones; 0, or -1 with err */
+int sshd_config_resolve(struct sshd_options *o, char *err, size_t errlen);
+/* Whether the access list permits addr (family AF_INET/AF_INET6, 4 or 16 bytes); a missing list permits */
+int sshd_acl_permits(const struct sshd_options *o, const char *name, int family, const uint8_t *addr);
 int sshd_load_host_keys(struct sshd_options *o);
+int sshd_reload_host_keys(struct sshd_options *o);
+int sshd_generate_host_key(struct sshd_options *o, enum kssh_key_type type);
+int sshd_zeroize_host_key(struct sshd_options *o, enum kssh_key_type type);
+void sshd_host_key_path(const struct sshd_options *o, enum kssh_key_type type, char *out, size_t len);
+
+/* report.c: what this session's process tells the listener (show ssh); no-op without a listener */
+extern int sshd_report_fd;
+void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* listener.c: DSCP on a socket (IP_TOS / IPV6_TCLASS) */
+void sshd_socket_dscp(int fd, unsigned dscp);
 void sshd_free_host_keys(struct sshd_options *o);
 /* Serves one connection on fd; returns the process exit status. */
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port);

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sessions the listener knows of. Each connection's process reports what
+ * `show ssh` prints (algorithms, user, method, channel, pty, connection type)
+ * as "field<TAB>value" messages on a socketpair; the session has ended when
+ * every holder of the child's end has closed it, and goes to the history of
+ * the last 100. A report is bounded and only ever changes its own session.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sshd_listener.h"
+
+void sshd_registry_init(struct sshd_registry *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->next_id = 1;
+}
+
+size_t sshd_registry_live(const struct sshd_registry *r)
+{
+	return r->n_live;
+}
+
+void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const char *host, unsigned port,
+                       const char *vrf)
+{
+	struct sshd_session_info *s;
+
+	if (r->n_live == KSSHD_MAX_SESSIONS) {
+		close(report_fd); /* cannot happen: session-limit is at most 1024 */
+		return;
+	}
+	s = &r->live[r->n_live++];
+	memset(s, 0, sizeof(*s));
+	s->id = r->next_id++;
+	s->pid = pid;
+	s->report_fd = report_fd;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	s->port = port;
+	snprintf(s->vrf, sizeof(s->vrf), "%s", vrf);
+	snprintf(s->state, sizeof(s->state), "SESSION_CONNECTING");
+	s->start = time(NULL);
+}
+
+void sshd_registry_close_all(struct sshd_registry *r)
+{
+	for (size_t i = 0; i < r->n_live; i++)
+		close(r->live[i].report_fd);
+}
+
+size_t sshd_registry_pollfds(const struct sshd_registry *r, struct pollfd *p, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_live && n < max; i++)
+		p[n++] = (struct pollfd){ .fd = r->live[i].report_fd, .events = POLLIN };
+	return n;
+}
+
+#define FIELD(name) { #name, offsetof(struct sshd_session_info, name), sizeof(((struct sshd_session_info *)0)->name) }
+
+static const struct { const char *name; size_t offset, size; } fields[] = {
+	FIELD(user), FIELD(auth), FIELD(state), FIELD(version), FIELD(kex), FIELD(hostkey), FIELD(cipher_in),
+	FIELD(cipher_out), FIELD(mac_in), FIELD(mac_out), FIELD(pty), FIELD(type), FIELD(reason),
+};
+
+static void apply_report(struct sshd_session_info *s, const char *msg)
+{
+	const char *tab = strchr(msg, '\t');
+	size_t name_len;
+
+	if (tab == NULL)
+		return;
+	name_len = (size_t)(tab - msg);
+	if (name_len == 4 && strncmp(msg, "chan", 4) == 0) {
+		unsigned v;
+
+		if (sscanf(tab + 1, "%u", &v) == 1)
+			s->chan = v;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strlen(fields[i].name) != name_len || strncmp(msg, fields[i].name, name_len) != 0)
+			continue;
+		/* printable text only: what is shown to an operator never carries terminal controls */
+		char *dst = (char *)s + fields[i].offset;
+		size_t j = 0;
+
+		for (const char *p = tab + 1; *p && j + 1 < fields[i].size; p++)
+			dst[j++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+		dst[j] = 0;
+		return;
+	}
+}
+
+static void end_session(struct sshd_registry *r, size_t i)
+{
+	struct sshd_session_info *s = &r->live[i];
+
+	close(s->report_fd);
+	s->report_fd = -1;
+	s->end = time(NULL);
+	r->history[r->history_next] = *s;
+	r->history_next = (r->history_next + 1) % KSSHD_HISTORY;
+	if (r->n_history < KSSHD_HISTORY)
+		r->n_history++;
+	r->live[i] = r->live[--r->n_live];
+}
+
+void sshd_registry_service(struct sshd_registry *r, const struct pollfd *p, size_t n)
+{
+	/* from the end: ending a session moves the last one into its place */
+	for (size_t k = n; k-- > 0;) {
+		char msg[512];
+		ssize_t got;
+		size_t i;
+
+		if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		for (i = 0; i < r->n_live && r->live[i].report_fd != p[k].fd; i++)
+			;
+		if (i == r->n_live)
+			continue;
+		while ((got = recv(p[k].fd, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0) {
+			msg[got] = 0;
+			apply_report(&r->live[i], msg);
+		}
+		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+			end_session(r, i);
+	}
+}
+
+void sshd_registry_reap(struct sshd_registry *r)
+{
+	int status;
+
+	(void)r;
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+}
+
+const struct sshd_session_info *sshd_registry_history(const struct sshd_registry *r, size_t i)
+{
+	size_t oldest = r->n_history < KSSHD_HISTORY ? 0 : r->history_next;
+
+	return i < r->n_history ? &r->history[(oldest + i) % KSSHD_HISTORY] : NULL;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* The listener's registry of sessions, its control socket requests, and the reports children send it. */
+#ifndef KSSHD_LISTENER_H
+#define KSSHD_LISTENER_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "sshd.h"
+
+#define KSSHD_MAX_SESSIONS 1024
+#define KSSHD_HISTORY 100
+
+struct sshd_session_info {
+	unsigned id;
+	pid_t pid;
+	int report_fd;
+	char vrf[33];
+	char host[64];
+	unsigned port;
+	char user[64], auth[40], state[24], version[128];
+	char kex[64], hostkey[64], cipher_in[48], cipher_out[48], mac_in[48], mac_out[48];
+	unsigned chan;
+	char pty[32], type[40];
+	time_t start, end;
+	char reason[128];
+};
+
+struct sshd_registry {
+	struct sshd_session_info live[KSSHD_MAX_SESSIONS];
+	size_t n_live;
+	struct sshd_session_info history[KSSHD_HISTORY]; /* a ring: the last 100 ended sessions */
+	size_t n_history, history_next;
+	unsigned next_id;
+};
+
+extern volatile sig_atomic_t sshd_got_term, sshd_got_child;
+
+/* registry.c */
+void sshd_registry_init(struct sshd_registry *r);
+size_t sshd_registry_live(const struct sshd_registry *r);
+void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const char *host, unsigned port,
+                       const char *vrf);
+void sshd_registry_close_all(struct sshd_registry *r); /* in a new child: the others' report sockets */
+size_t sshd_registry_pollfds(const struct sshd_registry *r, struct pollfd *p, size_t max);
+void sshd_registry_service(struct sshd_registry *r, const struct pollfd *p, size_t n);
+void sshd_registry_reap(struct sshd_registry *r);
+/* The ended sessions, oldest first */
+const struct sshd_session_info *sshd_registry_history(const struct sshd_registry *r, size_t i);
+
+/* control.c: one request's reply into out; 0 when the request failed (out then says why) */
+int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, char *request, FILE *out);
+
+/* listener.c */
+int sshd_listener_run(struct sshd_options *o);
+int sshd_listener_commit(struct sshd_options *o, const struct sshd_options *old);
+
+#endif
