@@ -38,8 +38,13 @@ static inline uint16_t ip_checksum(const void *hdr, size_t len)
 	return (uint16_t)~sum;
 }
 
-static inline size_t build(const struct pkt_spec *s, uint8_t *buf)
+/* Composed in an aligned scratch frame (the IP header 4-byte aligned, as NET_IP_ALIGN does), then copied out */
+static inline size_t build(const struct pkt_spec *s, uint8_t *out)
 {
+	static union { uint8_t b[PKT_MAX + 2]; uint32_t align; } scratch;
+	uint8_t *buf = scratch.b + 2;
+	size_t len;
+
 	struct ethhdr *eth = (void *)buf;
 	size_t off = sizeof(*eth), l4;
 	uint8_t *tcpb;
@@ -76,7 +81,8 @@ static inline size_t build(const struct pkt_spec *s, uint8_t *buf)
 		ip6->hop_limit = 64;
 		inet_pton(AF_INET6, s->src, &ip6->saddr);
 		inet_pton(AF_INET6, s->dst, &ip6->daddr);
-		memcpy(buf + off + 40, s->ext, s->ext_len);
+		if (s->ext_len)
+			memcpy(buf + off + 40, s->ext, s->ext_len);
 		l4 = off + 40 + s->ext_len;
 		ip6->payload_len = htons((uint16_t)(s->ext_len + 20 + (size_t)s->tcp_opt_words * 4 + 10));
 	}
@@ -87,7 +93,9 @@ static inline size_t build(const struct pkt_spec *s, uint8_t *buf)
 	tcp->doff = (uint16_t)(5 + s->tcp_opt_words);
 	tcp->ack = 1;
 	memset(tcpb + 20, 1, (size_t)s->tcp_opt_words * 4);
-	return l4 + 20 + (size_t)s->tcp_opt_words * 4 + 10; /* 10 bytes of payload */
+	len = l4 + 20 + (size_t)s->tcp_opt_words * 4 + 10; /* 10 bytes of payload */
+	memcpy(out, buf, PKT_MAX);
+	return len;
 }
 
 #endif

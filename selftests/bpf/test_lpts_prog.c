@@ -477,12 +477,13 @@ TEST(ipv4_from_the_ssh_port_gets_the_dscp_with_ecn_and_a_valid_checksum)
 	                      .tos = 0x03, .ip_opt_words = 2 };
 	uint8_t p[PKT_MAX], out[PKT_MAX + 64];
 	size_t len = build(&s, p);
-	struct iphdr *ip = (void *)(out + ETH_HLEN);
+	struct iphdr ip;
 
 	ASSERT(configure(1000, 1000, 1000, 1000) == 0);
 	EXPECT_EQ(run_mark(p, len, out), TC_OK);
-	EXPECT_EQ(ip->tos, (16 << 2) | 0x03);
-	EXPECT_EQ(ip_checksum(ip, ip->ihl * 4), 0); /* a header with a right checksum sums to zero */
+	memcpy(&ip, out + ETH_HLEN, sizeof(ip));
+	EXPECT_EQ(ip.tos, (16 << 2) | 0x03);
+	EXPECT_EQ(ip_checksum(out + ETH_HLEN, ip.ihl * 4), 0); /* a header with a right checksum sums to zero */
 	EXPECT(memcmp(out + ETH_HLEN + 12, p + ETH_HLEN + 12, len - ETH_HLEN - 12) == 0);
 }
 
@@ -491,7 +492,7 @@ TEST(every_dscp_value_keeps_the_checksum_right)
 	struct pkt_spec s = { .src = "10.1.2.3", .dst = "10.9.8.7", .sport = SSH_PORT, .dport = 50123, .tos = 0x02 };
 	uint8_t p[PKT_MAX], out[PKT_MAX + 64];
 	size_t len = build(&s, p);
-	struct iphdr *ip = (void *)(out + ETH_HLEN);
+	struct iphdr ip;
 	struct lpts_config c;
 
 	ASSERT(configure(1000, 1000, 1000, 1000) == 0);
@@ -500,8 +501,9 @@ TEST(every_dscp_value_keeps_the_checksum_right)
 		c.dscp = (uint8_t)d;
 		write_config(&c);
 		run_mark(p, len, out);
-		EXPECT_EQ(ip->tos, (d << 2) | 0x02);
-		EXPECT_EQ(ip_checksum(ip, 20), 0);
+		memcpy(&ip, out + ETH_HLEN, sizeof(ip));
+		EXPECT_EQ(ip.tos, (d << 2) | 0x02);
+		EXPECT_EQ(ip_checksum(out + ETH_HLEN, 20), 0);
 	}
 }
 
@@ -552,7 +554,7 @@ TEST(a_registered_client_flow_is_marked)
 	k.dport = htons(s.dport);
 	ASSERT(bpf_map_update_elem(bpf_map__fd(mark->maps.lpts_clients), &k, &one, BPF_ANY) == 0);
 	run_mark(p, len, out);
-	EXPECT_EQ(((struct iphdr *)(out + ETH_HLEN))->tos, 16 << 2);
+	EXPECT_EQ(out[ETH_HLEN + 1], 16 << 2); /* the TOS byte */
 	EXPECT_EQ(ip_checksum(out + ETH_HLEN, 20), 0);
 }
 
