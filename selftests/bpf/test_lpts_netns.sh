@@ -144,7 +144,8 @@ ip netns exec "$B" timeout 60 tcpdump -i "vb$$" -n -v -c 30 'tcp dst port 5520 a
 	>"$TEST_TMP/dumpc" 2>/dev/null &
 dump=$!
 sleep 1
-KSSH_LPTS_PIN_DIR=$TEST_TMP/bpffs/kssh-a ip netns exec "$A" "$TOP/$BUILD/kssh" -o StrictHostKeyChecking=no \
+# (-o DSCP=0: kssh's own socket marking off, so what is seen is the marker's work)
+KSSH_LPTS_PIN_DIR=$TEST_TMP/bpffs/kssh-a ip netns exec "$A" "$TOP/$BUILD/kssh" -o DSCP=0 -o StrictHostKeyChecking=no \
 	-o UserKnownHostsFile=/dev/null -o IdentityAgent=none -i "$TEST_TMP/id" -p 5520 "$U@10.77.0.2" \
 	'head -c 4000000 /dev/zero' >"$TEST_TMP/kssh_out" 2>"$TEST_TMP/kssh_err"
 kssh_rc=$?

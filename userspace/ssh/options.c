@@ -156,6 +156,17 @@ int client_set_option(struct client_options *o, const char *opt)
 		o->connect_timeout = (unsigned)atoi(v);
 	else if (strcasecmp(key, "RekeyLimit") == 0)
 		return parse_rekey_limit(o, v);
+	else if (strcasecmp(key, "DSCP") == 0) {
+		char *end;
+		unsigned long d = strtoul(v, &end, 10);
+
+		if (*v == 0 || *end || d > 63) {
+			fprintf(stderr, "kssh: DSCP '%s': must be 0 to 63\n", v);
+			return -1;
+		}
+		o->dscp = (unsigned)d;
+		o->dscp_set = 1;
+	}
 	else if (strcasecmp(key, "IdentityFile") == 0)
 		return client_add_identity(o, v);
 	else if (strcasecmp(key, "IdentitiesOnly") == 0)

@@ -37,6 +37,8 @@ struct client_options {
 	unsigned test_pings;     /* KsshTestPings: global-request round trips, 100 ms apart */
 	uint64_t rekey_bytes;    /* RekeyLimit, as OpenSSH: 0 for the default */
 	uint32_t rekey_seconds;
+	int dscp_set;            /* -o DSCP=0-63; otherwise the spec's default, 16 */
+	unsigned dscp;
 	char hostkey_list[2048]; /* resolved, with known key types first */
 	const char *identities[MAX_IDENTITIES]; /* -i / IdentityFile */
 	int n_identities;

@@ -37,7 +37,7 @@ static void on_child(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: ksshd [-D] [-e] [-d] [-p port] [-l address]... [-s state-dir]\n"
+	        "usage: ksshd [-D] [-e] [-d] [-t] [-p port] [-l address]... [-s state-dir]\n"
 	        "             [--kex LIST] [--host-key-algorithms LIST] [--ciphers LIST] [--macs LIST]\n"
 	        "             [--enable-cipher aes-cbc|3des-cbc]... [--disable-hmac LIST]\n"
 	        "             [--rekey-time MINUTES] [--rekey-volume MB] [--rekey-bytes BYTES]\n"
@@ -47,6 +47,7 @@ static void usage(FILE *f)
 	        "             [--sftp-root PATTERN (%%h, %%u: SFTP sessions see only this directory)]\n"
 	        "             [--control PATH (ksshctl's socket; default " KSSHD_CONTROL_SOCKET ", \"\" for none)]\n"
 	        "  -D  stay in the foreground    -e  log to stderr    -d  debug logging\n"
+	        "  -t  check the configuration, print it back (running-config) and exit\n"
 	        "  insecure kex and host-key algorithms (diffie-hellman-group1-sha1,\n"
 	        "  diffie-hellman-group14-sha1, ssh-rsa, ssh-dss) are enabled by naming them.\n");
 }
@@ -111,9 +112,10 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "Dedp:l:s:f:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Dedtp:l:s:f:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'D': o->foreground = 1; break;
+		case 't': o->test_config = 1; break;
 		case 'e': o->log_stderr = 1; break;
 		case 'd': o->debug = 1; break;
 		case 'p':
@@ -213,6 +215,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (parse_options(argc, argv, &o) != 0)
 		return 2;
+	if (o.test_config) { /* -t: the configuration is good; here it is as running-config */
+		sshd_config_print(&o, NULL, stdout);
+		return 0;
+	}
 	if (o.n_listen == 0) {
 		o.listen[o.n_listen++] = "0.0.0.0";
 		o.listen[o.n_listen++] = "::";

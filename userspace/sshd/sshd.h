@@ -52,7 +52,7 @@ struct sshd_options {
 	const char *listen[KSSHD_MAX_LISTEN];
 	int n_listen;
 	const char *state_dir;   /* host keys live here */
-	int foreground, log_stderr, debug;
+	int foreground, log_stderr, debug, test_config;
 	/* the configuration language (config.c): the file, then `ksshctl configure` at run time */
 	char hostname[64], domain[128];
 	int server_v2;            /* "ssh server v2": printed back; only v2 exists anyway */
