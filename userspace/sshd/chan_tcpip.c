@@ -21,7 +21,7 @@
 #define CONNECT_TIMEOUT_MS 10000
 
 /* A TCP connection to host:port, or -1 with errno set. */
-static int connect_target(const char *host, uint32_t port)
+static int connect_target(const char *host, uint32_t port, unsigned dscp)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG }, *res, *ai;
 	char service[16];
@@ -38,6 +38,7 @@ static int connect_target(const char *host, uint32_t port)
 
 		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 			continue;
+		sshd_socket_dscp(fd, dscp); /* the forwarded connection is SSH traffic too, from its first packet */
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
@@ -75,7 +76,7 @@ int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 		                     "port forwarding is not enabled");
 		goto out;
 	}
-	if (port == 0 || port > 65535 || (fd = connect_target(host, port)) < 0) {
+	if (port == 0 || port > 65535 || (fd = connect_target(host, port, s->o->server_dscp)) < 0) {
 		kssh_log_event(LOG_ERR, "PORT_FWD_ERR_GENERAL", "Port Forwarding, Target:=%.128s, "
 		               "Port:=%u, connect failed: %s", host, port, strerror(errno));
 		r = kssh_chan_refuse(s->c->t, ev->peer_id, SSH_OPEN_CONNECT_FAILED, "connect failed");
@@ -94,7 +95,6 @@ int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 	sc->pump.shared = 1;
 	sshd_report("chan", "%u", sc->pump.ch->local_id);
 	sshd_report("type", "port-forwarded-local");
-	sshd_socket_dscp(fd, s->o->server_dscp);
 	kssh_log_event(LOG_INFO, "PORT_FWD_INFO_GENERAL", "Port Forwarding, Target:=%.128s, Port:=%u, "
 	               "Originator:=%.64s,Port:=%u, Vrf:=default, Connection forwarded", host, port,
 	               origin, origin_port);

@@ -543,16 +543,19 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 		return fail(err, errlen, "too many words");
 	if (n == 0 || w[0][0] == '!' || w[0][0] == '#')
 		return 0;
-	if ((r = lpts_config_line(&o->lpts, line, err, errlen)) != 0 && strcmp(w[0], "ssh") != 0)
-		return r < 0 ? -1 : 0;
-	if (r < 0)
-		return -1;
+	if (strcmp(w[0], "ssh") != 0 && (strcmp(w[0], "no") != 0 || n < 2 || strcmp(w[1], "ssh") != 0) &&
+	    (r = lpts_config_line(&o->lpts, line, err, errlen)) != 0)
+		return r < 0 ? -1 : 0; /* an lpts line */
 	if (strcmp(w[0], "no") == 0)
 		no = 1;
 	if (n - no < 1)
 		return fail(err, errlen, "'no' what?");
-	if (strcmp(w[no], "ssh") == 0)
-		return cmd_ssh(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "ssh") == 0) {
+		/* our own checks first, so the message is ours; the data plane then reads port and dscp */
+		if (cmd_ssh(o, no, w + no, n - no, err, errlen) != 0)
+			return -1;
+		return lpts_config_line(&o->lpts, line, err, errlen) < 0 ? -1 : 0;
+	}
 	if (strcmp(w[no], "username") == 0)
 		return cmd_username(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "hostname") == 0)

@@ -61,11 +61,12 @@ static void set_dscp(int fd, int family, unsigned dscp)
 
 void sshd_socket_dscp(int fd, unsigned dscp)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	int domain = AF_INET;
+	socklen_t len = sizeof(domain);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		set_dscp(fd, ss.ss_family, dscp);
+	/* before connect, getsockname knows no family yet: SO_DOMAIN does */
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0)
+		set_dscp(fd, domain, dscp);
 }
 
 static int open_socket(const char *addr, unsigned port, unsigned dscp)
