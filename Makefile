@@ -50,7 +50,7 @@ BPF_OBJ = $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKEL = $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 DATAPLANE_SRC = $(wildcard userspace/dataplane/*.c)
 DATAPLANE_OBJ = $(DATAPLANE_SRC:%.c=$(BUILD)/%.o)
-BPF_LIBS = -lbpf -lelf -lz
+BPF_LIBS = -lbpf -lelf -lz -lnl-route-3 -lnl-3
 CTL_SRC = $(wildcard userspace/ctl/*.c)
 
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
@@ -79,7 +79,7 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 $(DATAPLANE_OBJ): $(BPF_SKEL)
-$(DATAPLANE_OBJ): CPPFLAGS += -I$(BUILD)/bpf -Iuserspace/dataplane
+$(DATAPLANE_OBJ): CPPFLAGS += -I$(BUILD)/bpf -Iuserspace/dataplane -I/usr/include/libnl3
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -168,6 +168,28 @@ python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$FWD
 wait $DUMP $F2
 check "a forwarded connection ksshd opens carries the server's DSCP too" bash -c "[ \$(grep -c 'tos 0xb8' '$TEST_TMP/dumpf') -ge 3 ]"
 
+# the client's lines of the configuration file: kssh reads them (the command line would override)
+printf '%s\n' 'ssh client algorithms cipher aes192-ctr' "ssh client knownhost $TEST_TMP/kh" 'ssh client dscp 8' \
+	'ssh client auth-method public-key' 'ssh server rate-limit 5' >"$TEST_TMP/client.conf"
+timeout 30 tcpdump -i lo -n -v -c 4 "tcp and dst port $PORT" >"$TEST_TMP/dumpk" 2>/dev/null &
+DUMP=$!
+sleep 1
+KSSH_CONFIG=$TEST_TMP/client.conf "$KSSH" -o StrictHostKeyChecking=accept-new -o IdentityAgent=none -i "$TEST_TMP/id" \
+	-p "$PORT" "$U@127.0.0.1" 'head -c 100000 /dev/zero' >/dev/null 2>"$TEST_TMP/kerr"
+krc=$?
+wait $DUMP
+sleep 0.3
+check "kssh with ssh client lines: the session used the configured cipher" bash -c "[ $krc -eq 0 ] &&
+	[ \"\$($CTL show ssh history --json | json 'd[\"incoming\"][-1][\"incipher\"]')\" = aes192-ctr ]"
+check "ssh client knownhost: the host key was recorded in that file" bash -c "ssh-keygen -F '[127.0.0.1]:$PORT' -f '$TEST_TMP/kh' | grep -q ."
+check "ssh client dscp 8: kssh's packets carry tos 0x20" bash -c "[ \$(grep -c 'tos 0x20' '$TEST_TMP/dumpk') -ge 4 ]"
+make_askpass "$TEST_TMP/ap" "Mgmt-pw-2!"
+printf '%s\n' 'ssh client auth-method password' >"$TEST_TMP/client2.conf"
+check "ssh client auth-method password: kssh logs in by password although it has a key" bash -c "
+	KSSH_CONFIG='$TEST_TMP/client2.conf' with_askpass '$TEST_TMP/ap' '$KSSH' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentityAgent=none -i '$TEST_TMP/id' -p $PORT $U@127.0.0.1 true && sleep 0.3 &&
+	[ \"\$($CTL show ssh history --json | json 'd[\"incoming\"][-1][\"authentication\"]')\" = password ]"
+
 # a VRF: ksshd listening inside a network namespace, reached through a veth pair; an access list on it
 NS=ksv$$
 ip netns add "$NS" || { echo "not ok - cannot create a namespace"; exit 1; }

@@ -247,6 +247,7 @@ int main(int argc, char **argv)
 	int quiet = 0, opt, nsrc, download_mode, status = 2;
 
 	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
+	client_read_config(&o);
 	while ((opt = getopt(argc, argv, "rpqvP:i:c:o:h")) != -1) {
 		switch (opt) {
 		case 'r': cp.recursive = 1; break;

@@ -367,6 +367,7 @@ int main(int argc, char **argv)
 	int status = 2, r;
 
 	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
+	client_read_config(&o);
 	if (parse_args(&o, argc, argv, &batch, &path, &local) != 0 || client_check_lists(&o) != 0)
 		return 2;
 	if (o.user == NULL && (o.user = getenv("USER")) == NULL)

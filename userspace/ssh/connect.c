@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lpts.h"
+#include "netlink_lookup.h"
 #include "kssh/err.h"
 #include "kssh/msg.h"
 #include "kssh/transport.h"
@@ -30,6 +31,29 @@ static void set_dscp(int fd, int family, unsigned dscp)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
 	else
 		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
+static int bind_source(const struct client_options *o, int fd, int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int r = nl_interface_address(o->source_interface, family, &ss, &len);
+
+	if (r == NL_LOOKUP_NO_INTERFACE) {
+		fprintf(stderr, "kssh: source-interface %s: No such device\n", o->source_interface);
+		return -1;
+	}
+	if (r == NL_LOOKUP_NO_ADDRESS) {
+		fprintf(stderr, "kssh: source-interface %s: no %s address\n", o->source_interface,
+		        family == AF_INET6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->source_interface, (socklen_t)strlen(o->source_interface)) != 0 ||
+	    (r == 0 && bind(fd, (struct sockaddr *)&ss, len) != 0)) {
+		fprintf(stderr, "kssh: source-interface %s: %s\n", o->source_interface, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int connect_to(const struct client_options *o)
@@ -50,12 +74,8 @@ static int connect_to(const struct client_options *o)
 				continue;
 			if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 				continue;
-			/* the spec's source-interface: leave through this interface */
-			if (o->source_interface != NULL &&
-			    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->source_interface,
-			               (socklen_t)strlen(o->source_interface)) != 0) {
-				fprintf(stderr, "kssh: source-interface %s: %s\n", o->source_interface,
-				        strerror(errno));
+			/* the spec's source-interface: leave through this interface, from its address */
+			if (o->source_interface != NULL && bind_source(o, fd, ai->ai_family) != 0) {
 				close(fd);
 				fd = -1;
 				break;

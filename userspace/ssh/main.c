@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
+	client_read_config(&o);
 	if (parse_args(&o, argc, argv) == 0 && client_check_lists(&o) == 0) {
 		if (o.user == NULL && (o.user = getenv("USER")) == NULL)
 			o.user = "root";

@@ -54,6 +54,9 @@ struct client_options {
 	int use_agent;
 };
 
+/* client_config.c: the "ssh client ..." lines of /etc/kssh/kssh.conf ($KSSH_CONFIG), before the command line */
+void client_read_config(struct client_options *o);
+
 /* options.c */
 int client_set_option(struct client_options *o, const char *opt);
 int client_parse_forward(struct client_options *o, const char *spec);
