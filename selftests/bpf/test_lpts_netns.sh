@@ -118,6 +118,20 @@ PIDS+=($KPID)
 for _ in $(seq 50); do grep -q 'listening on 10.78.0.2' "$TEST_TMP/d/log" && break; sleep 0.2; done
 check "ksshd attached the programs from its configuration" bash -c "grep -q 'lpts: policing on' '$TEST_TMP/d/log' &&
 	ip netns exec $B tc filter show dev vd$$ ingress | grep -q lpts_police"
+# kssh (as root) registers its connection as a client flow: the marker on A's side sets DSCP 16 on it
+printf 'lpts interface va%s\n' $$ | KSSH_LPTS_PIN_DIR=$TEST_TMP/bpffs/kssh-a ip netns exec "$A" "$CTL" lpts configure -
+ip netns exec "$B" timeout 60 tcpdump -i "vb$$" -n -v -c 30 'tcp dst port 5520 and tcp[tcpflags] & tcp-syn == 0' \
+	>"$TEST_TMP/dumpc" 2>/dev/null &
+dump=$!
+sleep 1
+# (-o DSCP=0: kssh's own socket marking off, so what is seen is the marker's work)
+KSSH_LPTS_PIN_DIR=$TEST_TMP/bpffs/kssh-a ip netns exec "$A" "$TOP/$BUILD/kssh" -o DSCP=0 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o IdentityAgent=none -i "$TEST_TMP/id" -p 5520 "$U@10.77.0.2" \
+	'head -c 4000000 /dev/zero' >"$TEST_TMP/kssh_out" 2>"$TEST_TMP/kssh_err"
+kssh_rc=$?
+wait $dump
+check "kssh's own packets carry DSCP 16 (tcpdump: tos 0x40)" bash -c "[ $kssh_rc -eq 0 ] &&
+	[ \$(stat -c %s '$TEST_TMP/kssh_out') -eq 4000000 ] && [ \$(grep -c 'tos 0x40' '$TEST_TMP/dumpc') -ge 20 ] || { grep -o 'tos 0x[0-9a-f]*' '$TEST_TMP/dumpc' | sort | uniq -c | sed 's/^/# /'; false; }"
 head -c 24M /dev/urandom >"$TEST_TMP/up"
 # the client authenticates at once; its data starts after 3 s, when the flood is on
 ip netns exec "$A" bash -c "(sleep 4; cat '$TEST_TMP/up') | ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no \
@@ -138,20 +152,6 @@ check "the flood was policed as SSH-Default (drops counted)" [ "$(json_field "$J
 check "the known session was never dropped" bash -c "[ $(json_field "$J" SSH-Known dropped_packets) -eq 0 ] &&
 	[ $(json_field "$J" SSH-Known accepted_packets) -gt 1000 ]"
 check "the ended session is no longer a known flow" bash -c "sleep 0.5; ! ip netns exec $B $CTL show lpts flows | grep -q '10.77.0.1,'"
-# kssh (as root) registers its connection as a client flow: the marker on A's side sets DSCP 16 on it
-printf 'lpts interface va%s\n' $$ | KSSH_LPTS_PIN_DIR=$TEST_TMP/bpffs/kssh-a ip netns exec "$A" "$CTL" lpts configure -
-ip netns exec "$B" timeout 60 tcpdump -i "vb$$" -n -v -c 30 'tcp dst port 5520 and tcp[tcpflags] & tcp-syn == 0' \
-	>"$TEST_TMP/dumpc" 2>/dev/null &
-dump=$!
-sleep 1
-# (-o DSCP=0: kssh's own socket marking off, so what is seen is the marker's work)
-KSSH_LPTS_PIN_DIR=$TEST_TMP/bpffs/kssh-a ip netns exec "$A" "$TOP/$BUILD/kssh" -o DSCP=0 -o StrictHostKeyChecking=no \
-	-o UserKnownHostsFile=/dev/null -o IdentityAgent=none -i "$TEST_TMP/id" -p 5520 "$U@10.77.0.2" \
-	'head -c 4000000 /dev/zero' >"$TEST_TMP/kssh_out" 2>"$TEST_TMP/kssh_err"
-kssh_rc=$?
-wait $dump
-check "kssh's own packets carry DSCP 16 (tcpdump: tos 0x40)" bash -c "[ $kssh_rc -eq 0 ] &&
-	[ \$(stat -c %s '$TEST_TMP/kssh_out') -eq 4000000 ] && [ \$(grep -c 'tos 0x40' '$TEST_TMP/dumpc') -ge 20 ] || { grep -o 'tos 0x[0-9a-f]*' '$TEST_TMP/dumpc' | sort | uniq -c | sed 's/^/# /'; false; }"
 kill "$KPID"; wait "$KPID" 2>/dev/null
 check "ksshd detached on shutdown, keeping the pinned counters" bash -c "
 	! ip netns exec $B tc filter show dev vb$$ ingress | grep -q lpts && [ -e '$KSSH_LPTS_PIN_DIR/lpts_stats' ]"

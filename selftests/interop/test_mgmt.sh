@@ -190,6 +190,34 @@ check "ssh client auth-method password: kssh logs in by password although it has
 		-o IdentityAgent=none -i '$TEST_TMP/id' -p $PORT $U@127.0.0.1 true && sleep 0.3 &&
 	[ \"\$($CTL show ssh history --json | json 'd[\"incoming\"][-1][\"authentication\"]')\" = password ]"
 
+# outgoing sessions: local clients report to the daemon; the user is the socket's, not the client's word
+export KSSH_CLIENTS_SOCKET=$TEST_TMP/d/ctl.sock.clients
+cp "$TEST_TMP/id" "/home/$U/id" && chown "$U:" "/home/$U/id"
+chmod 755 "$TEST_TMP" "$TEST_TMP/d" # the user's kssh must reach the clients socket
+su "$U" -s /bin/bash -c "KSSH_CLIENTS_SOCKET='$KSSH_CLIENTS_SOCKET' '$KSSH' -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o IdentityAgent=none -i /home/$U/id -p $PORT $U@127.0.0.1 'sleep 3'" &
+OUT_PID=$!
+for _ in $(seq 50); do $CTL show ssh --json | json 'len(d["outgoing"])' | grep -qx 1 && break; sleep 0.1; done
+sleep 0.5
+$CTL show ssh --json >"$TEST_TMP/out.json"
+$CTL show ssh session details --json >"$TEST_TMP/det.json"
+$CTL show ssh >"$TEST_TMP/out.txt"
+check "show ssh lists kssh's connection as an outgoing session of its user" bash -c "
+	[ \"\$(json '\" \".join(str(d[\"outgoing\"][0][k]) for k in (\"userid\",\"host\",\"port\",\"state\",\"authentication\",\"connection_type\"))' <'$TEST_TMP/out.json')\" = \
+	  '$U 127.0.0.1 $PORT SESSION_OPEN publickey Command-Line-Interface' ]"
+check "the outgoing session's algorithms are those of its incoming side" bash -c "
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+out = d[\"outgoing\"][0]
+ins = [s for s in d[\"incoming\"] if s[\"client_version\"].startswith(\"SSH-2.0-kssh\")]
+keys = (\"key_exchange\", \"pubkey\", \"incipher\", \"outcipher\")
+sys.exit(0 if ins and out[\"key_exchange\"] and all(out[k] == ins[0][k] for k in keys) else 1)' '$TEST_TMP/det.json' &&
+	grep -A3 '^Outgoing sessions' '$TEST_TMP/out.txt' | grep -q ' $U '"
+wait $OUT_PID
+sleep 0.3
+check "the ended outgoing session is in the history" bash -c "
+	[ \"\$($CTL show ssh history --json | json 'd[\"outgoing\"][-1][\"userid\"]')\" = '$U' ]"
+
 # a VRF: ksshd listening inside a network namespace, reached through a veth pair; an access list on it
 NS=ksv$$
 ip netns add "$NS" || { echo "not ok - cannot create a namespace"; exit 1; }

@@ -120,6 +120,7 @@ int sftp_session_start(struct client_options *o, struct kssh_conn *c, struct sft
 {
 	int r;
 
+	client_report("type", "sftp");
 	*client = NULL;
 	*cwd = NULL;
 	if ((r = client_connect(o, c)) != 0)

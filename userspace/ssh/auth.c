@@ -428,6 +428,8 @@ int client_authenticate(struct client_options *o, struct kssh_conn *c)
 		if (r == AUTH_YES) {
 			if (o->verbose)
 				fprintf(stderr, "debug1: Authenticated to %s using \"%s\".\n", o->host, method);
+			client_report("auth", method);
+			client_report("state", "SESSION_OPEN");
 			return 0;
 		}
 	}

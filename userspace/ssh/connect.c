@@ -166,6 +166,7 @@ int client_connect(struct client_options *o, struct kssh_conn *c)
 	if ((r = conn_wait_ready(c)) != 0)
 		goto fail;
 	report_kex(o, c->t);
+	client_report_open(o, c->t);
 	if ((r = send_string_msg(c->t, SSH_MSG_SERVICE_REQUEST, "ssh-userauth")) != 0 ||
 	    (r = conn_next_message(c, &type, &payload)) != 0)
 		goto fail;

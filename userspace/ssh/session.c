@@ -167,10 +167,12 @@ static int send_session_requests(struct client_session *s, struct kssh_channel *
 	                     (r = kssh_transport_send(s->c->t)) != 0))
 		return r;
 	if (s->o->command != NULL) {
+		client_report("type", "Command-Line-Interface");
 		if ((r = kssh_chan_request_begin(s->c->t, ch, "exec", 1, &b)) != 0 ||
 		    (r = kssh_buf_put_cstring(b, s->o->command)) != 0)
 			return r;
-	} else if ((r = kssh_chan_request_begin(s->c->t, ch, "shell", 1, &b)) != 0) {
+	} else if (client_report("type", "Command-Line-Interface"),
+	           (r = kssh_chan_request_begin(s->c->t, ch, "shell", 1, &b)) != 0) {
 		return r;
 	}
 	return kssh_transport_send(s->c->t);

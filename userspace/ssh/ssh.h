@@ -57,6 +57,10 @@ struct client_options {
 /* client_config.c: the "ssh client ..." lines of /etc/kssh/kssh.conf ($KSSH_CONFIG), before the command line */
 void client_read_config(struct client_options *o);
 
+/* outgoing.c: this connection as one of the machine's outgoing sessions (ksshd's show ssh), when a daemon listens */
+void client_report_open(const struct client_options *o, struct kssh_transport *t);
+void client_report(const char *field, const char *value);
+
 /* options.c */
 int client_set_option(struct client_options *o, const char *opt);
 int client_parse_forward(struct client_options *o, const char *spec);

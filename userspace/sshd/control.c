@@ -140,12 +140,21 @@ static void show_sessions(const struct sshd_options *o, const struct sshd_regist
 
 	location(o, loc, sizeof(loc));
 	if (json) {
-		fprintf(out, "{\"version\":\"kssh-2.0\",\"incoming\":[");
-		for (size_t i = 0; (s = nth(r, history, i)) != NULL; i++) {
-			fprintf(out, "%s", i ? "," : "");
-			session_json(out, s, loc, details || history);
+		fprintf(out, "{\"version\":\"kssh-2.0\"");
+		for (int dir = 0; dir < 2; dir++) {
+			int first = 1;
+
+			fprintf(out, ",\"%s\":[", dir ? "outgoing" : "incoming");
+			for (size_t i = 0; (s = nth(r, history, i)) != NULL; i++) {
+				if (s->outgoing != dir)
+					continue;
+				fprintf(out, "%s", first ? "" : ",");
+				session_json(out, s, loc, details || history);
+				first = 0;
+			}
+			fprintf(out, "]");
 		}
-		fprintf(out, "],\"outgoing\":[]}\n");
+		fprintf(out, "}\n");
 		return;
 	}
 	fprintf(out, "%s\n\n", SSH_VERSION_LINE);
@@ -156,14 +165,18 @@ static void show_sessions(const struct sshd_options *o, const struct sshd_regist
 		fprintf(out, "%-5s %-5s %-8s %-12s %-20s %-12s %-40s %-4s %-22s %s\n", "id", "chan", "pty", "location",
 		        "state", "userid", "host", "ver", "authentication", "connection type");
 	fprintf(out, "--------------------------------------------------------------------------------\n");
-	fprintf(out, "Incoming sessions\n");
-	for (size_t i = 0; (s = nth(r, history, i)) != NULL; i++) {
-		if (details)
-			details_row(out, s, history);
-		else
-			session_row(out, s, loc);
+	for (int dir = 0; dir < 2; dir++) {
+		fprintf(out, "%s%s sessions\n", dir ? "\n" : "", dir ? "Outgoing" : "Incoming");
+		for (size_t i = 0; (s = nth(r, history, i)) != NULL; i++) {
+			if (s->outgoing != dir)
+				continue;
+			if (details)
+				details_row(out, s, history);
+			else
+				session_row(out, s, loc);
+		}
 	}
-	fprintf(out, "\nOutgoing sessions\n\n");
+	fprintf(out, "\n");
 }
 
 /* ---- show ssh server ---- */

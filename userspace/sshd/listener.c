@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,10 +43,12 @@ static struct listener {
 	struct listen_socket socks[KSSHD_MAX_VRFS * KSSHD_MAX_LISTEN];
 	int n_socks;
 	int ctl_fd;
+	int clients_fd;       /* local clients report their outgoing sessions here (any user) */
+	char clients_path[128];
 	struct sshd_registry reg;
 	time_t accepted[600]; /* rate-limit: accept times of the last minute, a ring */
 	unsigned accepted_next;
-} L = { .ctl_fd = -1 };
+} L = { .ctl_fd = -1, .clients_fd = -1 };
 
 /* ---- sockets ---- */
 
@@ -283,6 +286,8 @@ static void accept_one(const struct listen_socket *ls)
 		close_listeners();
 		if (L.ctl_fd >= 0)
 			close(L.ctl_fd);
+		if (L.clients_fd >= 0)
+			close(L.clients_fd);
 		sshd_registry_close_all(&L.reg);
 		close(report[0]);
 		signal(SIGCHLD, SIG_DFL);
@@ -301,7 +306,7 @@ static void accept_one(const struct listen_socket *ls)
 
 /* ---- the control socket ---- */
 
-static int open_control(const char *path)
+static int open_control(const char *path, int type, mode_t mode)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)], *slash;
@@ -314,12 +319,12 @@ static int open_control(const char *path)
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = 0;
-		mkdir(dir, 0700);
+		mkdir(dir, 0755); /* the control socket itself is 0600; the clients socket must be reachable */
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0600) != 0 || listen(fd, 16) != 0) {
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, mode) != 0 || listen(fd, 16) != 0) {
 		kssh_log(LOG_ERR, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -395,6 +400,28 @@ static void serve_control(void)
 	close(fd);
 }
 
+/* A local kssh/ksftp/kscp: its user is the socket's, whatever it reports */
+static void accept_client_report(void)
+{
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	struct passwd *pw;
+	char user[32];
+	int fd = accept4(L.clients_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
+		close(fd);
+		return;
+	}
+	if ((pw = getpwuid(cred.uid)) != NULL)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "uid%u", (unsigned)cred.uid);
+	sshd_registry_add_outgoing(&L.reg, fd, user);
+}
+
 /* ---- commit ---- */
 
 /* After a commit: listeners follow port, VRF and DSCP changes; the data plane its lines; host keys their algorithms */
@@ -434,8 +461,11 @@ int sshd_listener_run(struct sshd_options *o)
 	sshd_registry_init(&L.reg);
 	if ((pfds = calloc(max, sizeof(*pfds))) == NULL || open_listeners() != 0)
 		return 1;
-	if (o->control_path && (L.ctl_fd = open_control(o->control_path)) < 0)
+	if (o->control_path && (L.ctl_fd = open_control(o->control_path, SOCK_STREAM, 0600)) < 0)
 		kssh_log(LOG_WARNING, "no control socket: ksshctl cannot reach this daemon");
+	snprintf(L.clients_path, sizeof(L.clients_path), "%s.clients", o->control_path ? o->control_path : "");
+	if (o->control_path && (L.clients_fd = open_control(L.clients_path, SOCK_SEQPACKET, 0666)) < 0)
+		kssh_log(LOG_WARNING, "no clients socket: outgoing sessions will not be listed");
 	if (o->lpts.n_ifaces > 0) {
 		o->lpts.ports[0] = (uint16_t)o->port;
 		o->lpts.n_ports = 1;
@@ -453,6 +483,7 @@ int sshd_listener_run(struct sshd_options *o)
 		for (int i = 0; i < L.n_socks; i++)
 			pfds[n++] = (struct pollfd){ .fd = L.socks[i].fd, .events = POLLIN };
 		pfds[n++] = (struct pollfd){ .fd = L.ctl_fd, .events = POLLIN };
+		pfds[n++] = (struct pollfd){ .fd = L.clients_fd, .events = POLLIN };
 		first_report = n;
 		n += sshd_registry_pollfds(&L.reg, pfds + n, max - n);
 		ready = poll(pfds, (nfds_t)n, 1000);
@@ -466,7 +497,9 @@ int sshd_listener_run(struct sshd_options *o)
 		sshd_registry_service(&L.reg, pfds + first_report, n - first_report);
 		if (L.ctl_fd >= 0 && pfds[L.n_socks].revents & POLLIN)
 			serve_control();
-		for (int i = 0; i < L.n_socks && i < (int)first_report - 1; i++)
+		if (L.clients_fd >= 0 && pfds[L.n_socks + 1].revents & POLLIN)
+			accept_client_report();
+		for (int i = 0; i < L.n_socks && i < (int)first_report - 2; i++)
 			if (pfds[i].revents & POLLIN)
 				accept_one(&L.socks[i]);
 	}
@@ -475,6 +508,10 @@ int sshd_listener_run(struct sshd_options *o)
 	if (L.ctl_fd >= 0) {
 		close(L.ctl_fd);
 		unlink(o->control_path);
+	}
+	if (L.clients_fd >= 0) {
+		close(L.clients_fd);
+		unlink(L.clients_path);
 	}
 	if (o->lpts.n_ifaces > 0)
 		lpts_detach_all(); /* the pinned counters stay for the next start */

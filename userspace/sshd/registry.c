@@ -22,9 +22,14 @@ void sshd_registry_init(struct sshd_registry *r)
 	r->next_id = 1;
 }
 
+/* Incoming sessions: what session-limit counts */
 size_t sshd_registry_live(const struct sshd_registry *r)
 {
-	return r->n_live;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_live; i++)
+		n += !r->live[i].outgoing;
+	return n;
 }
 
 void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const char *host, unsigned port,
@@ -48,6 +53,25 @@ void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const 
 	s->start = time(NULL);
 }
 
+void sshd_registry_add_outgoing(struct sshd_registry *r, int report_fd, const char *user)
+{
+	struct sshd_session_info *s;
+
+	if (r->n_live == KSSHD_MAX_SESSIONS) {
+		close(report_fd);
+		return;
+	}
+	s = &r->live[r->n_live++];
+	memset(s, 0, sizeof(*s));
+	s->id = r->next_id++;
+	s->report_fd = report_fd;
+	s->outgoing = 1;
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	snprintf(s->vrf, sizeof(s->vrf), "default");
+	snprintf(s->state, sizeof(s->state), "SESSION_CONNECTING");
+	s->start = time(NULL);
+}
+
 void sshd_registry_close_all(struct sshd_registry *r)
 {
 	for (size_t i = 0; i < r->n_live; i++)
@@ -66,7 +90,7 @@ size_t sshd_registry_pollfds(const struct sshd_registry *r, struct pollfd *p, si
 #define FIELD(name) { #name, offsetof(struct sshd_session_info, name), sizeof(((struct sshd_session_info *)0)->name) }
 
 static const struct { const char *name; size_t offset, size; } fields[] = {
-	FIELD(user), FIELD(auth), FIELD(state), FIELD(version), FIELD(kex), FIELD(hostkey), FIELD(cipher_in),
+	FIELD(user), FIELD(host), FIELD(auth), FIELD(state), FIELD(version), FIELD(kex), FIELD(hostkey), FIELD(cipher_in),
 	FIELD(cipher_out), FIELD(mac_in), FIELD(mac_out), FIELD(pty), FIELD(type), FIELD(reason),
 };
 
@@ -78,11 +102,20 @@ static void apply_report(struct sshd_session_info *s, const char *msg)
 	if (tab == NULL)
 		return;
 	name_len = (size_t)(tab - msg);
-	if (name_len == 4 && strncmp(msg, "chan", 4) == 0) {
+	/* the user of an incoming session comes from its own process; an outgoing one's from the socket's credentials */
+	if (name_len == 4 && strncmp(msg, "user", 4) == 0 && s->outgoing)
+		return;
+	if (name_len == 4 && strncmp(msg, "host", 4) == 0 && !s->outgoing)
+		return;
+	if (name_len == 4 && (strncmp(msg, "chan", 4) == 0 || strncmp(msg, "port", 4) == 0)) {
 		unsigned v;
 
-		if (sscanf(tab + 1, "%u", &v) == 1)
+		if (sscanf(tab + 1, "%u", &v) != 1)
+			return;
+		if (msg[0] == 'c')
 			s->chan = v;
+		else if (msg[0] == 'p' && s->outgoing && v <= 65535)
+			s->port = v;
 		return;
 	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

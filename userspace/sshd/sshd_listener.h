@@ -27,6 +27,7 @@ struct sshd_session_info {
 	char pty[32], type[40];
 	time_t start, end;
 	char reason[128];
+	int outgoing;               /* a local client's session (kssh, ksftp, kscp), as it reported it */
 };
 
 struct sshd_registry {
@@ -44,6 +45,8 @@ void sshd_registry_init(struct sshd_registry *r);
 size_t sshd_registry_live(const struct sshd_registry *r);
 void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const char *host, unsigned port,
                        const char *vrf);
+/* A local client's connection on the clients socket: an outgoing session of user */
+void sshd_registry_add_outgoing(struct sshd_registry *r, int report_fd, const char *user);
 void sshd_registry_close_all(struct sshd_registry *r); /* in a new child: the others' report sockets */
 size_t sshd_registry_pollfds(const struct sshd_registry *r, struct pollfd *p, size_t max);
 void sshd_registry_service(struct sshd_registry *r, const struct pollfd *p, size_t n);
