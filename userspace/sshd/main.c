@@ -45,6 +45,7 @@ static void usage(FILE *f)
 	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
 	        "             [--authorized-keys PATTERN (%%h home, %%u user; default %%h/.ssh/authorized_keys)]\n"
 	        "             [--sftp-root PATTERN (%%h, %%u: SFTP sessions see only this directory)]\n"
+	        "             [--rate-limit 1-600] [--session-limit 1-1024]\n"
 	        "             [--control PATH (ksshctl's socket; default " KSSHD_CONTROL_SOCKET ", \"\" for none)]\n"
 	        "  -D  stay in the foreground    -e  log to stderr    -d  debug logging\n"
 	        "  -t  check the configuration, print it back (running-config) and exit\n"
@@ -82,7 +83,7 @@ static int resolve_algorithms(struct sshd_options *o)
 enum {
 	OPT_KEX = 256, OPT_HOSTKEY, OPT_CIPHERS, OPT_MACS, OPT_ENABLE_CIPHER, OPT_DISABLE_HMAC,
 	OPT_REKEY_TIME, OPT_REKEY_VOLUME, OPT_REKEY_BYTES, OPT_TIMEOUT, OPT_MAX_AUTH, OPT_HELP,
-	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD, OPT_AUTHORIZED_KEYS, OPT_SFTP_ROOT, OPT_CONTROL,
+	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD, OPT_AUTHORIZED_KEYS, OPT_SFTP_ROOT, OPT_CONTROL, OPT_RATE_LIMIT, OPT_SESSION_LIMIT,
 };
 
 static const struct option long_options[] = {
@@ -104,6 +105,8 @@ static const struct option long_options[] = {
 	{ "authorized-keys", required_argument, NULL, OPT_AUTHORIZED_KEYS },
 	{ "sftp-root", required_argument, NULL, OPT_SFTP_ROOT },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "session-limit", required_argument, NULL, OPT_SESSION_LIMIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -138,6 +141,16 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 		case OPT_AUTHORIZED_KEYS: o->authorized_keys = optarg; break;
 		case OPT_SFTP_ROOT: o->sftp_root = optarg; break;
 		case OPT_CONTROL: o->control_path = optarg; break;
+		case OPT_RATE_LIMIT:
+			if (parse_uint(optarg, 1, 600, "rate-limit (connections per minute)", &v))
+				return -1;
+			o->rate_limit = (unsigned)v;
+			break;
+		case OPT_SESSION_LIMIT:
+			if (parse_uint(optarg, 1, 1024, "session-limit", &v))
+				return -1;
+			o->session_limit = (unsigned)v;
+			break;
 		case OPT_KEX: snprintf(o->kex_algs, sizeof(o->kex_algs), "%s", optarg); break;
 		case OPT_HOSTKEY: snprintf(o->hostkey_algs, sizeof(o->hostkey_algs), "%s", optarg); break;
 		case OPT_CIPHERS: snprintf(o->ciphers, sizeof(o->ciphers), "%s", optarg); break;
