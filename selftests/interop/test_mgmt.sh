@@ -121,6 +121,11 @@ check "crypto key generate ed25519: a new key, served at once" bash -c "
 	ssh-keyscan -t ed25519 -p $PORT 127.0.0.1 2>/dev/null | grep -qF \"\$(awk '{print \$2}' '$PUB_ED')\""
 check "show crypto key mypubkey ecdsa: the three curves" bash -c "
 	[ \$($CTL show crypto key mypubkey ecdsa | grep -c '^Type      : ECDSA General Curve Nistp') -eq 3 ]"
+check "--json: running-config and tech-support are single JSON documents" bash -c "
+	[ \"\$($CTL show running-config --json | json '\"ssh server max-auth-limit 7\" in d[\"lines\"]')\" = True ] &&
+	[ \"\$($CTL show tech-support ssh --json | json 'sorted(d)')\" = \"['history_details', 'mypubkey', 'running_config', 'server', 'session_details', 'ssh']\" ]"
+check "configure from a file: a bad line names the file and line" bash -c "printf 'ssh timeout 500\n' >'$TEST_TMP/bad.conf' &&
+	! $CTL configure '$TEST_TMP/bad.conf' 2>'$TEST_TMP/err' && grep -q \"$TEST_TMP/bad.conf line 1: ssh timeout 500: timeout '500': must be 5 to 120 seconds\" '$TEST_TMP/err'"
 check "show tech-support ssh gathers the show commands" bash -c "$CTL show tech-support ssh >'$TEST_TMP/tech' &&
 	grep -q 'SSH Server Parameters' '$TEST_TMP/tech' && grep -q 'Key label: the_default' '$TEST_TMP/tech' &&
 	grep -q 'ssh server max-auth-limit 7' '$TEST_TMP/tech'"
@@ -240,6 +245,11 @@ check "back to the default VRF" bash -c "printf 'no ssh server vrf $NS\n' | $CTL
 # syslog lines in the spec's format: opened, authenticated, failed, closed
 to "$PORT" -o PreferredAuthentications=password -o NumberOfPasswordPrompts=0 "nosuchuser@127.0.0.1" true 2>/dev/null
 sleep 0.3
+make_askpass "$TEST_TMP/ap_wrong" "not-the-password"
+with_askpass "$TEST_TMP/ap_wrong" ossh_pw -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 \
+	-p "$PORT" "$U@127.0.0.1" true 2>/dev/null
+sleep 0.3
+check "syslog: a failed authentication" grep -Eq "%SECURITY-SSHD-4-ERR_GENERAL : 127.0.0.1 port [0-9]+: password authentication failed for user '$U'" "$LOG"
 check "syslog: connection opened" grep -Eq '%SECURITY-SSHD-6-INFO_GENERAL : connection from 127.0.0.1 port [0-9]+$' "$LOG"
 check "syslog: authenticated" grep -Eq "%SECURITY-SSHD-6-INFO_GENERAL : User '$U' authenticated from 127.0.0.1 port [0-9]+ by publickey" "$LOG"
 check "syslog: closed with the reason" grep -Eq '%SECURITY-SSHD-6-INFO_GENERAL : connection from 127.0.0.1 port [0-9]+ closed: ' "$LOG"

@@ -260,10 +260,10 @@ static int words_are(int argc, char **argv, const char *const *words, int n)
 }
 
 /* One request to ksshd's control socket: the command words, then body; the reply's first line is ok or error */
-static int control(const char *path, char **words, int n, int json, FILE *body)
+static int control(const char *path, char **words, int n, int json, FILE *body, const char *body_name)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[65536], *reply = NULL;
+	char buf[65536], *reply = NULL, *buf_reply;
 	size_t len = 0, got;
 	int fd, ok;
 	FILE *req = open_memstream(&reply, &len);
@@ -293,28 +293,48 @@ static int control(const char *path, char **words, int n, int json, FILE *body)
 		done += (size_t)w;
 	}
 	free(reply);
+	reply = NULL;
 	shutdown(fd, SHUT_WR);
+	/* the whole reply (show tech-support can be long), bounded */
 	len = 0;
-	while (len < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+	for (size_t cap = 0;;) {
+		ssize_t r;
 
-		if (r <= 0)
+		if (len + 4096 > cap) {
+			char *bigger = cap >= (64u << 20) ? NULL : realloc(reply, cap = cap ? cap * 2 : 65536);
+
+			if (bigger == NULL)
+				break;
+			reply = bigger;
+		}
+		if ((r = read(fd, reply + len, cap - len - 1)) <= 0)
 			break;
 		len += (size_t)r;
-		if (len == sizeof(buf) - 1) { /* a long reply: pass it on and go on reading */
-			fwrite(buf, 1, len, stdout);
-			len = 0;
-		}
 	}
-	buf[len] = 0;
 	close(fd);
-	ok = strncmp(buf, "ok\n", 3) == 0;
-	if (!ok && strncmp(buf, "error\n", 6) != 0) {
+	if (reply == NULL) {
 		fprintf(stderr, "ksshctl: no reply from %s\n", path);
 		return 1;
 	}
-	fputs(buf + (ok ? 3 : 6), ok ? stdout : stderr);
-	return ok ? 0 : 1;
+	reply[len] = 0;
+	buf_reply = reply;
+	ok = strncmp(buf_reply, "ok\n", 3) == 0;
+	if (!ok && strncmp(buf_reply, "error\n", 6) != 0) {
+		fprintf(stderr, "ksshctl: no reply from %s\n", path);
+		free(buf_reply);
+		return 1;
+	}
+	if (ok || body_name == NULL) {
+		fputs(buf_reply + (ok ? 3 : 6), ok ? stdout : stderr);
+		free(buf_reply);
+		return ok ? 0 : 1;
+	}
+	/* a refused configuration: each "line N: ..." names the file it came from */
+	for (char *line = strtok(buf_reply + 6, "\n"); line; line = strtok(NULL, "\n"))
+		fprintf(stderr, "ksshctl: %s%s%s\n", strncmp(line, "line ", 5) == 0 ? body_name : "",
+		        strncmp(line, "line ", 5) == 0 ? " " : "", line);
+	free(buf_reply);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -355,13 +375,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ksshctl: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}
-		r = control(sock, argv + 1, 1, 0, f);
+		r = control(sock, argv + 1, 1, 0, f, argc == 3 && strcmp(argv[2], "-") != 0 ? argv[2] : "stdin");
 		if (f != stdin)
 			fclose(f);
 		return r;
 	}
 	if (argc >= 2 && (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "crypto") == 0))
-		return control(sock, argv + 1, argc - 1, json, NULL);
+		return control(sock, argv + 1, argc - 1, json, NULL, NULL);
 	usage();
 	return 2;
 }

@@ -399,6 +399,33 @@ static int configure(struct sshd_options *o, char *body, FILE *out)
 	return 1;
 }
 
+/* ---- show running-config ---- */
+
+static void show_running(const struct sshd_options *o, const char *section, int json, FILE *out)
+{
+	char *text = NULL, *save = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int first = 1;
+
+	if (!json) {
+		sshd_config_print(o, section, out);
+		return;
+	}
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return;
+	sshd_config_print(o, section, mem);
+	fclose(mem);
+	fprintf(out, "{\"lines\":[");
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		fprintf(out, "%s", first ? "" : ",");
+		json_str(out, line);
+		first = 0;
+	}
+	fprintf(out, "]}\n");
+	free(text);
+}
+
 /* ---- dispatch ---- */
 
 static int words_are(char **w, int n, const char *words)
@@ -428,7 +455,7 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 		return configure(o, body ? body : (char[]){ 0 }, out);
 	if (n >= 2 && strcmp(w[0], "show") == 0 && (strcmp(w[1], "running-config") == 0 ||
 	                                          strcmp(w[1], "running-configuration") == 0) && n <= 3) {
-		sshd_config_print(o, n == 3 ? w[2] : NULL, out);
+		show_running(o, n == 3 ? w[2] : NULL, json, out);
 		return 1;
 	}
 	if (words_are(w, n, "show ssh")) {
@@ -449,6 +476,22 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 	}
 	if (n >= 4 && words_are(w, 4, "show crypto key mypubkey")) {
 		show_mypubkey(o, w + 4, n - 4, json, out);
+		return 1;
+	}
+	if (words_are(w, n, "show tech-support ssh") && json) {
+		fprintf(out, "{\"ssh\":");
+		show_sessions(o, r, 0, 0, 1, out);
+		fprintf(out, ",\"session_details\":");
+		show_sessions(o, r, 0, 1, 1, out);
+		fprintf(out, ",\"history_details\":");
+		show_sessions(o, r, 1, 1, 1, out);
+		fprintf(out, ",\"server\":");
+		show_server(o, 1, out);
+		fprintf(out, ",\"running_config\":");
+		show_running(o, "ssh", 1, out);
+		fprintf(out, ",\"mypubkey\":");
+		show_mypubkey(o, NULL, 0, 1, out);
+		fprintf(out, "}\n");
 		return 1;
 	}
 	if (words_are(w, n, "show tech-support ssh")) {
