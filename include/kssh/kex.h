@@ -59,6 +59,8 @@ int kssh_list_next(const char **cursor, char *name, size_t len);
 int kssh_list_append(char *list, size_t size, const char *name);
 /* Is name on the comma-separated list? */
 int kssh_list_has(const char *list, const char *name);
+/* list without the names in `removed` (the spec's "disable hmac"); 0, or -1 when nothing is left */
+int kssh_list_without(const char *list, const char *removed, char *out, size_t len);
 /* First name of client's list that is also on server's (RFC 4253 7.1). */
 int kssh_list_match(const char *client, const char *server, char *out, size_t len);
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -218,4 +220,16 @@ int conn_refuse_global_request(struct kssh_transport *t, const struct kssh_buf *
 	if ((b = kssh_transport_begin(t, SSH_MSG_REQUEST_FAILURE)) == NULL)
 		return KSSH_ERR_ALLOC;
 	return kssh_transport_send(t);
+}
+
+void conn_socket_dscp(int fd, unsigned dscp)
+{
+	int tos = (int)(dscp << 2), domain = AF_INET;
+	socklen_t len = sizeof(domain);
+
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	if (domain == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+	/* an IPv6 socket may carry IPv4 too (mapped addresses): set both */
+	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 }

@@ -37,4 +37,7 @@ int conn_refuse_global_request(struct kssh_transport *t, const struct kssh_buf *
 /* Runs the transport until the first key exchange completes. */
 int conn_wait_ready(struct kssh_conn *c);
 
+/* DSCP on a socket, both families (IP_TOS, and IPV6_TCLASS on an IPv6 socket); before or after connect */
+void conn_socket_dscp(int fd, unsigned dscp);
+
 #endif

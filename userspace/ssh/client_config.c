@@ -111,15 +111,7 @@ void client_read_config(struct client_options *o)
 	if (enabled && o->ciphers == NULL && kssh_alg_default_with(KSSH_ALG_CIPHER, enabled, ciphers_buf,
 	                                                           sizeof(ciphers_buf)) == 0)
 		o->ciphers = ciphers_buf;
-	if (disabled[0] && kssh_alg_default_with(KSSH_ALG_MAC, 0, line, sizeof(line)) == 0) {
-		const char *p = line;
-		char name[KSSH_NAME_MAX];
-
-		macs_buf[0] = 0;
-		while (kssh_list_next(&p, name, sizeof(name)))
-			if (!kssh_list_has(disabled, name))
-				kssh_list_append(macs_buf, sizeof(macs_buf), name);
-		if (macs_buf[0])
-			o->macs = macs_buf;
-	}
+	if (disabled[0] && kssh_alg_default_with(KSSH_ALG_MAC, 0, line, sizeof(line)) == 0 &&
+	    kssh_list_without(line, disabled, macs_buf, sizeof(macs_buf)) == 0)
+		o->macs = macs_buf;
 }

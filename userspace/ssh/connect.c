@@ -23,16 +23,6 @@
 
 #define CLIENT_DSCP_DEFAULT 16 /* the spec: "ssh client dscp", 16 when not configured */
 
-static void set_dscp(int fd, int family, unsigned dscp)
-{
-	int tos = (int)(dscp << 2);
-
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
-	else
-		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-}
-
 static int bind_source(const struct client_options *o, int fd, int family)
 {
 	struct sockaddr_storage ss;
@@ -81,7 +71,7 @@ static int connect_to(const struct client_options *o)
 				break;
 			}
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-			set_dscp(fd, ai->ai_family, o->dscp_set ? o->dscp : CLIENT_DSCP_DEFAULT);
+			conn_socket_dscp(fd, o->dscp_set ? o->dscp : CLIENT_DSCP_DEFAULT);
 			if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 				if (o->verbose)
 					fprintf(stderr, "debug1: connect to %s port %u: %s\n", o->host, o->port,

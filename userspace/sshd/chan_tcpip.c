@@ -38,7 +38,7 @@ static int connect_target(const char *host, uint32_t port, unsigned dscp)
 
 		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 			continue;
-		sshd_socket_dscp(fd, dscp); /* the forwarded connection is SSH traffic too, from its first packet */
+		conn_socket_dscp(fd, dscp); /* the forwarded connection is SSH traffic too, from its first packet */
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };

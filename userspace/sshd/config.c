@@ -698,19 +698,6 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 	}
 }
 
-/* The spec's "disable hmac": drop the named MACs from the list. */
-static int remove_macs(char *list, size_t size, const char *disabled)
-{
-	char kept[2048] = "", name[KSSH_NAME_MAX];
-	const char *p = list;
-
-	while (kssh_list_next(&p, name, sizeof(name)))
-		if (!kssh_list_has(disabled, name))
-			kssh_list_append(kept, sizeof(kept), name);
-	snprintf(list, size, "%s", kept);
-	return kept[0] ? 0 : -1;
-}
-
 static int resolve_list(enum kssh_alg_kind kind, const char *given, unsigned enabled, char *out, size_t len,
                         char *err, size_t errlen)
 {
@@ -735,7 +722,12 @@ int sshd_config_resolve(struct sshd_options *o, char *err, size_t errlen)
 		return -1;
 	if (o->disabled_macs[0] && kssh_alg_check_list(KSSH_ALG_MAC, o->disabled_macs, 0xff, err, errlen) != 0)
 		return -1;
-	if (o->disabled_macs[0] && remove_macs(o->mac_list, sizeof(o->mac_list), o->disabled_macs) != 0)
-		return fail(err, errlen, "disable hmac: every MAC would be disabled");
+	if (o->disabled_macs[0]) {
+		char kept[sizeof(o->mac_list)];
+
+		if (kssh_list_without(o->mac_list, o->disabled_macs, kept, sizeof(kept)) != 0)
+			return fail(err, errlen, "disable hmac: every MAC would be disabled");
+		snprintf(o->mac_list, sizeof(o->mac_list), "%s", kept);
+	}
 	return 0;
 }

@@ -52,26 +52,6 @@ static struct listener {
 
 /* ---- sockets ---- */
 
-static void set_dscp(int fd, int family, unsigned dscp)
-{
-	int tos = (int)(dscp << 2);
-
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
-	/* an IPv6 socket may carry IPv4 too (mapped addresses): set both */
-	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-}
-
-void sshd_socket_dscp(int fd, unsigned dscp)
-{
-	int domain = AF_INET;
-	socklen_t len = sizeof(domain);
-
-	/* before connect, getsockname knows no family yet: SO_DOMAIN does */
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0)
-		set_dscp(fd, domain, dscp);
-}
-
 static int open_socket(const char *addr, unsigned port, unsigned dscp)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
@@ -90,7 +70,7 @@ static int open_socket(const char *addr, unsigned port, unsigned dscp)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-		set_dscp(fd, ai->ai_family, dscp); /* SYN-ACKs and accepted sockets inherit it */
+		conn_socket_dscp(fd, dscp); /* SYN-ACKs and accepted sockets inherit it */
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
 			kssh_log(LOG_ERR, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
 			close(fd);
@@ -274,7 +254,7 @@ static void accept_one(const struct listen_socket *ls)
 	}
 	/* requests and window updates are small: they must not wait for Nagle */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	set_dscp(fd, ss.ss_family, o->server_dscp);
+	conn_socket_dscp(fd, o->server_dscp);
 	kssh_log_event(LOG_INFO, "INFO_GENERAL", "connection from %s port %u", host, port);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) != 0) {
 		kssh_log(LOG_ERR, "socketpair: %s", strerror(errno));
@@ -454,18 +434,12 @@ int sshd_listener_commit(struct sshd_options *o, const struct sshd_options *old)
 int sshd_listener_run(struct sshd_options *o)
 {
 	struct pollfd *pfds;
-	size_t max = KSSHD_MAX_VRFS * KSSHD_MAX_LISTEN + 1 + KSSHD_MAX_SESSIONS;
+	size_t max = KSSHD_MAX_VRFS * KSSHD_MAX_LISTEN + 2 + KSSHD_MAX_SESSIONS; /* listeners, control, clients, sessions */
 	char err[256];
 
 	L.o = o;
 	sshd_registry_init(&L.reg);
-	if ((pfds = calloc(max, sizeof(*pfds))) == NULL || open_listeners() != 0)
-		return 1;
-	if (o->control_path && (L.ctl_fd = open_control(o->control_path, SOCK_STREAM, 0600)) < 0)
-		kssh_log(LOG_WARNING, "no control socket: ksshctl cannot reach this daemon");
-	snprintf(L.clients_path, sizeof(L.clients_path), "%s.clients", o->control_path ? o->control_path : "");
-	if (o->control_path && (L.clients_fd = open_control(L.clients_path, SOCK_SEQPACKET, 0666)) < 0)
-		kssh_log(LOG_WARNING, "no clients socket: outgoing sessions will not be listed");
+	/* the data plane first: the port is policed before it accepts anything */
 	if (o->lpts.n_ifaces > 0) {
 		o->lpts.ports[0] = (uint16_t)o->port;
 		o->lpts.n_ports = 1;
@@ -476,6 +450,13 @@ int sshd_listener_run(struct sshd_options *o)
 		kssh_log(LOG_INFO, "lpts: policing %s, marking DSCP %u, on %zu interface(s)",
 		         lpts_policing(&o->lpts) ? "on" : "off", o->lpts.dscp, o->lpts.n_ifaces);
 	}
+	if ((pfds = calloc(max, sizeof(*pfds))) == NULL || open_listeners() != 0)
+		return 1;
+	if (o->control_path && (L.ctl_fd = open_control(o->control_path, SOCK_STREAM, 0600)) < 0)
+		kssh_log(LOG_WARNING, "no control socket: ksshctl cannot reach this daemon");
+	snprintf(L.clients_path, sizeof(L.clients_path), "%s.clients", o->control_path ? o->control_path : "");
+	if (o->control_path && (L.clients_fd = open_control(L.clients_path, SOCK_SEQPACKET, 0666)) < 0)
+		kssh_log(LOG_WARNING, "no clients socket: outgoing sessions will not be listed");
 	while (!sshd_got_term) {
 		size_t n = 0, first_report;
 		int ready;

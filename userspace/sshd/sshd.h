@@ -137,8 +137,7 @@ void sshd_host_key_path(const struct sshd_options *o, enum kssh_key_type type, c
 /* report.c: what this session's process tells the listener (show ssh); no-op without a listener */
 extern int sshd_report_fd;
 void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* listener.c: DSCP on a socket (IP_TOS / IPV6_TCLASS) */
-void sshd_socket_dscp(int fd, unsigned dscp);
+
 void sshd_free_host_keys(struct sshd_options *o);
 /* Serves one connection on fd; returns the process exit status. */
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port);

@@ -47,6 +47,20 @@ int kssh_list_has(const char *list, const char *name)
 	return 0;
 }
 
+int kssh_list_without(const char *list, const char *removed, char *out, size_t len)
+{
+	char name[KSSH_NAME_MAX];
+	const char *p = list;
+
+	if (len == 0)
+		return -1;
+	out[0] = 0;
+	while (kssh_list_next(&p, name, sizeof(name)))
+		if (!kssh_list_has(removed, name) && kssh_list_append(out, len, name) != 0)
+			return -1;
+	return out[0] ? 0 : -1;
+}
+
 int kssh_list_match(const char *client, const char *server, char *out, size_t len)
 {
 	while (kssh_list_next(&client, out, len))
