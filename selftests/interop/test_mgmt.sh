@@ -223,6 +223,50 @@ sleep 0.3
 check "the ended outgoing session is in the history" bash -c "
 	[ \"\$($CTL show ssh history --json | json 'd[\"outgoing\"][-1][\"userid\"]')\" = '$U' ]"
 
+# the clients socket is open to every local user: what they send is bounded, and they cannot crowd it
+cat >"$TEST_TMP/flood_clients.py" <<'PY'
+import socket, sys, time
+socks = []
+for i in range(20):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        continue
+    for msg in (b"user\troot", b"host\t\x1b[31mred\x07", b"port\t99999", b"state\t" + b"A" * 2000, b"junk-without-tab"):
+        try:
+            s.send(msg)
+        except OSError:
+            pass
+    socks.append(s)
+time.sleep(float(sys.argv[2]))
+PY
+chmod 644 "$TEST_TMP/flood_clients.py"
+su "$U" -s /bin/bash -c "python3 '$TEST_TMP/flood_clients.py' '$KSSH_CLIENTS_SOCKET' 4" &
+FLOODC=$!
+sleep 1.5
+$CTL show ssh --json >"$TEST_TMP/crowd.json"
+check "a local user's 20 fake reports: at most 16 listed, under their own name, printable, bounded" bash -c "
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+out = d[\"outgoing\"]
+ok = 0 < len(out) <= 16 and all(s[\"userid\"] == sys.argv[2] for s in out)
+ok = ok and all(all(0x20 <= ord(c) < 0x7f for c in s[\"host\"] + s[\"state\"]) and len(s[\"state\"]) < 24 for s in out)
+ok = ok and all(s[\"port\"] != 99999 for s in out)
+sys.exit(0 if ok else 1)' '$TEST_TMP/crowd.json' $U"
+check "incoming sessions still work and are listed meanwhile" bash -c "to $PORT $U@127.0.0.1 'echo fine' | grep -qx fine"
+wait $FLOODC
+check "ksshctl as an ordinary user is refused" bash -c "! su $U -s /bin/bash -c 'KSSH_CONTROL=$KSSH_CONTROL $CTL show ssh' >/dev/null 2>&1"
+check "an oversized control request is refused, and the daemon goes on" bash -c "
+	python3 -c 'import socket,sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+try:
+    s.sendall(b\"configure\\n\" + b\"ssh timeout 60\\n\" * 10000)
+except OSError:
+    pass
+s.shutdown(socket.SHUT_WR); r = s.recv(200); sys.exit(0 if r.startswith(b\"error\\nrequest too large\") else 1)' '$KSSH_CONTROL' &&
+	$CTL show ssh server >/dev/null"
+
 # a VRF: ksshd listening inside a network namespace, reached through a veth pair; an access list on it
 NS=ksv$$
 ip netns add "$NS" || { echo "not ok - cannot create a namespace"; exit 1; }

@@ -434,7 +434,7 @@ int sshd_listener_commit(struct sshd_options *o, const struct sshd_options *old)
 int sshd_listener_run(struct sshd_options *o)
 {
 	struct pollfd *pfds;
-	size_t max = KSSHD_MAX_VRFS * KSSHD_MAX_LISTEN + 2 + KSSHD_MAX_SESSIONS; /* listeners, control, clients, sessions */
+	size_t max = KSSHD_MAX_VRFS * KSSHD_MAX_LISTEN + 2 + KSSHD_MAX_SESSIONS + KSSHD_MAX_OUTGOING;
 	char err[256];
 
 	L.o = o;

@@ -37,8 +37,8 @@ void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const 
 {
 	struct sshd_session_info *s;
 
-	if (r->n_live == KSSHD_MAX_SESSIONS) {
-		close(report_fd); /* cannot happen: session-limit is at most 1024 */
+	if (r->n_live == KSSHD_MAX_SESSIONS + KSSHD_MAX_OUTGOING) {
+		close(report_fd); /* cannot happen: session-limit is at most 1024, outgoing at most 256 */
 		return;
 	}
 	s = &r->live[r->n_live++];
@@ -56,8 +56,14 @@ void sshd_registry_add(struct sshd_registry *r, pid_t pid, int report_fd, const 
 void sshd_registry_add_outgoing(struct sshd_registry *r, int report_fd, const char *user)
 {
 	struct sshd_session_info *s;
+	size_t all = 0, mine = 0;
 
-	if (r->n_live == KSSHD_MAX_SESSIONS) {
+	for (size_t i = 0; i < r->n_live; i++) {
+		all += r->live[i].outgoing;
+		mine += r->live[i].outgoing && strcmp(r->live[i].user, user) == 0;
+	}
+	/* incoming sessions keep their room: session-limit is at most 1024, the table holds 1024 + 256 */
+	if (all >= KSSHD_MAX_OUTGOING || mine >= KSSHD_MAX_OUTGOING_PER_USER || r->n_live == KSSHD_MAX_SESSIONS + KSSHD_MAX_OUTGOING) {
 		close(report_fd);
 		return;
 	}

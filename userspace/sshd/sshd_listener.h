@@ -12,6 +12,9 @@
 #include "sshd.h"
 
 #define KSSHD_MAX_SESSIONS 1024
+/* Outgoing sessions are reported by any local user: a bounded share, so they never crowd out incoming ones */
+#define KSSHD_MAX_OUTGOING 256
+#define KSSHD_MAX_OUTGOING_PER_USER 16
 #define KSSHD_HISTORY 100
 
 struct sshd_session_info {
@@ -31,7 +34,7 @@ struct sshd_session_info {
 };
 
 struct sshd_registry {
-	struct sshd_session_info live[KSSHD_MAX_SESSIONS];
+	struct sshd_session_info live[KSSHD_MAX_SESSIONS + KSSHD_MAX_OUTGOING];
 	size_t n_live;
 	struct sshd_session_info history[KSSHD_HISTORY]; /* a ring: the last 100 ended sessions */
 	size_t n_history, history_next;
