@@ -8,6 +8,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -426,6 +429,52 @@ TEST(per_source_buckets_separate_sources)
 	run(bpf_program__fd(police->progs.lpts_police), p, build(&b, p), 10, NULL);
 	EXPECT_EQ(counters(LPTS_FLOW_DEFAULT).accepted_packets, 4);
 	EXPECT_EQ(counters(LPTS_FLOW_DEFAULT).dropped_packets, 16);
+}
+
+struct cpu_run {
+	int cpu, prog_fd, result;
+	const uint8_t *pkt;
+	size_t len;
+};
+
+static void *run_on_cpu(void *arg)
+{
+	struct cpu_run *c = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	c->result = run(c->prog_fd, c->pkt, c->len, 20000, NULL);
+	return NULL;
+}
+
+/* Two CPUs police into one bucket at once: the lock keeps it exact, the per-CPU counters add up */
+TEST(two_cpus_at_once_share_one_bucket_exactly)
+{
+	struct pkt_spec s = V4_IN;
+	uint8_t p[PKT_MAX];
+	size_t len = build(&s, p);
+	struct cpu_run runs[2];
+	pthread_t th[2];
+	struct lpts_counters c;
+	time_t t0 = time(NULL);
+	uint64_t refills;
+
+	ASSERT(libbpf_num_possible_cpus() >= 2);
+	ASSERT(configure(1, 1000, 1000, 1000) == 0);
+	for (int i = 0; i < 2; i++) {
+		runs[i] = (struct cpu_run){ .cpu = i, .prog_fd = bpf_program__fd(police->progs.lpts_police), .pkt = p,
+		                            .len = len };
+		ASSERT(pthread_create(&th[i], NULL, run_on_cpu, &runs[i]) == 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	refills = (uint64_t)(time(NULL) - t0) + 1; /* 1 pps: at most one token per second that passed */
+	c = counters(LPTS_FLOW_DEFAULT);
+	EXPECT(runs[0].result >= 0 && runs[1].result >= 0);
+	EXPECT_EQ(c.accepted_packets + c.dropped_packets, 40000);
+	EXPECT(c.accepted_packets >= 1000 && c.accepted_packets <= 1000 + refills);
 }
 
 TEST(policing_off_passes_everything_uncounted)
