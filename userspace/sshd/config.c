@@ -205,9 +205,9 @@ static unsigned *number_field(struct sshd_options *o, const struct number_settin
 }
 
 /* "ssh ..." words joined, to match against the table */
-static int words_are(char **w, int n, const char *words)
+int sshd_words_are(char **w, int n, const char *words)
 {
-	char joined[128] = "";
+	char joined[256] = "";
 	size_t len = 0;
 
 	for (int i = 0; i < n && len < sizeof(joined); i++)
@@ -222,7 +222,7 @@ static int cmd_number(struct sshd_options *o, int no, char **w, int n, char *err
 		const struct number_setting *s = &numbers[i];
 		int words = 1 + (strchr(s->words, ' ') != NULL);
 
-		if (n < words + (no ? 0 : 1) || n > words + 1 || !words_are(w, words, s->words))
+		if (n < words + (no ? 0 : 1) || n > words + 1 || !sshd_words_are(w, words, s->words))
 			continue;
 		*done = 1;
 		if (no) {

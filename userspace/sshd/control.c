@@ -428,16 +428,6 @@ static void show_running(const struct sshd_options *o, const char *section, int 
 
 /* ---- dispatch ---- */
 
-static int words_are(char **w, int n, const char *words)
-{
-	char joined[256] = "";
-	size_t len = 0;
-
-	for (int i = 0; i < n && len < sizeof(joined); i++)
-		len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%s", i ? " " : "", w[i]);
-	return strcmp(joined, words) == 0;
-}
-
 int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, char *request, FILE *out)
 {
 	char *body = strchr(request, '\n'), *w[16], *save = NULL;
@@ -451,34 +441,34 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 		else
 			w[n++] = t;
 	}
-	if (words_are(w, n, "configure"))
+	if (sshd_words_are(w, n, "configure"))
 		return configure(o, body ? body : (char[]){ 0 }, out);
 	if (n >= 2 && strcmp(w[0], "show") == 0 && (strcmp(w[1], "running-config") == 0 ||
 	                                          strcmp(w[1], "running-configuration") == 0) && n <= 3) {
 		show_running(o, n == 3 ? w[2] : NULL, json, out);
 		return 1;
 	}
-	if (words_are(w, n, "show ssh")) {
+	if (sshd_words_are(w, n, "show ssh")) {
 		show_sessions(o, r, 0, 0, json, out);
 		return 1;
 	}
-	if (words_are(w, n, "show ssh session details")) {
+	if (sshd_words_are(w, n, "show ssh session details")) {
 		show_sessions(o, r, 0, 1, json, out);
 		return 1;
 	}
-	if (words_are(w, n, "show ssh history") || words_are(w, n, "show ssh history details")) {
+	if (sshd_words_are(w, n, "show ssh history") || sshd_words_are(w, n, "show ssh history details")) {
 		show_sessions(o, r, 1, n == 4, json, out);
 		return 1;
 	}
-	if (words_are(w, n, "show ssh server")) {
+	if (sshd_words_are(w, n, "show ssh server")) {
 		show_server(o, json, out);
 		return 1;
 	}
-	if (n >= 4 && words_are(w, 4, "show crypto key mypubkey")) {
+	if (n >= 4 && sshd_words_are(w, 4, "show crypto key mypubkey")) {
 		show_mypubkey(o, w + 4, n - 4, json, out);
 		return 1;
 	}
-	if (words_are(w, n, "show tech-support ssh") && json) {
+	if (sshd_words_are(w, n, "show tech-support ssh") && json) {
 		fprintf(out, "{\"ssh\":");
 		show_sessions(o, r, 0, 0, 1, out);
 		fprintf(out, ",\"session_details\":");
@@ -494,7 +484,7 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 		fprintf(out, "}\n");
 		return 1;
 	}
-	if (words_are(w, n, "show tech-support ssh")) {
+	if (sshd_words_are(w, n, "show tech-support ssh")) {
 		fprintf(out, "------------------ show ssh ------------------\n");
 		show_sessions(o, r, 0, 0, json, out);
 		fprintf(out, "------------------ show ssh session details ------------------\n");

@@ -124,6 +124,8 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 int sshd_config_load(struct sshd_options *o, const char *path);
 /* The running configuration in the same syntax; section "ssh" (or NULL for everything) */
 void sshd_config_print(const struct sshd_options *o, const char *section, FILE *out);
+/* Are the n words w the space-separated command `words`? ("show ssh server") */
+int sshd_words_are(char **w, int n, const char *words);
 /* Resolves the algorithm lists from the configured ones; 0, or -1 with err */
 int sshd_config_resolve(struct sshd_options *o, char *err, size_t errlen);
 /* Whether the access list permits addr (family AF_INET/AF_INET6, 4 or 16 bytes); a missing list permits */
