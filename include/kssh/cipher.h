@@ -2,10 +2,10 @@
 /*
  * Ciphers and MACs of the SSH binary packet protocol.
  *
- * A cipher context is driven through a backend (struct kssh_cipher_backend):
- * OpenSSL EVP is the default; another backend (AF_ALG) can take over a
- * direction's keys after NEWKEYS and after every rekey by being passed to
- * kssh_cipher_init with the same key and IV.
+ * Cipher and MAC contexts are driven through backends: OpenSSL EVP is the
+ * default; AF_ALG (the kernel's crypto API) can take over a direction's keys
+ * after NEWKEYS and after every rekey by being passed to kssh_cipher_init /
+ * kssh_mac_init_backend with the same key and IV.
  */
 #ifndef KSSH_CIPHER_H
 #define KSSH_CIPHER_H
@@ -68,24 +68,50 @@ struct kssh_cipher {
 const struct kssh_cipher_alg *kssh_cipher_by_name(const char *name);
 const struct kssh_cipher_alg *kssh_cipher_at(size_t i);
 extern const struct kssh_cipher_backend kssh_cipher_backend_evp;
+extern const struct kssh_cipher_backend kssh_cipher_backend_afalg;
 
 int kssh_cipher_init(struct kssh_cipher *c, const struct kssh_cipher_alg *alg,
                      const struct kssh_cipher_backend *backend,
                      const uint8_t *key, const uint8_t *iv, int encrypt);
 void kssh_cipher_cleanup(struct kssh_cipher *c);
 
+struct kssh_mac;
+
+struct kssh_mac_backend {
+	const char *name;
+	int (*init)(struct kssh_mac *m, const uint8_t *key);
+	/* the full MAC of seqnr || data; *out_len: room in, bytes written out */
+	int (*compute)(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data, size_t len,
+	               uint8_t *out, size_t *out_len);
+	void (*cleanup)(struct kssh_mac *m);
+};
+
 struct kssh_mac {
 	const struct kssh_mac_alg *alg;
-	void *ctx; /* EVP_MAC_CTX, keyed once and reused per packet */
+	const struct kssh_mac_backend *backend;
+	void *ctx; /* the backend's, keyed once and reused per packet */
 };
+
+extern const struct kssh_mac_backend kssh_mac_backend_evp;
+extern const struct kssh_mac_backend kssh_mac_backend_afalg;
 
 const struct kssh_mac_alg *kssh_mac_by_name(const char *name);
 const struct kssh_mac_alg *kssh_mac_at(size_t i);
 int kssh_mac_init(struct kssh_mac *m, const struct kssh_mac_alg *alg, const uint8_t *key);
+/* backend NULL = OpenSSL */
+int kssh_mac_init_backend(struct kssh_mac *m, const struct kssh_mac_alg *alg,
+                          const struct kssh_mac_backend *backend, const uint8_t *key);
 int kssh_mac_compute(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
                      size_t len, uint8_t *out);
 int kssh_mac_verify(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
                     size_t len, const uint8_t *expected);
 void kssh_mac_cleanup(struct kssh_mac *m);
+
+/*
+ * 0 when the kernel's AF_ALG can carry cipher (and mac, unless the cipher is
+ * an AEAD); KSSH_ERR_UNAVAILABLE otherwise, errno saying why (EAFNOSUPPORT:
+ * no AF_ALG; ENOENT: no such transform; EOPNOTSUPP: no AF_ALG path for it).
+ */
+int kssh_afalg_probe(const struct kssh_cipher_alg *cipher, const struct kssh_mac_alg *mac);
 
 #endif

@@ -46,7 +46,8 @@ enum kssh_err {
 	KSSH_ERR_KEY_PERMISSIONS = -39, /* private key file readable by others */
 	KSSH_ERR_AUTH_CANCELLED = -40, /* nobody could answer a prompt */
 	KSSH_ERR_SERVICE_REFUSED = -41, /* the server refused a subsystem or service */
-	KSSH_ERR_LAST = -42
+	KSSH_ERR_UNAVAILABLE = -42,   /* the kernel lacks a facility (errno says why) */
+	KSSH_ERR_LAST = -43
 };
 
 const char *kssh_strerror(int err);

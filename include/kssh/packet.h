@@ -45,13 +45,19 @@ struct kssh_packet {
 int kssh_packet_init(struct kssh_packet *p);
 void kssh_packet_free(struct kssh_packet *p);
 
-/* Switch one direction to new keys (at NEWKEYS). backend NULL = OpenSSL. */
+/*
+ * Switch one direction to new keys (at NEWKEYS). Backends NULL = OpenSSL; on
+ * an error the direction has no keys (the old ones are gone either way).
+ */
 int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction d,
                          const struct kssh_cipher_alg *cipher,
                          const struct kssh_mac_alg *mac,
                          const uint8_t *key, const uint8_t *iv,
                          const uint8_t *mac_key,
-                         const struct kssh_cipher_backend *backend);
+                         const struct kssh_cipher_backend *backend,
+                         const struct kssh_mac_backend *mac_backend);
+/* "openssl", "af-alg", or "none" before the first NEWKEYS */
+const char *kssh_packet_backend(const struct kssh_packet *p, enum kssh_direction d);
 void kssh_packet_reset_seqnr(struct kssh_packet *p, enum kssh_direction d);
 
 /* Compose: begin returns the payload buffer with the type byte written. */

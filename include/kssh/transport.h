@@ -36,6 +36,15 @@ enum kssh_disconnect_reason {
 	KSSH_DISCONNECT_ILLEGAL_USER_NAME = 15,
 };
 
+/* crypto-offload: which backend takes each direction's keys at NEWKEYS and every rekey */
+enum kssh_crypto_offload {
+	KSSH_OFFLOAD_NONE = 0, /* OpenSSL */
+	KSSH_OFFLOAD_AFALG,    /* the kernel's AF_ALG where it has the algorithm; else OpenSSL, logged once */
+};
+
+/* "none", "af-alg", "af-alg-required": 0, or -1 for anything else */
+int kssh_crypto_offload_parse(const char *name, int *mode, int *required);
+
 /* Which protocol layer the connection has reached; decides which messages are allowed. */
 enum kssh_phase { KSSH_PHASE_TRANSPORT, KSSH_PHASE_USERAUTH, KSSH_PHASE_CONNECTION };
 
@@ -52,7 +61,8 @@ struct kssh_transport_config {
 	void *check_arg;
 	uint64_t rekey_bytes;     /* 0: the spec's 1024 MB */
 	uint32_t rekey_seconds;   /* 0: the spec's 60 minutes */
-	const struct kssh_cipher_backend *backend; /* NULL: OpenSSL */
+	enum kssh_crypto_offload offload;
+	int offload_required;     /* refuse the key exchange rather than fall back to OpenSSL */
 	void (*log)(void *arg, int priority, const char *msg); /* syslog priorities */
 	void *log_arg;
 };
@@ -61,6 +71,7 @@ struct kssh_transport_info {
 	const char *peer_version;
 	const char *kex, *hostkey;
 	const char *cipher_in, *cipher_out, *mac_in, *mac_out;
+	const char *backend_in, *backend_out; /* "openssl", "af-alg" */
 	int strict_kex;
 	uint32_t kex_count;       /* completed exchanges, the first included */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;

@@ -14,9 +14,9 @@ static int pair(struct kssh_packet *tx, struct kssh_packet *rx,
 	kssh_packet_init(rx);
 	if (c == NULL)
 		return 0;
-	if (kssh_packet_set_keys(tx, KSSH_DIR_OUT, c, m, key, iv, mac_key, NULL) != 0)
+	if (kssh_packet_set_keys(tx, KSSH_DIR_OUT, c, m, key, iv, mac_key, NULL, NULL) != 0)
 		return -1;
-	return kssh_packet_set_keys(rx, KSSH_DIR_IN, c, m, key, iv, mac_key, NULL);
+	return kssh_packet_set_keys(rx, KSSH_DIR_IN, c, m, key, iv, mac_key, NULL, NULL);
 }
 
 static void done(struct kssh_packet *tx, struct kssh_packet *rx)
@@ -178,7 +178,7 @@ TEST(rekey_accounting_counts_bytes_and_resets_with_new_keys)
 	EXPECT(tx.dir[KSSH_DIR_OUT].bytes >= 10000);
 	EXPECT_EQ(tx.dir[KSSH_DIR_OUT].packets, 10u);
 	ASSERT(kssh_packet_set_keys(&tx, KSSH_DIR_OUT, kssh_cipher_by_name("aes128-ctr"),
-	                            kssh_mac_at(0), key, iv, mac_key, NULL) == 0);
+	                            kssh_mac_at(0), key, iv, mac_key, NULL, NULL) == 0);
 	EXPECT_EQ(tx.dir[KSSH_DIR_OUT].bytes, 0u);
 	EXPECT_EQ(tx.dir[KSSH_DIR_OUT].seqnr, 10u); /* only strict kex resets it */
 	done(&tx, &rx);

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct kssh_cipher_alg *c = kssh_cipher_at(data[0] % 10);
 
 		kssh_packet_set_keys(&p, KSSH_DIR_IN, c, kssh_mac_at((data[0] >> 4) % 6), key, iv,
-		                     mac_key, NULL);
+		                     mac_key, NULL, NULL);
 	}
 	kssh_buf_put(&p.input, data + 1, size - 1);
 	while (kssh_packet_read(&p, &type, &payload) == 0)

@@ -44,6 +44,7 @@ static const char *const messages[] = {
 	[-KSSH_ERR_KEY_PERMISSIONS] = "private key file is accessible by others (chmod 600 it)",
 	[-KSSH_ERR_SERVICE_REFUSED] = "the server refused the subsystem",
 	[-KSSH_ERR_AUTH_CANCELLED] = "authentication cancelled: nobody could answer a prompt",
+	[-KSSH_ERR_UNAVAILABLE] = "not available in this kernel",
 };
 
 const char *kssh_strerror(int err)

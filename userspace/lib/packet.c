@@ -46,7 +46,8 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
                          const struct kssh_mac_alg *mac,
                          const uint8_t *key, const uint8_t *iv,
                          const uint8_t *mac_key,
-                         const struct kssh_cipher_backend *backend)
+                         const struct kssh_cipher_backend *backend,
+                         const struct kssh_mac_backend *mac_backend)
 {
 	struct kssh_packet_dir *d = &p->dir[dir];
 	int r;
@@ -58,7 +59,7 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 		return r;
 	d->cipher = cipher;
 	if (mac != NULL) {
-		if ((r = kssh_mac_init(&d->mctx, mac, mac_key)) != 0) {
+		if ((r = kssh_mac_init_backend(&d->mctx, mac, mac_backend, mac_key)) != 0) {
 			dir_clear_keys(d);
 			return r;
 		}
@@ -68,6 +69,11 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 	d->mac_len = mac ? mac->mac_len : cipher->tag_len;
 	d->packets = d->bytes = 0;
 	return 0;
+}
+
+const char *kssh_packet_backend(const struct kssh_packet *p, enum kssh_direction d)
+{
+	return p->dir[d].cipher != NULL ? p->dir[d].cctx.backend->name : "none";
 }
 
 void kssh_packet_reset_seqnr(struct kssh_packet *p, enum kssh_direction d)

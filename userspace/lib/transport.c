@@ -48,6 +48,7 @@ uint32_t kssh_disconnect_reason_for(int err)
 	case KSSH_ERR_NO_COMMON_MAC:
 	case KSSH_ERR_SIGNATURE_INVALID:
 	case KSSH_ERR_DH_INVALID:
+	case KSSH_ERR_UNAVAILABLE:
 		return KSSH_DISCONNECT_KEY_EXCHANGE_FAILED;
 	case KSSH_ERR_NO_COMMON_COMPRESSION:
 		return KSSH_DISCONNECT_COMPRESSION_ERROR;
@@ -467,6 +468,8 @@ void kssh_transport_get_info(const struct kssh_transport *t, struct kssh_transpo
 	info->cipher_out = c->cipher[out] ? c->cipher[out]->name : "none";
 	info->mac_in = mac_name(c, in);
 	info->mac_out = mac_name(c, out);
+	info->backend_in = kssh_packet_backend(&t->pkt, KSSH_DIR_IN);
+	info->backend_out = kssh_packet_backend(&t->pkt, KSSH_DIR_OUT);
 	info->strict_kex = t->strict;
 	info->kex_count = t->kex_count;
 	info->bytes_in = t->pkt.dir[KSSH_DIR_IN].total_bytes;

@@ -42,6 +42,8 @@ struct kssh_transport {
 	uint64_t kex_done_at;                    /* monotonic seconds */
 	uint64_t volume_limit;                   /* bytes each way before a rekey, for these keys */
 	struct kssh_buf held;                    /* upper-layer messages held during kex */
+	int afalg[2];                            /* per kssh_direction: AF_ALG takes the next keys */
+	int offload_logged;                      /* the fallback to OpenSSL is logged once */
 
 	char *server_sig_algs;
 	uint32_t peer_disconnect_reason;
@@ -53,6 +55,11 @@ int transport_fail(struct kssh_transport *t, int err, const char *fmt, ...)
 void transport_log(struct kssh_transport *t, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t transport_now(void);
+/* transport_offload.c: the backend of each direction, decided when the algorithms are */
+int transport_offload_choose(struct kssh_transport *t);
+int transport_offload_set_keys(struct kssh_transport *t, enum kssh_direction d,
+                               const struct kssh_cipher_alg *cipher, const struct kssh_mac_alg *mac,
+                               const uint8_t *key, const uint8_t *iv, const uint8_t *mac_key);
 /* New keys are in force both ways: restart the rekey clock and volume limit. */
 void transport_keys_changed(struct kssh_transport *t);
 

@@ -155,6 +155,8 @@ int transport_kex_on_kexinit(struct kssh_transport *t, struct kssh_buf *payload)
 	server = t->cfg.is_server ? &t->my_prop : &t->peer_prop;
 	if ((r = kex_choose(client, server, &t->choice, err, sizeof(err))) != 0)
 		return transport_fail(t, r, "%s", err);
+	if ((r = transport_offload_choose(t)) != 0)
+		return r;
 	/* RFC 4253 7.1: a wrongly guessed kex packet from the peer is ignored */
 	t->skip_guessed = t->peer_prop.first_kex_follows && !kex_guess_was_right(client, server);
 	transport_log(t, LOG_DEBUG, "kex: %s, host key %s, c2s %s %s, s2c %s %s%s",
@@ -374,7 +376,7 @@ static int install_keys(struct kssh_transport *t, enum kssh_direction d)
 	                                c2s ? 'E' : 'F', t->session_id, t->session_id_len,
 	                                mac_key, mac->key_len)) != 0))
 		goto out;
-	r = kssh_packet_set_keys(&t->pkt, d, cipher, mac, key, iv, mac_key, t->cfg.backend);
+	r = transport_offload_set_keys(t, d, cipher, mac, key, iv, mac_key);
 	t->current.cipher[i] = cipher;
 	t->current.mac[i] = mac;
 out:

@@ -50,6 +50,11 @@ static int apply(struct client_options *o, char **w, int n, unsigned *enabled, c
 			return -1;
 		o->dscp = (unsigned)v;
 		o->dscp_set = 1;
+	} else if ((n == 4 || n == 5) && strcmp(w[2], "crypto-offload") == 0 && strcmp(w[3], "af-alg") == 0) {
+		if (n == 5 && strcmp(w[4], "required") != 0)
+			return -1;
+		o->crypto_offload = KSSH_OFFLOAD_AFALG;
+		o->crypto_offload_required = n == 5;
 	} else if (n == 4 && strcmp(w[2], "knownhost") == 0) {
 		snprintf(o->known_hosts, sizeof(o->known_hosts), "%s", w[3]);
 	} else if (n == 4 && strcmp(w[2], "source-interface") == 0) {

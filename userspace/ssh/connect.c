@@ -99,6 +99,8 @@ static void report_kex(const struct client_options *o, struct kssh_transport *t)
 	fprintf(stderr, "debug1: kex: host key algorithm: %s\n", i.hostkey);
 	fprintf(stderr, "debug1: kex: server->client cipher: %s MAC: %s\n", i.cipher_in, i.mac_in);
 	fprintf(stderr, "debug1: kex: client->server cipher: %s MAC: %s\n", i.cipher_out, i.mac_out);
+	fprintf(stderr, "debug1: crypto backend: server->client %s, client->server %s\n", i.backend_in,
+	        i.backend_out);
 	fprintf(stderr, "debug1: kex: strict kex %s; exchanges completed: %u\n",
 	        i.strict_kex ? "on" : "off", i.kex_count);
 }
@@ -137,6 +139,7 @@ int client_connect(struct client_options *o, struct kssh_conn *c)
 	struct kssh_transport_config cfg = {
 		.kex_algs = o->kex_algs, .hostkey_algs = o->hostkey_list, .ciphers = o->ciphers,
 		.macs = o->macs, .rekey_bytes = o->rekey_bytes, .rekey_seconds = o->rekey_seconds,
+		.offload = o->crypto_offload, .offload_required = o->crypto_offload_required,
 		.check_host_key = client_check_host_key, .check_arg = o, .log = kssh_log_callback,
 		.log_arg = "debug: ",
 	};

@@ -167,7 +167,12 @@ int client_set_option(struct client_options *o, const char *opt)
 		o->dscp = (unsigned)d;
 		o->dscp_set = 1;
 	}
-	else if (strcasecmp(key, "IdentityFile") == 0)
+	else if (strcasecmp(key, "CryptoOffload") == 0) {
+		if (kssh_crypto_offload_parse(v, &o->crypto_offload, &o->crypto_offload_required) != 0) {
+			fprintf(stderr, "kssh: CryptoOffload '%s': must be none, af-alg or af-alg-required\n", v);
+			return -1;
+		}
+	} else if (strcasecmp(key, "IdentityFile") == 0)
 		return client_add_identity(o, v);
 	else if (strcasecmp(key, "IdentitiesOnly") == 0)
 		o->identities_only = strcasecmp(v, "yes") == 0;

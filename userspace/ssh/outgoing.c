@@ -59,5 +59,7 @@ void client_report_open(const struct client_options *o, struct kssh_transport *t
 	client_report("cipher_out", i.cipher_out);
 	client_report("mac_in", i.mac_in);
 	client_report("mac_out", i.mac_out);
+	client_report("backend_in", i.backend_in);
+	client_report("backend_out", i.backend_out);
 	client_report("state", "SESSION_AUTHENTICATING");
 }

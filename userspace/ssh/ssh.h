@@ -38,6 +38,8 @@ struct client_options {
 	uint64_t rekey_bytes;    /* RekeyLimit, as OpenSSH: 0 for the default */
 	uint32_t rekey_seconds;
 	int dscp_set;            /* -o DSCP=0-63; otherwise the spec's default, 16 */
+	int crypto_offload;      /* -o CryptoOffload=none|af-alg|af-alg-required: enum kssh_crypto_offload */
+	int crypto_offload_required;
 	unsigned dscp;
 	char hostkey_list[2048]; /* resolved, with known key types first */
 	const char *identities[MAX_IDENTITIES]; /* -i / IdentityFile */

@@ -410,6 +410,27 @@ static int set_text(char *dst, size_t len, int no, char **w, int n, const char *
 	return 0;
 }
 
+/* "crypto-offload af-alg [required]" for either role */
+static int cmd_crypto_offload(int *mode, int *required, int no, char **w, int n, char *err, size_t errlen)
+{
+	if (no) {
+		*mode = KSSH_OFFLOAD_NONE;
+		*required = 0;
+		return 0;
+	}
+	if (n < 2 || n > 3 || strcmp(w[1], "af-alg") != 0 || (n == 3 && strcmp(w[2], "required") != 0))
+		return fail(err, errlen, "want: crypto-offload af-alg [required]");
+	*mode = KSSH_OFFLOAD_AFALG;
+	*required = n == 3;
+	return 0;
+}
+
+static void print_crypto_offload(FILE *out, const char *role, int mode, int required)
+{
+	if (mode == KSSH_OFFLOAD_AFALG)
+		fprintf(out, "ssh %s crypto-offload af-alg%s\n", role, required ? " required" : "");
+}
+
 static int cmd_client(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
 {
 	if (n >= 2 && strcmp(w[0], "algorithms") == 0 && strcmp(w[1], "cipher") == 0) {
@@ -447,6 +468,9 @@ static int cmd_client(struct sshd_options *o, int no, char **w, int n, char *err
 		snprintf(o->client_auth_methods, sizeof(o->client_auth_methods), "%s", list);
 		return 0;
 	}
+	if (n >= 1 && strcmp(w[0], "crypto-offload") == 0)
+		return cmd_crypto_offload(&o->client_crypto_offload, &o->client_crypto_offload_required, no, w, n,
+		                          err, errlen);
 	if (n >= 1 && strcmp(w[0], "knownhost") == 0)
 		return set_text(o->client_knownhost, sizeof(o->client_knownhost), no, w + 1, n - 1,
 		                "ssh client knownhost FILE", err, errlen);
@@ -503,6 +527,8 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		o->port_forwarding_local = !no;
 		return 0;
 	}
+	if (strcmp(w[0], "crypto-offload") == 0)
+		return cmd_crypto_offload(&o->crypto_offload, &o->crypto_offload_required, no, w, n, err, errlen);
 	if (strcmp(w[0], "algorithms") == 0)
 		return cmd_server_algorithms(o, no, w + 1, n - 1, err, errlen);
 	if (n >= 2 && strcmp(w[0], "enable") == 0 && strcmp(w[1], "cipher") == 0)
@@ -681,6 +707,7 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		print_list(out, "ssh server disable hmac", o->disabled_macs);
 	if (o->port_forwarding_local)
 		fprintf(out, "ssh server port-forwarding local\n");
+	print_crypto_offload(out, "server", o->crypto_offload, o->crypto_offload_required);
 	if (o->client_ciphers[0])
 		print_list(out, "ssh client algorithms cipher", o->client_ciphers);
 	print_enabled(out, "client", o->client_enabled);
@@ -688,6 +715,7 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		print_list(out, "ssh client disable hmac", o->client_disabled_macs);
 	if (o->client_auth_methods[0])
 		fprintf(out, "ssh client auth-methods %s\n", o->client_auth_methods);
+	print_crypto_offload(out, "client", o->client_crypto_offload, o->client_crypto_offload_required);
 	if (o->client_knownhost[0])
 		fprintf(out, "ssh client knownhost %s\n", o->client_knownhost);
 	if (o->client_source_if[0])

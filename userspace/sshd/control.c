@@ -82,10 +82,12 @@ static void session_json(FILE *out, const struct sshd_session_info *s, const cha
 	fprintf(out, ",\"client_version\":");
 	json_str(out, s->version);
 	if (details) {
-		const char *names[] = { "key_exchange", "pubkey", "incipher", "outcipher", "inmac", "outmac" };
-		const char *vals[] = { s->kex, s->hostkey, s->cipher_in, s->cipher_out, s->mac_in, s->mac_out };
+		const char *names[] = { "key_exchange", "pubkey", "incipher", "outcipher", "inmac", "outmac",
+		                        "inbackend", "outbackend" };
+		const char *vals[] = { s->kex, s->hostkey, s->cipher_in, s->cipher_out, s->mac_in, s->mac_out,
+		                       s->backend_in, s->backend_out };
 
-		for (int i = 0; i < 6; i++) {
+		for (int i = 0; i < 8; i++) {
 			fprintf(out, ",\"%s\":", names[i]);
 			json_str(out, vals[i]);
 		}
@@ -114,8 +116,9 @@ static void details_row(FILE *out, const struct sshd_session_info *s, int times)
 {
 	char start[64], end[64];
 
-	fprintf(out, "%-5u %-28s %-22s %-30s %-30s %-28s %-28s", s->id, s->kex, s->hostkey, s->cipher_in,
-	        s->cipher_out, s->mac_in[0] ? s->mac_in : "implicit", s->mac_out[0] ? s->mac_out : "implicit");
+	fprintf(out, "%-5u %-28s %-22s %-30s %-30s %-28s %-28s %-10s %-10s", s->id, s->kex, s->hostkey, s->cipher_in,
+	        s->cipher_out, s->mac_in[0] ? s->mac_in : "implicit", s->mac_out[0] ? s->mac_out : "implicit",
+	        s->backend_in[0] ? s->backend_in : "-", s->backend_out[0] ? s->backend_out : "-");
 	if (times) {
 		timestamp(s->start, start, sizeof(start));
 		timestamp(s->end, end, sizeof(end));
@@ -159,8 +162,9 @@ static void show_sessions(const struct sshd_options *o, const struct sshd_regist
 	}
 	fprintf(out, "%s\n\n", SSH_VERSION_LINE);
 	if (details)
-		fprintf(out, "%-5s %-28s %-22s %-30s %-30s %-28s %-28s%s\n", "id", "key-exchange", "pubkey", "incipher",
-		        "outcipher", "inmac", "outmac", history ? " start-time  end-time" : "");
+		fprintf(out, "%-5s %-28s %-22s %-30s %-30s %-28s %-28s %-10s %-10s%s\n", "id", "key-exchange", "pubkey",
+		        "incipher", "outcipher", "inmac", "outmac", "inbackend", "outbackend",
+		        history ? " start-time  end-time" : "");
 	else
 		fprintf(out, "%-5s %-5s %-8s %-12s %-20s %-12s %-40s %-4s %-22s %s\n", "id", "chan", "pty", "location",
 		        "state", "userid", "host", "ver", "authentication", "connection type");

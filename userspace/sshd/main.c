@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	        "usage: ksshd [-D] [-e] [-d] [-t] [-p port] [-l address]... [-s state-dir]\n"
 	        "             [--kex LIST] [--host-key-algorithms LIST] [--ciphers LIST] [--macs LIST]\n"
 	        "             [--enable-cipher aes-cbc|3des-cbc]... [--disable-hmac LIST]\n"
+	        "             [--crypto-offload none|af-alg|af-alg-required]\n"
 	        "             [--rekey-time MINUTES] [--rekey-volume MB] [--rekey-bytes BYTES]\n"
 	        "             [--timeout SECONDS] [--max-auth-limit N] [-f config-file]\n"
 	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
@@ -84,6 +85,7 @@ enum {
 	OPT_KEX = 256, OPT_HOSTKEY, OPT_CIPHERS, OPT_MACS, OPT_ENABLE_CIPHER, OPT_DISABLE_HMAC,
 	OPT_REKEY_TIME, OPT_REKEY_VOLUME, OPT_REKEY_BYTES, OPT_TIMEOUT, OPT_MAX_AUTH, OPT_HELP,
 	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD, OPT_AUTHORIZED_KEYS, OPT_SFTP_ROOT, OPT_CONTROL, OPT_RATE_LIMIT, OPT_SESSION_LIMIT,
+	OPT_CRYPTO_OFFLOAD,
 };
 
 static const struct option long_options[] = {
@@ -92,6 +94,7 @@ static const struct option long_options[] = {
 	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "macs", required_argument, NULL, OPT_MACS },
 	{ "enable-cipher", required_argument, NULL, OPT_ENABLE_CIPHER },
+	{ "crypto-offload", required_argument, NULL, OPT_CRYPTO_OFFLOAD },
 	{ "disable-hmac", required_argument, NULL, OPT_DISABLE_HMAC },
 	{ "rekey-time", required_argument, NULL, OPT_REKEY_TIME },
 	{ "rekey-volume", required_argument, NULL, OPT_REKEY_VOLUME },
@@ -162,6 +165,13 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 				o->enabled |= KSSH_ENABLE_3DES_CBC;
 			else {
 				fprintf(stderr, "ksshd: enable cipher '%s': must be aes-cbc or 3des-cbc\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_CRYPTO_OFFLOAD:
+			if (kssh_crypto_offload_parse(optarg, &o->crypto_offload, &o->crypto_offload_required) != 0) {
+				fprintf(stderr, "ksshd: crypto-offload '%s': must be none, af-alg or af-alg-required\n",
+				        optarg);
 				return -1;
 			}
 			break;

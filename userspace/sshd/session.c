@@ -91,6 +91,8 @@ static int serve(struct kssh_conn *c, const struct sshd_options *o, const struct
 	sshd_report("cipher_out", "%s", info.cipher_out);
 	sshd_report("mac_in", "%s", info.mac_in);
 	sshd_report("mac_out", "%s", info.mac_out);
+	sshd_report("backend_in", "%s", info.backend_in);
+	sshd_report("backend_out", "%s", info.backend_out);
 	sshd_report("state", "SESSION_AUTHENTICATING");
 	kssh_log(LOG_INFO, "%s port %u: kex %s, host key %s, cipher %s/%s, mac %s/%s, client '%.80s'",
 	         peer->addr, peer->port, info.kex, info.hostkey, info.cipher_in, info.cipher_out,
@@ -130,6 +132,8 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 		.n_host_keys = o->n_host_keys,
 		.rekey_bytes = o->rekey_bytes,
 		.rekey_seconds = o->rekey_minutes * 60,
+		.offload = o->crypto_offload,
+		.offload_required = o->crypto_offload_required,
 		.log = kssh_log_callback,
 	};
 	struct sshd_peer p = { .port = peer_port };

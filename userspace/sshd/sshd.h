@@ -81,6 +81,9 @@ struct sshd_options {
 	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
+	/* "ssh server|client crypto-offload af-alg [required]": enum kssh_crypto_offload */
+	int crypto_offload, crypto_offload_required;
+	int client_crypto_offload, client_crypto_offload_required;
 	int permit_root_password;  /* root may use password/keyboard-interactive */
 	struct lpts_settings lpts;  /* the data plane's lines; attached when an lpts interface is configured */
 	struct sshd_local_user local_users[KSSHD_MAX_LOCAL_USERS];

@@ -33,13 +33,11 @@ const struct kssh_mac_alg *kssh_mac_by_name(const char *name)
 	return NULL;
 }
 
-int kssh_mac_init(struct kssh_mac *m, const struct kssh_mac_alg *alg, const uint8_t *key)
+static int evp_mac_init(struct kssh_mac *m, const uint8_t *key)
 {
 	OSSL_PARAM params[2];
 	EVP_MAC *mac;
 
-	memset(m, 0, sizeof(*m));
-	m->alg = alg;
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		return KSSH_ERR_LIBCRYPTO;
 	m->ctx = EVP_MAC_CTX_new(mac);
@@ -47,29 +45,70 @@ int kssh_mac_init(struct kssh_mac *m, const struct kssh_mac_alg *alg, const uint
 	if (m->ctx == NULL)
 		return KSSH_ERR_ALLOC;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	                                             (char *)alg->digest, 0);
+	                                             (char *)m->alg->digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(m->ctx, key, alg->key_len, params) != 1) {
-		kssh_mac_cleanup(m);
+	if (EVP_MAC_init(m->ctx, key, m->alg->key_len, params) != 1)
 		return KSSH_ERR_LIBCRYPTO;
-	}
 	return 0;
 }
 
 /* RFC 4253 section 6.4: mac = MAC(key, sequence_number || data) */
-int kssh_mac_compute(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
-                     size_t len, uint8_t *out)
+static int evp_mac_compute(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data, size_t len,
+                           uint8_t *out, size_t *out_len)
 {
-	uint8_t seq[4], full[EVP_MAX_MD_SIZE];
-	size_t outl;
+	uint8_t seq[4];
 
 	kssh_poke_u32(seq, seqnr);
 	/* a NULL key re-initialises with the key already set: no allocation */
 	if (EVP_MAC_init(m->ctx, NULL, 0, NULL) != 1 ||
 	    EVP_MAC_update(m->ctx, seq, 4) != 1 ||
 	    EVP_MAC_update(m->ctx, data, len) != 1 ||
-	    EVP_MAC_final(m->ctx, full, &outl, sizeof(full)) != 1 ||
-	    outl < m->alg->mac_len)
+	    EVP_MAC_final(m->ctx, out, out_len, *out_len) != 1)
+		return KSSH_ERR_LIBCRYPTO;
+	return 0;
+}
+
+static void evp_mac_cleanup(struct kssh_mac *m)
+{
+	EVP_MAC_CTX_free(m->ctx);
+	m->ctx = NULL;
+}
+
+const struct kssh_mac_backend kssh_mac_backend_evp = {
+	.name = "openssl",
+	.init = evp_mac_init,
+	.compute = evp_mac_compute,
+	.cleanup = evp_mac_cleanup,
+};
+
+int kssh_mac_init_backend(struct kssh_mac *m, const struct kssh_mac_alg *alg,
+                          const struct kssh_mac_backend *backend, const uint8_t *key)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->alg = alg;
+	m->backend = backend ? backend : &kssh_mac_backend_evp;
+	if ((r = m->backend->init(m, key)) != 0)
+		kssh_mac_cleanup(m);
+	return r;
+}
+
+int kssh_mac_init(struct kssh_mac *m, const struct kssh_mac_alg *alg, const uint8_t *key)
+{
+	return kssh_mac_init_backend(m, alg, NULL, key);
+}
+
+int kssh_mac_compute(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
+                     size_t len, uint8_t *out)
+{
+	uint8_t full[EVP_MAX_MD_SIZE];
+	size_t outl = sizeof(full);
+	int r;
+
+	if ((r = m->backend->compute(m, seqnr, data, len, full, &outl)) != 0)
+		return r;
+	if (outl < m->alg->mac_len)
 		return KSSH_ERR_LIBCRYPTO;
 	memcpy(out, full, m->alg->mac_len);
 	return 0;
@@ -90,6 +129,7 @@ int kssh_mac_verify(struct kssh_mac *m, uint32_t seqnr, const uint8_t *data,
 
 void kssh_mac_cleanup(struct kssh_mac *m)
 {
-	EVP_MAC_CTX_free(m->ctx);
+	if (m->backend != NULL && m->backend->cleanup != NULL)
+		m->backend->cleanup(m);
 	memset(m, 0, sizeof(*m));
 }
