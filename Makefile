@@ -2,6 +2,7 @@
 #   make            build everything
 #   make check      install deps, build, run every test (summary: N passed, N failed)
 #   make run        install deps, build, run ksshd on 127.0.0.1:2222 in the foreground
+#   make vm-check   the tests that need Debian's own kernel (AF_ALG, kernel/), in qemu
 #   make SANITIZE=1 check   the same tests under AddressSanitizer + UBSan
 
 CC      ?= cc
@@ -56,7 +57,7 @@ CTL_SRC = $(wildcard userspace/ctl/*.c)
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
        $(BUILD)/tools/lpts-prog-bench
 
-.PHONY: all deps check run unit fuzz clean
+.PHONY: all deps check run unit fuzz clean vm-check
 all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
 
 deps:
@@ -140,6 +141,11 @@ fuzz: $(FUZZ_BIN)
 check: deps
 	$(MAKE) all fuzz
 	BUILD=$(BUILD) ./selftests/run.sh
+
+# the VM test bed alone: Debian 12's kernel under qemu (selftests/vm/)
+vm-check: deps
+	$(MAKE) all
+	BUILD=$(BUILD) ./selftests/vm/test_vm.sh
 
 run: deps
 	$(MAKE) all
