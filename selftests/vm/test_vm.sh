@@ -51,6 +51,12 @@ for f in "$BUILD"/selftests/unit/test_afalg ${VM_EXTRA_BINARIES:-}; do
 	copy_with_libs "$f" "/kssh/bin/$(basename "$f")"
 done
 cp /etc/ld.so.cache "$root/etc/"
+mkdir -p "$root/kssh/keys"
+for k in "ecdsa -b 521:ecdsa_nistp521" "ecdsa -b 384:ecdsa_nistp384" "ecdsa -b 256:ecdsa_nistp256" \
+	"ed25519:ed25519" "rsa -b 3072:rsa"; do
+	# shellcheck disable=SC2086
+	ssh-keygen -q -t ${k%%:*} -N '' -C ksshd-vm -f "$root/kssh/keys/ssh_host_${k#*:}_key" </dev/null
+done
 cp selftests/vm/guest/*.sh "$root/kssh/tests/"
 cp selftests/vm/guest/init "$root/init"
 chmod 755 "$root/init"
@@ -60,6 +66,8 @@ while read -r m; do
 	echo "/$m"
 done <"$kernel/modules.list" >"$root/etc/modules.list"
 echo "${VM_TESTS}" >"$root/etc/vm-tests"
+# the guest tests' knobs (AFALG_MIB, ...), passed on as they are set here
+env | grep -E '^(AFALG_|KMOD_|VMT_)[A-Z_]*=' | sed 's/^/export /' >"$root/etc/vm-env"
 cat >"$root/etc/passwd" <<PW
 root:x:0:0:root:/root:/bin/sh
 sshd:x:100:65534:sshd privilege separation:/run/sshd:/bin/false

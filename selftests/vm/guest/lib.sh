@@ -1,32 +1,43 @@
 # Helpers for the guest tests (bash inside the VM): TAP, ports, servers that stop by themselves.
+# stderr as TAP comments, so the host shows it beside the results
+exec 2> >(sed 's/^/#   /')
 TEST_NO=0
 TEST_FAILED=0
 PIDS=()
 TEST_TMP=$(mktemp -d /tmp/vmtest.XXXXXX)
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	# only the servers: a bare wait would wait for the stderr filter too
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
 
 ok() { TEST_NO=$((TEST_NO + 1)); echo "ok $TEST_NO - $*"; }
 not_ok() { TEST_NO=$((TEST_NO + 1)); TEST_FAILED=$((TEST_FAILED + 1)); echo "not ok $TEST_NO - $*"; }
+# check NAME COMMAND...: one TAP line; on failure, the logs named in $CHECK_LOGS go to stderr
 check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
+	local name=$1 f; shift
+	if "$@"; then ok "$name"; else
+		not_ok "$name"
+		for f in ${CHECK_LOGS:-}; do echo "== $f" >&2; tail -15 "$f" >&2; done
+	fi
 }
 done_testing() { echo "1..$TEST_NO"; [ "$TEST_FAILED" -eq 0 ]; }
 
-NEXT_PORT=${NEXT_PORT:-20000}
-pick_port() { NEXT_PORT=$((NEXT_PORT + 1)); echo $NEXT_PORT; }
+# The guest is the tests' own machine: ports are handed out in order
+NEXT_PORT=20000
+port_var() { NEXT_PORT=$((NEXT_PORT + 1)); printf -v "$1" %s "$NEXT_PORT"; }
 
 wait_port() {
 	local port=$1 i
 	for i in $(seq 1 300); do
-		nc -z 127.0.0.1 "$port" 2>/dev/null && return 0
+		(exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
 		sleep 0.2
 	done
 	echo "# port $port never opened" >&2
 	return 1
 }
+
+# ksshd's host keys, made on the host (RSA key generation under TCG takes long)
+KSSHD_KEYS=/kssh/keys
