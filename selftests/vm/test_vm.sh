@@ -67,7 +67,7 @@ while read -r m; do
 done <"$kernel/modules.list" >"$root/etc/modules.list"
 echo "${VM_TESTS}" >"$root/etc/vm-tests"
 # the guest tests' knobs (AFALG_MIB, ...), passed on as they are set here
-env | grep -E '^(AFALG_|KMOD_|VMT_)[A-Z_]*=' | sed 's/^/export /' >"$root/etc/vm-env"
+env | grep -E '^(AFALG_|KMOD_|VMT_|BENCH_)[A-Z_]*=' | sed 's/^/export /' >"$root/etc/vm-env"
 cat >"$root/etc/passwd" <<PW
 root:x:0:0:root:/root:/bin/sh
 sshd:x:100:65534:sshd privilege separation:/run/sshd:/bin/false
