@@ -108,8 +108,12 @@ static int on_ping(struct kssh_transport *t, struct kssh_buf *msg)
 
 	if ((r = kssh_buf_get_string_view(msg, &data, &len)) != 0)
 		return transport_fail(t, r, "malformed PING");
-	/* PROTOCOL: no PONG before the first exchange completes */
-	if (!t->initial_done)
+	/*
+	 * PROTOCOL: no PONG before the first exchange completes. Nor before
+	 * authentication, nor during a key exchange, where replies would queue
+	 * up unbounded (CVE-2025-26466; OpenSSH 9.9p2 does the same).
+	 */
+	if (!t->initial_done || t->phase != KSSH_PHASE_CONNECTION || transport_kex_in_progress(t))
 		return 0;
 	if ((b = kssh_transport_begin(t, SSH_MSG_PONG)) == NULL ||
 	    kssh_buf_put_string(b, data, len) != 0)
