@@ -3,6 +3,7 @@
 #   make check      install deps, build, run every test (summary: N passed, N failed)
 #   make run        install deps, build, run ksshd on 127.0.0.1:2222 in the foreground
 #   make vm-check   the tests that need Debian's own kernel (AF_ALG, kernel/), in qemu
+#   make kmod       the kernel module (kernel/), against that kernel's headers
 #   make SANITIZE=1 check   the same tests under AddressSanitizer + UBSan
 
 CC      ?= cc
@@ -36,6 +37,7 @@ UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
 BPF_TEST_SRC = $(wildcard selftests/bpf/test_*.c)
 BPF_TEST_BIN = $(BPF_TEST_SRC:selftests/bpf/%.c=$(BUILD)/selftests/bpf/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
+VM_TEST_BIN = $(BUILD)/selftests/vm/kmod_ulp_test
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 
 SFTP_SERVER_SRC = userspace/sftp/sftp_server_main.c
@@ -57,8 +59,8 @@ CTL_SRC = $(wildcard userspace/ctl/*.c)
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
        $(BUILD)/tools/lpts-prog-bench
 
-.PHONY: all deps check run unit fuzz clean vm-check
-all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE)
+.PHONY: all deps check run unit fuzz clean vm-check kmod
+all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN)
 
 deps:
 	@./tools/install-deps.sh
@@ -123,6 +125,10 @@ $(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB)
 $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# run inside the VM, against kernel/
+$(BUILD)/selftests/vm/kmod_ulp_test: $(BUILD)/selftests/vm/kmod_ulp_test.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -139,12 +145,16 @@ build/fuzz/%: tools/fuzz/%.c $(LIB_SRC)
 fuzz: $(FUZZ_BIN)
 
 check: deps
-	$(MAKE) all fuzz
+	$(MAKE) all fuzz kmod
 	BUILD=$(BUILD) ./selftests/run.sh
+
+# kernel/: the TCP ULP module, against the VM kernel's own headers (Debian 12's linux-headers, unpacked under build/vm)
+kmod:
+	@hdr=$$(BUILD=$(BUILD) ./selftests/vm/build-vm.sh --headers) && $(MAKE) -C "$$hdr" M=$(CURDIR)/kernel modules
 
 # the VM test bed alone: Debian 12's kernel under qemu (selftests/vm/)
 vm-check: deps
-	$(MAKE) all
+	$(MAKE) all kmod
 	BUILD=$(BUILD) ./selftests/vm/test_vm.sh
 
 run: deps
@@ -153,5 +163,6 @@ run: deps
 
 clean:
 	rm -rf build
+	rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers kernel/modules.order
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

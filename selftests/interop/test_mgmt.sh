@@ -138,11 +138,15 @@ banner() { python3 -c "
 import socket; s = socket.create_connection(('127.0.0.1', $1)); s.settimeout(5)
 print(s.recv(200).decode(errors='replace').strip())"; }
 export -f banner
-to "$PORT2" "$U@127.0.0.1" 'sleep 4' & S1=$!
-to "$PORT2" "$U@127.0.0.1" 'sleep 4' & S2=$!
-sleep 1.5
+to "$PORT2" "$U@127.0.0.1" 'sleep 60' & S1=$!
+to "$PORT2" "$U@127.0.0.1" 'sleep 60' & S2=$!
+# wait on the condition, not the clock: the registry shows both sessions open
+live2() { $CTL -s "$TEST_TMP/d2/ctl.sock" show ssh --json | json 'sum(s["state"] == "SESSION_OPEN" for s in d["incoming"])'; }
+for _ in $(seq 300); do [ "$(live2)" = 2 ] && break; sleep 0.1; done
 check "session-limit 2: a third connection gets the limit's banner" bash -c "banner $PORT2 | grep -q 'session limit (2) reached'"
-wait $S1 $S2
+kill $S1 $S2 2>/dev/null
+wait $S1 $S2 2>/dev/null
+for _ in $(seq 300); do [ "$($CTL -s "$TEST_TMP/d2/ctl.sock" show ssh --json | json 'len(d["incoming"])')" = 0 ] && break; sleep 0.1; done
 check "rate-limit 3 per minute: the next one gets the rate banner" bash -c "banner $PORT2 | grep -q 'rate limit (3 connections per minute) exceeded'"
 check "both refusals are logged" bash -c "grep -q 'refused: session limit (2) reached' '$TEST_TMP/d2/log' &&
 	grep -q 'refused: rate limit (3 per minute) exceeded' '$TEST_TMP/d2/log'"

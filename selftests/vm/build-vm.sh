@@ -4,6 +4,10 @@
 # the modules the guest tests load, in dependency order (modules.list).
 # Downloads go through apt's own configuration; nothing is fetched when the
 # cache already holds that version. Prints the kernel directory.
+#
+#   build-vm.sh --headers   also the matching linux-headers (and -common,
+#                           linux-kbuild) for building kernel/: prints their
+#                           directory, the one to give make -C
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -43,4 +47,27 @@ if [ ! -f "$dir/modules.list" ] || [ "${VM_EXTRA_MODULES:-}" != "$(cat "$dir/ext
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
 fi
-echo "$dir"
+if [ "${1:-}" != --headers ]; then
+	echo "$dir"
+	exit 0
+fi
+
+# The headers: three packages unpacked together, so their relative links (scripts -> kbuild) hold;
+# the arch Makefile includes the common one by its installed path, pointed here instead.
+hdr=$dir/headers
+if [ ! -f "$hdr/ready" ]; then
+	common=linux-headers-${release%-*}-common
+	kbuild=$(apt-cache depends "linux-headers-$release" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+	[ -n "$kbuild" ] || { echo "build-vm: apt knows no linux-headers-$release" >&2; exit 1; }
+	for p in "linux-headers-$release" "$common" "$kbuild"; do
+		ls "$VM_DIR/debs/${p}_"*.deb >/dev/null 2>&1 || (cd "$VM_DIR/debs" && apt-get download "$p" >&2)
+	done
+	rm -rf "$hdr"
+	mkdir -p "$hdr"
+	for p in "linux-headers-$release" "$common" "$kbuild"; do
+		dpkg -x "$VM_DIR/debs/${p}_"*.deb "$hdr/root"
+	done
+	sed -i "s|^include /usr/src/|include $hdr/root/usr/src/|" "$hdr/root/usr/src/linux-headers-$release/Makefile"
+	touch "$hdr/ready"
+fi
+echo "$hdr/root/usr/src/linux-headers-$release"

@@ -47,10 +47,12 @@ done
 for f in ksshd kssh ksftp kscp ksshctl ksftp-server; do
 	copy_with_libs "$BUILD/$f" "/kssh/bin/$f"
 done
-for f in "$BUILD"/selftests/unit/test_afalg ${VM_EXTRA_BINARIES:-}; do
+for f in "$BUILD"/selftests/unit/test_afalg "$BUILD"/selftests/vm/kmod_ulp_test ${VM_EXTRA_BINARIES:-}; do
 	copy_with_libs "$f" "/kssh/bin/$(basename "$f")"
 done
 cp /etc/ld.so.cache "$root/etc/"
+[ -f kernel/kssh_ulp.ko ] || fail "kernel/kssh_ulp.ko is not built (make kmod)"
+cp kernel/kssh_ulp.ko "$root/kssh/"
 mkdir -p "$root/kssh/keys"
 for k in "ecdsa -b 521:ecdsa_nistp521" "ecdsa -b 384:ecdsa_nistp384" "ecdsa -b 256:ecdsa_nistp256" \
 	"ed25519:ed25519" "rsa -b 3072:rsa"; do
@@ -89,7 +91,7 @@ start=$(date +%s)
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
 	-display none -monitor none -nic none -no-reboot \
 	-kernel "$kernel/vmlinuz" -initrd "$VM_DIR/initramfs.cpio" \
-	-append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init" \
+	-append "console=ttyS0 quiet loglevel=5 panic=-1 rdinit=/init" \
 	-serial "file:$console" -serial "file:$tap" </dev/null
 rc=$?
 took=$(($(date +%s) - start))

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The kssh TCP ULP's user API: shared by kernel/ and userspace, fixed-width
+ * types and explicit padding only.
+ *
+ *   setsockopt(fd, IPPROTO_TCP, TCP_ULP, "kssh", 4)   on an ESTABLISHED socket
+ *   setsockopt(fd, SOL_KSSH, KSSH_ULP_TX, &info, sizeof(info))   TX record state
+ *   getsockopt(fd, SOL_KSSH, KSSH_ULP_STATS, &stats, &len)       counters, never keys
+ */
+#ifndef KSSH_ULP_H
+#define KSSH_ULP_H
+
+#include <linux/types.h>
+
+#define KSSH_ULP_NAME "kssh"
+#define SOL_KSSH 0x6b7368 /* "ksh": the module's private socket level */
+
+enum kssh_ulp_option {
+	KSSH_ULP_TX = 1,    /* struct kssh_ulp_crypto_info: install TX keys */
+	KSSH_ULP_RX = 2,    /* struct kssh_ulp_crypto_info: install RX keys (not yet accepted) */
+	KSSH_ULP_STATS = 3, /* struct kssh_ulp_stats: read only */
+};
+
+#define KSSH_ULP_VERSION 1
+
+enum kssh_ulp_cipher {
+	KSSH_ULP_AES128_GCM = 1, /* aes128-gcm@openssh.com */
+	KSSH_ULP_AES256_GCM = 2, /* aes256-gcm@openssh.com */
+};
+
+#define KSSH_ULP_F_STRICT_KEX 0x1 /* sequence numbers reset at NEWKEYS */
+
+struct kssh_ulp_crypto_info {
+	__u16 version;     /* KSSH_ULP_VERSION */
+	__u16 cipher;      /* enum kssh_ulp_cipher */
+	__u32 flags;       /* KSSH_ULP_F_* */
+	__u32 seqnr;       /* the next packet's sequence number */
+	__u32 reserved;    /* must be 0 */
+	__u8 key[32];      /* 16 or 32 bytes used */
+	__u8 iv[12];       /* 4-byte fixed field, 8-byte invocation counter (RFC 5647) */
+	__u8 pad[4];       /* must be 0 */
+};
+
+struct kssh_ulp_stats {
+	__u64 tx_packets, tx_bytes;
+	__u64 rx_packets, rx_bytes;
+	__u32 tx_seqnr, rx_seqnr;
+	__u16 tx_cipher, rx_cipher; /* 0: none installed */
+	__u32 installs;             /* key installs so far, both directions */
+};
+
+#endif

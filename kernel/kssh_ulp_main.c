@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kssh: an SSH record layer as a TCP upper-layer protocol, modelled on
+ * net/tls/tls_main.c. This file registers the ULP, swaps the socket's proto
+ * for one with our setsockopt/getsockopt/sendmsg/close, and takes the record
+ * state userspace installs after NEWKEYS. The record path (framing,
+ * encryption, the bound channel) lives apart from it.
+ *
+ * Everything from userspace is hostile: exact option sizes, reserved fields
+ * zero, every state change under the socket lock; bad use gets an errno.
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <crypto/aead.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+
+#include "../include/kssh/kssh_ulp.h"
+
+#define KSSH_ULP_TAG_LEN 16
+
+struct kssh_ulp_dir {
+	struct crypto_aead *aead; /* NULL until keys are installed */
+	u16 cipher;
+	u32 seqnr;
+	u32 flags;
+	u8 iv[12];
+	u64 packets, bytes;
+};
+
+struct kssh_ulp_ctx {
+	struct proto *sk_proto; /* the socket's own: tcp_prot or tcpv6_prot */
+	struct kssh_ulp_dir tx, rx;
+	u32 installs;
+};
+
+enum { KSSH_ULP_IPV4, KSSH_ULP_IPV6, KSSH_ULP_NUM_FAMILIES };
+
+static struct proto kssh_ulp_prots[KSSH_ULP_NUM_FAMILIES];
+static const struct proto *kssh_ulp_base[KSSH_ULP_NUM_FAMILIES];
+static DEFINE_MUTEX(kssh_ulp_prot_lock);
+
+static struct kssh_ulp_ctx *kssh_ulp_get_ctx(const struct sock *sk)
+{
+	return (__force void *)inet_csk(sk)->icsk_ulp_data;
+}
+
+static void kssh_ulp_dir_clear(struct kssh_ulp_dir *dir)
+{
+	if (dir->aead)
+		crypto_free_aead(dir->aead);
+	memzero_explicit(dir, sizeof(*dir));
+}
+
+static int kssh_ulp_key_len(u16 cipher)
+{
+	switch (cipher) {
+	case KSSH_ULP_AES128_GCM:
+		return 16;
+	case KSSH_ULP_AES256_GCM:
+		return 32;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The state userspace hands over: checked field by field, the key put into a transform. */
+static int kssh_ulp_install(struct kssh_ulp_dir *dir,
+			    const struct kssh_ulp_crypto_info *info)
+{
+	struct crypto_aead *aead;
+	int key_len, err;
+
+	if (info->version != KSSH_ULP_VERSION || info->reserved ||
+	    memchr_inv(info->pad, 0, sizeof(info->pad)) ||
+	    (info->flags & ~KSSH_ULP_F_STRICT_KEX))
+		return -EINVAL;
+	key_len = kssh_ulp_key_len(info->cipher);
+	if (key_len < 0)
+		return key_len;
+	aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(aead))
+		return PTR_ERR(aead);
+	err = crypto_aead_setkey(aead, info->key, key_len);
+	if (!err)
+		err = crypto_aead_setauthsize(aead, KSSH_ULP_TAG_LEN);
+	if (err) {
+		crypto_free_aead(aead);
+		return err;
+	}
+	dir->aead = aead;
+	dir->cipher = info->cipher;
+	dir->seqnr = info->seqnr;
+	dir->flags = info->flags;
+	memcpy(dir->iv, info->iv, sizeof(dir->iv));
+	return 0;
+}
+
+static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
+				      sockptr_t optval, unsigned int optlen)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+	struct kssh_ulp_crypto_info info;
+	int err;
+
+	switch (optname) {
+	case KSSH_ULP_TX:
+		break;
+	case KSSH_ULP_RX:
+		return -EOPNOTSUPP; /* the receive path is not there yet */
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (optlen != sizeof(info))
+		return -EINVAL;
+	/* a second install needs a rekey first, which the record path does not offer yet */
+	if (ctx->tx.aead)
+		return -EBUSY;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	err = kssh_ulp_install(&ctx->tx, &info);
+	memzero_explicit(&info, sizeof(info));
+	if (!err)
+		ctx->installs++;
+	return err;
+}
+
+static int kssh_ulp_setsockopt(struct sock *sk, int level, int optname,
+			       sockptr_t optval, unsigned int optlen)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+	int err;
+
+	if (level != SOL_KSSH)
+		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
+						 optlen);
+	lock_sock(sk);
+	err = kssh_ulp_setsockopt_locked(sk, optname, optval, optlen);
+	release_sock(sk);
+	return err;
+}
+
+static int kssh_ulp_getsockopt(struct sock *sk, int level, int optname,
+			       char __user *optval, int __user *optlen)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+	struct kssh_ulp_stats stats = {};
+	int len;
+
+	if (level != SOL_KSSH)
+		return ctx->sk_proto->getsockopt(sk, level, optname, optval,
+						 optlen);
+	/* state can be read back, never the keys */
+	if (optname != KSSH_ULP_STATS)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len != sizeof(stats))
+		return -EINVAL;
+	lock_sock(sk);
+	stats.tx_packets = ctx->tx.packets;
+	stats.tx_bytes = ctx->tx.bytes;
+	stats.rx_packets = ctx->rx.packets;
+	stats.rx_bytes = ctx->rx.bytes;
+	stats.tx_seqnr = ctx->tx.seqnr;
+	stats.rx_seqnr = ctx->rx.seqnr;
+	stats.tx_cipher = ctx->tx.cipher;
+	stats.rx_cipher = ctx->rx.cipher;
+	stats.installs = ctx->installs;
+	release_sock(sk);
+	if (copy_to_user(optval, &stats, sizeof(stats)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Once keys are in, plaintext must never reach the wire: no record path yet, so refuse. */
+static int kssh_ulp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+
+	if (READ_ONCE(ctx->tx.aead))
+		return -EOPNOTSUPP;
+	return ctx->sk_proto->sendmsg(sk, msg, size);
+}
+
+static int kssh_ulp_sendpage(struct sock *sk, struct page *page, int offset,
+			     size_t size, int flags)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+
+	if (READ_ONCE(ctx->tx.aead))
+		return -EOPNOTSUPP;
+	return ctx->sk_proto->sendpage(sk, page, offset, size, flags);
+}
+
+static void kssh_ulp_ctx_free(struct kssh_ulp_ctx *ctx)
+{
+	kssh_ulp_dir_clear(&ctx->tx);
+	kssh_ulp_dir_clear(&ctx->rx);
+	kfree_sensitive(ctx);
+}
+
+static void kssh_ulp_close(struct sock *sk, long timeout)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+	struct proto *base = ctx->sk_proto;
+
+	lock_sock(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, NULL);
+	WRITE_ONCE(sk->sk_prot, base);
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	kssh_ulp_ctx_free(ctx);
+	base->close(sk, timeout);
+}
+
+/* Our proto for a family: the base's, with the calls we take over; built once. */
+static int kssh_ulp_build_proto(struct sock *sk)
+{
+	int family = sk->sk_family == AF_INET6 ? KSSH_ULP_IPV6 : KSSH_ULP_IPV4;
+	struct proto *prot = &kssh_ulp_prots[family];
+
+	mutex_lock(&kssh_ulp_prot_lock);
+	if (!kssh_ulp_base[family]) {
+		*prot = *sk->sk_prot;
+		prot->setsockopt = kssh_ulp_setsockopt;
+		prot->getsockopt = kssh_ulp_getsockopt;
+		prot->sendmsg = kssh_ulp_sendmsg;
+		prot->sendpage = kssh_ulp_sendpage;
+		prot->close = kssh_ulp_close;
+		/* no sockmap: it would swap our proto out from under us */
+		prot->psock_update_sk_prot = NULL;
+		kssh_ulp_base[family] = sk->sk_prot;
+	}
+	mutex_unlock(&kssh_ulp_prot_lock);
+	/* a socket whose proto is not the one we copied (sockmap, another ULP) is refused */
+	return sk->sk_prot == kssh_ulp_base[family] ? family : -EINVAL;
+}
+
+static int kssh_ulp_init(struct sock *sk)
+{
+	struct kssh_ulp_ctx *ctx;
+	int family;
+
+	/* as kTLS: a listening socket's children would share one context */
+	if (sk->sk_state != TCP_ESTABLISHED)
+		return -ENOTCONN;
+	family = kssh_ulp_build_proto(sk);
+	if (family < 0)
+		return family;
+	ctx = kzalloc(sizeof(*ctx), GFP_ATOMIC);
+	if (!ctx)
+		return -ENOMEM;
+	write_lock_bh(&sk->sk_callback_lock);
+	ctx->sk_proto = READ_ONCE(sk->sk_prot);
+	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, ctx);
+	WRITE_ONCE(sk->sk_prot, &kssh_ulp_prots[family]);
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/* The socket is destroyed without a close through us (e.g. an aborted connect): free the context. */
+static void kssh_ulp_release(struct sock *sk)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+
+	if (!ctx)
+		return;
+	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, NULL);
+	kssh_ulp_ctx_free(ctx);
+}
+
+static struct tcp_ulp_ops kssh_ulp_ops __read_mostly = {
+	.name = KSSH_ULP_NAME,
+	.owner = THIS_MODULE,
+	.init = kssh_ulp_init,
+	.release = kssh_ulp_release,
+};
+
+static int __init kssh_ulp_module_init(void)
+{
+	tcp_register_ulp(&kssh_ulp_ops);
+	return 0;
+}
+
+static void __exit kssh_ulp_module_exit(void)
+{
+	tcp_unregister_ulp(&kssh_ulp_ops);
+}
+
+module_init(kssh_ulp_module_init);
+module_exit(kssh_ulp_module_exit);
+
+MODULE_DESCRIPTION("kssh: SSH record layer as a TCP ULP");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_TCP_ULP("kssh");
