@@ -11,30 +11,14 @@
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sockptr.h>
 #include <crypto/aead.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
-#include "../include/kssh/kssh_ulp.h"
-
-#define KSSH_ULP_TAG_LEN 16
-
-struct kssh_ulp_dir {
-	struct crypto_aead *aead; /* NULL until keys are installed */
-	u16 cipher;
-	u32 seqnr;
-	u32 flags;
-	u8 iv[12];
-	u64 packets, bytes;
-};
-
-struct kssh_ulp_ctx {
-	struct proto *sk_proto; /* the socket's own: tcp_prot or tcpv6_prot */
-	struct kssh_ulp_dir tx, rx;
-	u32 installs;
-};
+#include "kssh_ulp.h"
 
 enum { KSSH_ULP_IPV4, KSSH_ULP_IPV6, KSSH_ULP_NUM_FAMILIES };
 
@@ -49,6 +33,8 @@ static struct kssh_ulp_ctx *kssh_ulp_get_ctx(const struct sock *sk)
 
 static void kssh_ulp_dir_clear(struct kssh_ulp_dir *dir)
 {
+	if (dir->req)
+		aead_request_free(dir->req);
 	if (dir->aead)
 		crypto_free_aead(dir->aead);
 	memzero_explicit(dir, sizeof(*dir));
@@ -86,6 +72,11 @@ static int kssh_ulp_install(struct kssh_ulp_dir *dir,
 	err = crypto_aead_setkey(aead, info->key, key_len);
 	if (!err)
 		err = crypto_aead_setauthsize(aead, KSSH_ULP_TAG_LEN);
+	if (!err) {
+		dir->req = aead_request_alloc(aead, GFP_KERNEL);
+		if (!dir->req)
+			err = -ENOMEM;
+	}
 	if (err) {
 		crypto_free_aead(aead);
 		return err;
@@ -95,6 +86,52 @@ static int kssh_ulp_install(struct kssh_ulp_dir *dir,
 	dir->seqnr = info->seqnr;
 	dir->flags = info->flags;
 	memcpy(dir->iv, info->iv, sizeof(dir->iv));
+	return 0;
+}
+
+/* The channel write() feeds; its record buffer holds the largest packet it allows. */
+static int kssh_ulp_bind_channel(struct kssh_ulp_ctx *ctx, sockptr_t optval,
+				 unsigned int optlen)
+{
+	struct kssh_ulp_channel chan;
+	size_t size;
+	u8 *record;
+
+	if (optlen != sizeof(chan))
+		return -EINVAL;
+	if (ctx->bound)
+		return -EBUSY;
+	if (copy_from_sockptr(&chan, optval, sizeof(chan)))
+		return -EFAULT;
+	if (chan.reserved || !chan.max_packet || chan.max_packet > 256 * 1024)
+		return -EINVAL;
+	size = 4 + 1 + 9 + chan.max_packet + 2 * 16 + KSSH_ULP_TAG_LEN;
+	record = kvmalloc(size, GFP_KERNEL);
+	if (!record)
+		return -ENOMEM;
+	ctx->record = record;
+	ctx->record_size = size;
+	ctx->chan = chan;
+	ctx->bound = true;
+	return 0;
+}
+
+/* RFC 4254 5.2: the window may not grow past 2^32 - 1 */
+static int kssh_ulp_add_window(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			       sockptr_t optval, unsigned int optlen)
+{
+	u32 add;
+
+	if (optlen != sizeof(add))
+		return -EINVAL;
+	if (!ctx->bound)
+		return -EDESTADDRREQ;
+	if (copy_from_sockptr(&add, optval, sizeof(add)))
+		return -EFAULT;
+	if (add > U32_MAX - ctx->chan.window)
+		return -EOVERFLOW;
+	WRITE_ONCE(ctx->chan.window, ctx->chan.window + add);
+	kssh_ulp_tx_wake(sk);
 	return 0;
 }
 
@@ -108,6 +145,10 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 	switch (optname) {
 	case KSSH_ULP_TX:
 		break;
+	case KSSH_ULP_CHANNEL:
+		return kssh_ulp_bind_channel(ctx, optval, optlen);
+	case KSSH_ULP_WINDOW:
+		return kssh_ulp_add_window(sk, ctx, optval, optlen);
 	case KSSH_ULP_RX:
 		return -EOPNOTSUPP; /* the receive path is not there yet */
 	default:
@@ -169,19 +210,20 @@ static int kssh_ulp_getsockopt(struct sock *sk, int level, int optname,
 	stats.tx_cipher = ctx->tx.cipher;
 	stats.rx_cipher = ctx->rx.cipher;
 	stats.installs = ctx->installs;
+	stats.window = ctx->chan.window;
 	release_sock(sk);
 	if (copy_to_user(optval, &stats, sizeof(stats)))
 		return -EFAULT;
 	return 0;
 }
 
-/* Once keys are in, plaintext must never reach the wire: no record path yet, so refuse. */
+/* Once keys are in, everything written goes through the record path: plaintext never reaches the wire. */
 static int kssh_ulp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
 
 	if (READ_ONCE(ctx->tx.aead))
-		return -EOPNOTSUPP;
+		return kssh_ulp_tx_sendmsg(sk, ctx, msg, size);
 	return ctx->sk_proto->sendmsg(sk, msg, size);
 }
 
@@ -199,6 +241,7 @@ static void kssh_ulp_ctx_free(struct kssh_ulp_ctx *ctx)
 {
 	kssh_ulp_dir_clear(&ctx->tx);
 	kssh_ulp_dir_clear(&ctx->rx);
+	kvfree_sensitive(ctx->record, ctx->record_size);
 	kfree_sensitive(ctx);
 }
 

@@ -19,6 +19,8 @@ enum kssh_ulp_option {
 	KSSH_ULP_TX = 1,    /* struct kssh_ulp_crypto_info: install TX keys */
 	KSSH_ULP_RX = 2,    /* struct kssh_ulp_crypto_info: install RX keys (not yet accepted) */
 	KSSH_ULP_STATS = 3, /* struct kssh_ulp_stats: read only */
+	KSSH_ULP_CHANNEL = 4, /* struct kssh_ulp_channel: the channel write() feeds */
+	KSSH_ULP_WINDOW = 5,  /* __u32: the peer's WINDOW_ADJUST, added to its window */
 };
 
 #define KSSH_ULP_VERSION 1
@@ -41,12 +43,27 @@ struct kssh_ulp_crypto_info {
 	__u8 pad[4];       /* must be 0 */
 };
 
+/*
+ * Once TX keys are in and a channel is bound, bytes written to the socket go
+ * out as SSH_MSG_CHANNEL_DATA for recipient, never more than the peer's
+ * window (a blocking write waits, O_NONBLOCK gets EAGAIN) and never more than
+ * max_packet bytes of data per packet.
+ */
+struct kssh_ulp_channel {
+	__u32 recipient;  /* the peer's channel number */
+	__u32 window;     /* the peer's remaining window, bytes */
+	__u32 max_packet; /* the peer's maximum packet size, 1..262144 */
+	__u32 reserved;   /* must be 0 */
+};
+
 struct kssh_ulp_stats {
 	__u64 tx_packets, tx_bytes;
 	__u64 rx_packets, rx_bytes;
 	__u32 tx_seqnr, rx_seqnr;
 	__u16 tx_cipher, rx_cipher; /* 0: none installed */
 	__u32 installs;             /* key installs so far, both directions */
+	__u32 window;               /* the bound channel's remaining window */
+	__u32 pad;
 };
 
 #endif

@@ -14,7 +14,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <openssl/rand.h>
+
+#include "kssh/err.h"
 #include "kssh/kssh_ulp.h"
+#include "kssh/packet.h"
 #include "../unit/test.h"
 
 struct test_case test_cases[MAX_TESTS];
@@ -157,8 +162,9 @@ TEST(nothing_leaves_in_plaintext_once_keys_are_in)
 	EXPECT_EQ(write(a, "before", 6), 6); /* no keys yet: a plain TCP socket */
 	EXPECT_EQ(read(b, buf, sizeof(buf)), 6);
 	ASSERT(install(a, &i, sizeof(i)) == 0);
-	EXPECT_EQ(RESULT(write(a, "secret", 6) < 0 ? -1 : 0), -EOPNOTSUPP);
-	EXPECT_EQ(RESULT(send(a, "secret", 6, 0) < 0 ? -1 : 0), -EOPNOTSUPP);
+	/* keys but no channel: nowhere to put the bytes, so they are refused */
+	EXPECT_EQ(RESULT(write(a, "secret", 6) < 0 ? -1 : 0), -EDESTADDRREQ);
+	EXPECT_EQ(RESULT(send(a, "secret", 6, 0) < 0 ? -1 : 0), -EDESTADDRREQ);
 	EXPECT_EQ(recv(b, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	close(a);
 	close(b);
@@ -204,6 +210,173 @@ TEST(many_sockets_come_and_go)
 		close(n % 5 ? a : b);
 		close(n % 5 ? b : a);
 	}
+}
+
+static int bind_channel(int fd, uint32_t recipient, uint32_t window, uint32_t max_packet)
+{
+	struct kssh_ulp_channel ch = { .recipient = recipient, .window = window, .max_packet = max_packet };
+
+	return setsockopt(fd, SOL_KSSH, KSSH_ULP_CHANNEL, &ch, sizeof(ch));
+}
+
+TEST(channel_binding_is_checked)
+{
+	struct kssh_ulp_channel ch = { .recipient = 1, .window = 10, .max_packet = 0 };
+	uint32_t add = 5;
+	int a, b;
+
+	ASSERT(tcp_pair(AF_INET, &a, &b) == 0);
+	ASSERT(set_ulp(a) == 0);
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_WINDOW, &add, sizeof(add))), -EDESTADDRREQ);
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_CHANNEL, &ch, sizeof(ch))), -EINVAL);
+	ch.max_packet = 256 * 1024 + 1;
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_CHANNEL, &ch, sizeof(ch))), -EINVAL);
+	ch.max_packet = 32768;
+	ch.reserved = 1;
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_CHANNEL, &ch, sizeof(ch))), -EINVAL);
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_CHANNEL, &ch, sizeof(ch) - 4)), -EINVAL);
+	EXPECT_EQ(RESULT(bind_channel(a, 1, 10, 32768)), 0);
+	EXPECT_EQ(RESULT(bind_channel(a, 1, 10, 32768)), -EBUSY);
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_WINDOW, &add, 2)), -EINVAL);
+	add = UINT32_MAX - 10; /* the window is 10: now exactly 2^32 - 1 */
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_WINDOW, &add, sizeof(add))), 0);
+	add = 1;
+	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_WINDOW, &add, sizeof(add))), -EOVERFLOW);
+	close(a);
+	close(b);
+}
+
+/*
+ * The receiving end: reads the raw stream and opens it with libkssh's own
+ * packet reader, keyed like the module. Appends CHANNEL_DATA bytes to got;
+ * returns the packets read, or -1 on anything else.
+ */
+static int open_records(int fd, struct kssh_packet *rx, uint32_t recipient, uint32_t max_packet,
+                        uint8_t *got, size_t want, size_t *have)
+{
+	int packets = 0;
+
+	while (*have < want) {
+		struct kssh_buf payload;
+		uint8_t type, buf[65536];
+		uint32_t rcpt, len;
+		const uint8_t *data;
+		size_t dlen;
+		ssize_t n;
+		int r = kssh_packet_read(rx, &type, &payload);
+
+		if (r == KSSH_ERR_AGAIN) {
+			if ((n = read(fd, buf, sizeof(buf))) <= 0 || kssh_buf_put(&rx->input, buf, (size_t)n) != 0)
+				return -1;
+			continue;
+		}
+		if (r != 0 || type != 94 || kssh_buf_consume(&payload, 1) != 0 ||
+		    kssh_buf_get_u32(&payload, &rcpt) != 0 || rcpt != recipient ||
+		    kssh_buf_get_string_view(&payload, &data, &dlen) != 0 || kssh_buf_len(&payload) != 0 ||
+		    dlen == 0 || dlen > max_packet || *have + dlen > want) {
+			printf("#   record %d: r=%d type=%u\n", packets, r, type);
+			return -1;
+		}
+		(void)len;
+		memcpy(got + *have, data, dlen);
+		*have += dlen;
+		packets++;
+	}
+	return packets;
+}
+
+static int keyed_pair(int *a, int *b, struct kssh_packet *rx, uint16_t cipher, uint32_t recipient,
+                      uint32_t window, uint32_t max_packet)
+{
+	struct kssh_ulp_crypto_info i = good_info();
+	const char *name = cipher == KSSH_ULP_AES128_GCM ? "aes128-gcm@openssh.com" : "aes256-gcm@openssh.com";
+
+	i.cipher = cipher;
+	RAND_bytes(i.key, sizeof(i.key));
+	RAND_bytes(i.iv, sizeof(i.iv));
+	kssh_packet_init(rx);
+	if (tcp_pair(AF_INET, a, b) != 0 || set_ulp(*a) != 0 ||
+	    bind_channel(*a, recipient, window, max_packet) != 0 || install(*a, &i, sizeof(i)) != 0 ||
+	    kssh_packet_set_keys(rx, KSSH_DIR_IN, kssh_cipher_by_name(name), NULL, i.key, i.iv, NULL, NULL,
+	                         NULL) != 0)
+		return -1;
+	return 0;
+}
+
+TEST(writes_arrive_as_channel_data_libkssh_opens)
+{
+	static uint8_t sent[300000], got[300000];
+	const size_t sizes[] = { 1, 1000, 32768, 32769, 100000, 133462 };
+	uint16_t ciphers[] = { KSSH_ULP_AES128_GCM, KSSH_ULP_AES256_GCM };
+
+	for (int c = 0; c < 2; c++) {
+		struct kssh_ulp_stats st;
+		socklen_t len = sizeof(st);
+		struct kssh_packet rx;
+		size_t total = 0, have = 0;
+		int a, b, packets;
+
+		ASSERT(keyed_pair(&a, &b, &rx, ciphers[c], 0x11223344, 1u << 20, 32768) == 0);
+		RAND_bytes(sent, sizeof(sent));
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			EXPECT_EQ(write(a, sent + total, sizes[k]), (ssize_t)sizes[k]);
+			total += sizes[k];
+		}
+		packets = open_records(b, &rx, 0x11223344, 32768, got, total, &have);
+		EXPECT(packets >= 1 + 1 + 1 + 2 + 4 + 5);
+		EXPECT_EQ(have, total);
+		EXPECT(memcmp(sent, got, total) == 0);
+		ASSERT(getsockopt(a, SOL_KSSH, KSSH_ULP_STATS, &st, &len) == 0);
+		EXPECT_EQ(st.tx_packets, (uint64_t)packets);
+		EXPECT_EQ(st.tx_seqnr, 7u + (uint32_t)packets);
+		EXPECT_EQ(st.window, (1u << 20) - (uint32_t)total);
+		kssh_packet_free(&rx);
+		close(a);
+		close(b);
+	}
+}
+
+TEST(writes_stop_at_the_peer_window)
+{
+	static uint8_t sent[5000], got[5000];
+	struct kssh_packet rx;
+	size_t have = 0;
+	uint32_t add = 3000;
+	int a, b;
+
+	ASSERT(keyed_pair(&a, &b, &rx, KSSH_ULP_AES128_GCM, 9, 1000, 600) == 0);
+	ASSERT(fcntl(a, F_SETFL, O_NONBLOCK) == 0);
+	RAND_bytes(sent, sizeof(sent));
+	EXPECT_EQ(write(a, sent, 5000), 1000);
+	EXPECT_EQ(RESULT(write(a, sent + 1000, 4000) < 0 ? -1 : 0), -EAGAIN);
+	ASSERT(setsockopt(a, SOL_KSSH, KSSH_ULP_WINDOW, &add, sizeof(add)) == 0);
+	EXPECT_EQ(write(a, sent + 1000, 4000), 3000);
+	EXPECT_EQ(open_records(b, &rx, 9, 600, got, 4000, &have), 7); /* 600-byte packets */
+	EXPECT(memcmp(sent, got, 4000) == 0);
+	kssh_packet_free(&rx);
+	close(a);
+	close(b);
+}
+
+/* A tampered record fails libkssh's tag check: the module really authenticates what it sends */
+TEST(a_flipped_byte_fails_the_tag)
+{
+	struct kssh_packet rx;
+	struct kssh_buf payload;
+	uint8_t buf[256], type;
+	ssize_t n;
+	int a, b;
+
+	ASSERT(keyed_pair(&a, &b, &rx, KSSH_ULP_AES256_GCM, 1, 1000, 1000) == 0);
+	EXPECT_EQ(write(a, "hello", 5), 5);
+	n = read(b, buf, sizeof(buf));
+	ASSERT(n > 20);
+	buf[n / 2] ^= 1;
+	ASSERT(kssh_buf_put(&rx.input, buf, (size_t)n) == 0);
+	EXPECT_EQ(kssh_packet_read(&rx, &type, &payload), KSSH_ERR_MAC_INVALID);
+	kssh_packet_free(&rx);
+	close(a);
+	close(b);
 }
 
 /* "kmod_ulp_test hold": a socket with the ULP stays open until stdin closes (rmmod must wait) */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TX record path: bytes written to the socket become
+ * SSH_MSG_CHANNEL_DATA packets for the bound channel (RFC 4254 5.2), padded
+ * with at least 4 random bytes to the block size, encrypted with
+ * aes-gcm@openssh.com (RFC 5647: the packet length is the AAD, the 64-bit
+ * invocation counter advances per packet) and pushed into TCP. Never more
+ * than the peer's window, never more than its maximum packet.
+ */
+#include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/uio.h>
+#include <net/tcp.h>
+
+#include "kssh_ulp.h"
+
+#define SSH_MSG_CHANNEL_DATA 94
+#define KSSH_ULP_BLOCK 16
+/* packet_length, padding_length, type, recipient, data length */
+#define KSSH_ULP_DATA_HEADER (4 + 1 + 1 + 4 + 4)
+
+/* RFC 5647 7.1 */
+static void kssh_ulp_next_iv(u8 iv[12])
+{
+	int i;
+
+	for (i = 11; i >= 4; i--)
+		if (++iv[i] != 0)
+			break;
+}
+
+static int kssh_ulp_wait_window(struct sock *sk, struct kssh_ulp_ctx *ctx,
+				long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!READ_ONCE(ctx->chan.window)) {
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = sk->sk_err ? -sk->sk_err : -EPIPE;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, READ_ONCE(ctx->chan.window) ||
+			      sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN),
+			      &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+void kssh_ulp_tx_wake(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_all(&wq->wait);
+	rcu_read_unlock();
+}
+
+/* One CHANNEL_DATA packet of len bytes from msg, encrypted and sent whole. */
+static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
+				struct msghdr *msg, u32 len)
+{
+	struct kssh_ulp_dir *tx = &ctx->tx;
+	u32 payload = 1 + 4 + 4 + len, pad, packet_len, total;
+	struct msghdr out = { .msg_flags = MSG_NOSIGNAL };
+	struct scatterlist sg;
+	struct kvec iov;
+	u8 *p = ctx->record;
+	int err;
+
+	/* the encrypted part (all but the length) is a whole number of blocks */
+	pad = KSSH_ULP_BLOCK - ((1 + payload) % KSSH_ULP_BLOCK);
+	if (pad < 4)
+		pad += KSSH_ULP_BLOCK;
+	packet_len = 1 + payload + pad;
+	total = 4 + packet_len + KSSH_ULP_TAG_LEN;
+	if (total > ctx->record_size)
+		return -EMSGSIZE;
+	put_unaligned_be32(packet_len, p);
+	p[4] = pad;
+	p[5] = SSH_MSG_CHANNEL_DATA;
+	put_unaligned_be32(ctx->chan.recipient, p + 6);
+	put_unaligned_be32(len, p + 10);
+	if (copy_from_iter(p + KSSH_ULP_DATA_HEADER, len, &msg->msg_iter) != len)
+		return -EFAULT;
+	get_random_bytes(p + KSSH_ULP_DATA_HEADER + len, pad);
+
+	sg_init_one(&sg, p, 4 + packet_len + KSSH_ULP_TAG_LEN);
+	aead_request_set_tfm(tx->req, tx->aead);
+	aead_request_set_callback(tx->req, 0, NULL, NULL);
+	aead_request_set_ad(tx->req, 4);
+	aead_request_set_crypt(tx->req, &sg, &sg, packet_len, tx->iv);
+	err = crypto_aead_encrypt(tx->req);
+	if (err)
+		return err;
+	kssh_ulp_next_iv(tx->iv);
+
+	/* the record goes out whole or the socket is dead: no half packets */
+	iov.iov_base = p;
+	iov.iov_len = total;
+	iov_iter_kvec(&out.msg_iter, ITER_SOURCE, &iov, 1, total);
+	err = tcp_sendmsg_locked(sk, &out, total);
+	if (err != total) {
+		sk->sk_err = EPIPE;
+		sk_error_report(sk);
+		return err < 0 ? err : -EPIPE;
+	}
+	tx->seqnr++;
+	tx->packets++;
+	tx->bytes += total;
+	ctx->chan.window -= len;
+	return 0;
+}
+
+int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			struct msghdr *msg, size_t size)
+{
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	size_t copied = 0;
+	int err = 0;
+
+	if (msg->msg_controllen)
+		return -EOPNOTSUPP; /* userspace's own messages: not yet */
+	if (!ctx->bound)
+		return -EDESTADDRREQ;
+	lock_sock(sk);
+	while (copied < size) {
+		u32 len;
+
+		err = kssh_ulp_wait_window(sk, ctx, &timeo);
+		if (err)
+			break;
+		len = min_t(size_t, size - copied, ctx->chan.window);
+		len = min_t(u32, len, ctx->chan.max_packet);
+		err = kssh_ulp_push_record(sk, ctx, msg, len);
+		if (err)
+			break;
+		copied += len;
+	}
+	release_sock(sk);
+	return copied ? copied : err;
+}
