@@ -74,6 +74,8 @@ int kssh_cipher_init(struct kssh_cipher *c, const struct kssh_cipher_alg *alg,
                      const struct kssh_cipher_backend *backend,
                      const uint8_t *key, const uint8_t *iv, int encrypt);
 void kssh_cipher_cleanup(struct kssh_cipher *c);
+/* aes-gcm@openssh.com: the IV's invocation counter after each packet, for every backend */
+void kssh_cipher_gcm_next_iv(uint8_t iv[12]);
 
 struct kssh_mac;
 

@@ -44,20 +44,28 @@ extern int test_count;
 
 #define EXPECT_EQ(a, b) EXPECT((a) == (b))
 
+/* Runs every registered test with TAP output; the exit status for main */
+static inline int test_run_all(void)
+{
+	int bad = 0;
+
+	printf("1..%d\n", test_count);
+	for (int i = 0; i < test_count; i++) {
+		int failed = 0;
+
+		test_cases[i].fn(&failed);
+		printf("%sok %d - %s\n", failed ? "not " : "", i + 1, test_cases[i].name);
+		bad += failed;
+	}
+	return bad ? 1 : 0;
+}
+
 #define TEST_MAIN()                                                            \
 	struct test_case test_cases[MAX_TESTS];                                \
 	int test_count;                                                        \
 	int main(void)                                                         \
 	{                                                                      \
-		int bad = 0;                                                   \
-		printf("1..%d\n", test_count);                                 \
-		for (int i = 0; i < test_count; i++) {                         \
-			int failed = 0;                                        \
-			test_cases[i].fn(&failed);                             \
-			printf("%sok %d - %s\n", failed ? "not " : "", i + 1, test_cases[i].name); \
-			bad += failed;                                         \
-		}                                                              \
-		return bad ? 1 : 0;                                            \
+		return test_run_all();                                         \
 	}
 
 #endif

@@ -365,7 +365,6 @@ int main(void)
 {
 	const char *required = getenv("KSSH_REQUIRE_AFALG");
 	int present = kssh_afalg_probe(kssh_cipher_by_name("aes128-ctr"), kssh_mac_at(0)) == 0;
-	int bad = 0;
 
 	add("chacha_and_cbc_have_no_path", chacha_and_cbc_have_no_path);
 	if (!present) {
@@ -385,13 +384,5 @@ int main(void)
 		add("tampered_packets_fail", tampered_packets_fail);
 		add("rekeys_close_old_transforms", rekeys_close_old_transforms);
 	}
-	printf("1..%d\n", test_count);
-	for (int i = 0; i < test_count; i++) {
-		int failed = 0;
-
-		test_cases[i].fn(&failed);
-		printf("%sok %d - %s\n", failed ? "not " : "", i + 1, test_cases[i].name);
-		bad += failed;
-	}
-	return bad ? 1 : 0;
+	return test_run_all();
 }

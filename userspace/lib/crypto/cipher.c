@@ -55,3 +55,11 @@ void kssh_cipher_cleanup(struct kssh_cipher *c)
 		c->backend->cleanup(c);
 	memset(c, 0, sizeof(*c));
 }
+
+/* RFC 5647 section 7.1: the 64-bit invocation counter increments per packet. */
+void kssh_cipher_gcm_next_iv(uint8_t iv[12])
+{
+	for (int i = 11; i >= 4; i--)
+		if (++iv[i] != 0)
+			break;
+}

@@ -32,13 +32,31 @@
 #define AFALG_SOCKET_BUFFER (1 << 20)
 
 struct afalg_cipher {
-	int op;          /* the operation socket */
+	int op;          /* the operation socket (first: see new_state) */
 	uint8_t iv[16];  /* ctr: the counter block; gcm: fixed field and invocation counter */
 };
 
 struct afalg_mac {
-	int op;
+	int op;          /* the operation socket (first: see new_state) */
 };
+
+/* A backend state whose first member is the operation socket, not yet open; NULL for names AF_ALG lacks. */
+static void *new_state(const char *name, size_t size, int *err)
+{
+	int *op;
+
+	if (name == NULL) {
+		errno = EOPNOTSUPP;
+		*err = KSSH_ERR_UNAVAILABLE;
+		return NULL;
+	}
+	if ((op = calloc(1, size)) == NULL) {
+		*err = KSSH_ERR_ALLOC;
+		return NULL;
+	}
+	*op = -1;
+	return op;
+}
 
 /* The kernel's name for an SSH algorithm's transform, or NULL when AF_ALG has no path for it. */
 static const char *cipher_transform(const struct kssh_cipher_alg *alg)
@@ -198,16 +216,11 @@ static int afalg_init(struct kssh_cipher *c, const uint8_t *key, const uint8_t *
 {
 	const struct kssh_cipher_alg *alg = c->alg;
 	const char *name = cipher_transform(alg);
-	int aead = (alg->flags & KSSH_CIPHER_AEAD) != 0;
+	int aead = (alg->flags & KSSH_CIPHER_AEAD) != 0, r;
 	struct afalg_cipher *s;
 
-	if (name == NULL) {
-		errno = EOPNOTSUPP;
-		return KSSH_ERR_UNAVAILABLE;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return KSSH_ERR_ALLOC;
-	s->op = -1;
+	if ((s = new_state(name, sizeof(*s), &r)) == NULL)
+		return r;
 	c->state = s;
 	memcpy(s->iv, iv, aead ? 12 : 16);
 	return open_op(aead ? "aead" : "skcipher", name, key, alg->key_len, aead ? alg->tag_len : 0,
@@ -244,14 +257,6 @@ static int crypt_ctr(struct kssh_cipher *c, struct afalg_cipher *s, uint8_t *dst
 	return 0;
 }
 
-/* RFC 5647 7.1: the 64-bit invocation counter increments per packet. */
-static void gcm_next_iv(uint8_t iv[12])
-{
-	for (int i = 11; i >= 4; i--)
-		if (++iv[i] != 0)
-			break;
-}
-
 static int crypt_gcm(struct kssh_cipher *c, struct afalg_cipher *s, uint8_t *dst,
                      const uint8_t *src, uint32_t len, uint32_t aadlen)
 {
@@ -263,7 +268,7 @@ static int crypt_gcm(struct kssh_cipher *c, struct afalg_cipher *s, uint8_t *dst
 		r = request(s->op, 1, s->iv, 12, 1, aadlen, src, aadlen + len, dst, aadlen + len + tag);
 	else
 		r = request(s->op, 0, s->iv, 12, 1, aadlen, src, aadlen + len + tag, dst, aadlen + len);
-	gcm_next_iv(s->iv);
+	kssh_cipher_gcm_next_iv(s->iv);
 	return r;
 }
 
@@ -325,14 +330,10 @@ static int afalg_mac_init(struct kssh_mac *m, const uint8_t *key)
 {
 	const char *name = mac_transform(m->alg);
 	struct afalg_mac *s;
+	int r;
 
-	if (name == NULL) {
-		errno = EOPNOTSUPP;
-		return KSSH_ERR_UNAVAILABLE;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return KSSH_ERR_ALLOC;
-	s->op = -1;
+	if ((s = new_state(name, sizeof(*s), &r)) == NULL)
+		return r;
 	m->ctx = s;
 	return open_op("hash", name, key, m->alg->key_len, 0, &s->op);
 }

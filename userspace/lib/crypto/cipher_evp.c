@@ -90,14 +90,6 @@ static int update(EVP_CIPHER_CTX *ctx, uint8_t *dst, const uint8_t *src, uint32_
 	return 0;
 }
 
-/* RFC 5647 section 7.1: the 64-bit invocation counter increments per packet. */
-static void gcm_increment_iv(uint8_t iv[12])
-{
-	for (int i = 11; i >= 4; i--)
-		if (++iv[i] != 0)
-			break;
-}
-
 static int crypt_gcm(struct kssh_cipher *c, struct evp_state *s, uint8_t *dst,
                      const uint8_t *src, uint32_t len, uint32_t aadlen)
 {
@@ -105,7 +97,7 @@ static int crypt_gcm(struct kssh_cipher *c, struct evp_state *s, uint8_t *dst,
 
 	if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, s->iv, -1) != 1)
 		return KSSH_ERR_LIBCRYPTO;
-	gcm_increment_iv(s->iv);
+	kssh_cipher_gcm_next_iv(s->iv);
 	if (!c->encrypt &&
 	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, 16,
 	                        (void *)(src + aadlen + len)) != 1)
