@@ -144,7 +144,8 @@ to "$PORT2" "$U@127.0.0.1" 'sleep 60' & S2=$!
 live2() { $CTL -s "$TEST_TMP/d2/ctl.sock" show ssh --json | json 'sum(s["state"] == "SESSION_OPEN" for s in d["incoming"])'; }
 for _ in $(seq 300); do [ "$(live2)" = 2 ] && break; sleep 0.1; done
 check "session-limit 2: a third connection gets the limit's banner" bash -c "banner $PORT2 | grep -q 'session limit (2) reached'"
-kill $S1 $S2 2>/dev/null
+# $S1/$S2 are the shells running `to`: end their ssh clients, which ends the sessions
+pkill -P $S1; pkill -P $S2
 wait $S1 $S2 2>/dev/null
 for _ in $(seq 300); do [ "$($CTL -s "$TEST_TMP/d2/ctl.sock" show ssh --json | json 'len(d["incoming"])')" = 0 ] && break; sleep 0.1; done
 check "rate-limit 3 per minute: the next one gets the rate banner" bash -c "banner $PORT2 | grep -q 'rate limit (3 connections per minute) exceeded'"
