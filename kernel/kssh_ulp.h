@@ -9,6 +9,10 @@
 #include "../include/kssh/kssh_ulp.h"
 
 #define KSSH_ULP_TAG_LEN 16
+/* a packet's payload at most, so packet_length stays within OpenSSH's 256 KiB */
+#define KSSH_ULP_MAX_PAYLOAD (256 * 1024 - 64)
+/* one packet: length, padding length, payload, padding (at most two blocks), tag */
+#define KSSH_ULP_RECORD_SIZE (5 + KSSH_ULP_MAX_PAYLOAD + 32 + KSSH_ULP_TAG_LEN)
 
 struct kssh_ulp_dir {
 	struct crypto_aead *aead; /* NULL until keys are installed */
@@ -34,5 +38,6 @@ struct kssh_ulp_ctx {
 int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			struct msghdr *msg, size_t size);
 void kssh_ulp_tx_wake(struct sock *sk);
+int kssh_ulp_is_message(struct msghdr *msg);
 
 #endif

@@ -89,13 +89,11 @@ static int kssh_ulp_install(struct kssh_ulp_dir *dir,
 	return 0;
 }
 
-/* The channel write() feeds; its record buffer holds the largest packet it allows. */
+/* The channel write() feeds. */
 static int kssh_ulp_bind_channel(struct kssh_ulp_ctx *ctx, sockptr_t optval,
 				 unsigned int optlen)
 {
 	struct kssh_ulp_channel chan;
-	size_t size;
-	u8 *record;
 
 	if (optlen != sizeof(chan))
 		return -EINVAL;
@@ -105,12 +103,6 @@ static int kssh_ulp_bind_channel(struct kssh_ulp_ctx *ctx, sockptr_t optval,
 		return -EFAULT;
 	if (chan.reserved || !chan.max_packet || chan.max_packet > 256 * 1024)
 		return -EINVAL;
-	size = 4 + 1 + 9 + chan.max_packet + 2 * 16 + KSSH_ULP_TAG_LEN;
-	record = kvmalloc(size, GFP_KERNEL);
-	if (!record)
-		return -ENOMEM;
-	ctx->record = record;
-	ctx->record_size = size;
 	ctx->chan = chan;
 	ctx->bound = true;
 	return 0;
@@ -161,6 +153,13 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 		return -EBUSY;
 	if (copy_from_sockptr(&info, optval, sizeof(info)))
 		return -EFAULT;
+	/* the one packet being built: sized for the largest payload SSH allows */
+	if (!ctx->record) {
+		ctx->record = kvmalloc(KSSH_ULP_RECORD_SIZE, GFP_KERNEL);
+		if (!ctx->record)
+			return -ENOMEM;
+		ctx->record_size = KSSH_ULP_RECORD_SIZE;
+	}
 	err = kssh_ulp_install(&ctx->tx, &info);
 	memzero_explicit(&info, sizeof(info));
 	if (!err)
@@ -224,6 +223,9 @@ static int kssh_ulp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	if (READ_ONCE(ctx->tx.aead))
 		return kssh_ulp_tx_sendmsg(sk, ctx, msg, size);
+	/* a message meant for the record path must not leave in plaintext */
+	if (msg->msg_controllen && kssh_ulp_is_message(msg))
+		return -ENOKEY;
 	return ctx->sk_proto->sendmsg(sk, msg, size);
 }
 

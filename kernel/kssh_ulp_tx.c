@@ -16,8 +16,9 @@
 
 #define SSH_MSG_CHANNEL_DATA 94
 #define KSSH_ULP_BLOCK 16
-/* packet_length, padding_length, type, recipient, data length */
-#define KSSH_ULP_DATA_HEADER (4 + 1 + 1 + 4 + 4)
+#define KSSH_ULP_HEADER 5 /* packet_length, padding_length */
+/* and for channel data: type, recipient, data length */
+#define KSSH_ULP_DATA_HEADER (KSSH_ULP_HEADER + 1 + 4 + 4)
 
 /* RFC 5647 7.1 */
 static void kssh_ulp_next_iv(u8 iv[12])
@@ -68,12 +69,16 @@ void kssh_ulp_tx_wake(struct sock *sk)
 	rcu_read_unlock();
 }
 
-/* One CHANNEL_DATA packet of len bytes from msg, encrypted and sent whole. */
+/*
+ * One packet of len bytes from msg, encrypted and sent whole: channel data
+ * for the bound channel, or (channel false) a payload userspace composed.
+ */
 static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
-				struct msghdr *msg, u32 len)
+				struct msghdr *msg, u32 len, bool channel)
 {
 	struct kssh_ulp_dir *tx = &ctx->tx;
-	u32 payload = 1 + 4 + 4 + len, pad, packet_len, total;
+	u32 header = channel ? KSSH_ULP_DATA_HEADER : KSSH_ULP_HEADER;
+	u32 payload = header - KSSH_ULP_HEADER + len, pad, packet_len, total;
 	struct msghdr out = { .msg_flags = MSG_NOSIGNAL };
 	struct scatterlist sg;
 	struct kvec iov;
@@ -90,12 +95,14 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 		return -EMSGSIZE;
 	put_unaligned_be32(packet_len, p);
 	p[4] = pad;
-	p[5] = SSH_MSG_CHANNEL_DATA;
-	put_unaligned_be32(ctx->chan.recipient, p + 6);
-	put_unaligned_be32(len, p + 10);
-	if (copy_from_iter(p + KSSH_ULP_DATA_HEADER, len, &msg->msg_iter) != len)
+	if (channel) {
+		p[5] = SSH_MSG_CHANNEL_DATA;
+		put_unaligned_be32(ctx->chan.recipient, p + 6);
+		put_unaligned_be32(len, p + 10);
+	}
+	if (copy_from_iter(p + header, len, &msg->msg_iter) != len)
 		return -EFAULT;
-	get_random_bytes(p + KSSH_ULP_DATA_HEADER + len, pad);
+	get_random_bytes(p + header + len, pad);
 
 	sg_init_one(&sg, p, 4 + packet_len + KSSH_ULP_TAG_LEN);
 	aead_request_set_tfm(tx->req, tx->aead);
@@ -120,8 +127,43 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	tx->seqnr++;
 	tx->packets++;
 	tx->bytes += total;
-	ctx->chan.window -= len;
+	if (channel)
+		ctx->chan.window -= len;
 	return 0;
+}
+
+/* Is this sendmsg one of userspace's own messages? -EINVAL for any other control message. */
+int kssh_ulp_is_message(struct msghdr *msg)
+{
+	struct cmsghdr *cmsg;
+	int message = 0;
+
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_KSSH ||
+		    cmsg->cmsg_type != KSSH_ULP_CMSG_MESSAGE ||
+		    cmsg->cmsg_len != CMSG_LEN(0) || message)
+			return -EINVAL;
+		message = 1;
+	}
+	return message;
+}
+
+/* A whole payload, type byte first, in one packet: never split, never held by the window. */
+static int kssh_ulp_send_message(struct sock *sk, struct kssh_ulp_ctx *ctx,
+				 struct msghdr *msg, size_t size)
+{
+	int err;
+
+	if (!size)
+		return -EINVAL;
+	if (size > KSSH_ULP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	lock_sock(sk);
+	err = kssh_ulp_push_record(sk, ctx, msg, size, false);
+	release_sock(sk);
+	return err ? err : size;
 }
 
 int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
@@ -131,8 +173,11 @@ int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	size_t copied = 0;
 	int err = 0;
 
-	if (msg->msg_controllen)
-		return -EOPNOTSUPP; /* userspace's own messages: not yet */
+	err = kssh_ulp_is_message(msg);
+	if (err < 0)
+		return err;
+	if (err)
+		return kssh_ulp_send_message(sk, ctx, msg, size);
 	if (!ctx->bound)
 		return -EDESTADDRREQ;
 	lock_sock(sk);
@@ -144,7 +189,8 @@ int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			break;
 		len = min_t(size_t, size - copied, ctx->chan.window);
 		len = min_t(u32, len, ctx->chan.max_packet);
-		err = kssh_ulp_push_record(sk, ctx, msg, len);
+		len = min_t(u32, len, KSSH_ULP_MAX_PAYLOAD - (KSSH_ULP_DATA_HEADER - KSSH_ULP_HEADER));
+		err = kssh_ulp_push_record(sk, ctx, msg, len, true);
 		if (err)
 			break;
 		copied += len;

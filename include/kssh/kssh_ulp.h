@@ -56,6 +56,14 @@ struct kssh_ulp_channel {
 	__u32 reserved;   /* must be 0 */
 };
 
+/*
+ * sendmsg with a control message (SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, no data)
+ * sends the written bytes as one whole SSH payload (type byte first) in one
+ * packet, outside the channel window: userspace's own messages (window
+ * adjusts, EOF, CLOSE, KEXINIT, ...) share the module's sequence numbers.
+ */
+#define KSSH_ULP_CMSG_MESSAGE 1
+
 struct kssh_ulp_stats {
 	__u64 tx_packets, tx_bytes;
 	__u64 rx_packets, rx_bytes;

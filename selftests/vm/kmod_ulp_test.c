@@ -248,11 +248,21 @@ TEST(channel_binding_is_checked)
 	close(b);
 }
 
-/*
- * The receiving end: reads the raw stream and opens it with libkssh's own
- * packet reader, keyed like the module. Appends CHANNEL_DATA bytes to got;
- * returns the packets read, or -1 on anything else.
- */
+/* The receiving end: the next packet of the raw stream, opened by libkssh's own packet reader */
+static int next_packet(int fd, struct kssh_packet *rx, uint8_t *type, struct kssh_buf *payload)
+{
+	uint8_t buf[65536];
+	ssize_t n;
+	int r;
+
+	while ((r = kssh_packet_read(rx, type, payload)) == KSSH_ERR_AGAIN) {
+		if ((n = read(fd, buf, sizeof(buf))) <= 0 || kssh_buf_put(&rx->input, buf, (size_t)n) != 0)
+			return -1;
+	}
+	return r;
+}
+
+/* CHANNEL_DATA packets for recipient until want bytes: appended to got; the number of packets, or -1 */
 static int open_records(int fd, struct kssh_packet *rx, uint32_t recipient, uint32_t max_packet,
                         uint8_t *got, size_t want, size_t *have)
 {
@@ -260,18 +270,12 @@ static int open_records(int fd, struct kssh_packet *rx, uint32_t recipient, uint
 
 	while (*have < want) {
 		struct kssh_buf payload;
-		uint8_t type, buf[65536];
-		uint32_t rcpt, len;
 		const uint8_t *data;
+		uint32_t rcpt;
+		uint8_t type;
 		size_t dlen;
-		ssize_t n;
-		int r = kssh_packet_read(rx, &type, &payload);
+		int r = next_packet(fd, rx, &type, &payload);
 
-		if (r == KSSH_ERR_AGAIN) {
-			if ((n = read(fd, buf, sizeof(buf))) <= 0 || kssh_buf_put(&rx->input, buf, (size_t)n) != 0)
-				return -1;
-			continue;
-		}
 		if (r != 0 || type != 94 || kssh_buf_consume(&payload, 1) != 0 ||
 		    kssh_buf_get_u32(&payload, &rcpt) != 0 || rcpt != recipient ||
 		    kssh_buf_get_string_view(&payload, &data, &dlen) != 0 || kssh_buf_len(&payload) != 0 ||
@@ -279,7 +283,6 @@ static int open_records(int fd, struct kssh_packet *rx, uint32_t recipient, uint
 			printf("#   record %d: r=%d type=%u\n", packets, r, type);
 			return -1;
 		}
-		(void)len;
 		memcpy(got + *have, data, dlen);
 		*have += dlen;
 		packets++;
@@ -412,6 +415,84 @@ TEST(a_flipped_byte_fails_the_tag)
 	ASSERT(kssh_buf_put(&rx.input, buf, (size_t)n) == 0);
 	EXPECT_EQ(kssh_packet_read(&rx, &type, &payload), KSSH_ERR_MAC_INVALID);
 	kssh_packet_free(&rx);
+	close(a);
+	close(b);
+}
+
+/* sendmsg of one whole payload through the module (SOL_KSSH, KSSH_ULP_CMSG_MESSAGE) */
+static ssize_t send_message(int fd, const void *payload, size_t len, int level, int type, size_t cmsg_data)
+{
+	union {
+		char buf[CMSG_SPACE(8)];
+		struct cmsghdr align;
+	} control = { 0 };
+	struct iovec iov = { (void *)payload, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+	                      .msg_controllen = CMSG_SPACE(cmsg_data) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(cmsg_data);
+	return sendmsg(fd, &msg, 0);
+}
+
+/* userspace's own messages go through the module in order with the channel data: one sequence */
+TEST(own_messages_share_the_record_stream)
+{
+	const uint8_t ignore[] = { 2, 0, 0, 0, 3, 'x', 'y', 'z' };
+	struct kssh_ulp_stats st;
+	socklen_t len = sizeof(st);
+	struct kssh_packet rx;
+	struct kssh_buf payload;
+	uint8_t type;
+	int a, b;
+
+	ASSERT(keyed_pair(&a, &b, &rx, KSSH_ULP_AES256_GCM, 5, 1000, 32768) == 0);
+	EXPECT_EQ(write(a, "abc", 3), 3);
+	EXPECT_EQ(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), (ssize_t)sizeof(ignore));
+	EXPECT_EQ(write(a, "def", 3), 3);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT(type == 94 && kssh_buf_len(&payload) == 1 + 4 + 4 + 3 && memcmp(kssh_buf_ptr(&payload) + 9, "abc", 3) == 0);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT(type == 2 && kssh_buf_len(&payload) == sizeof(ignore) &&
+	       memcmp(kssh_buf_ptr(&payload), ignore, sizeof(ignore)) == 0);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT(type == 94 && memcmp(kssh_buf_ptr(&payload) + 9, "def", 3) == 0);
+	ASSERT(getsockopt(a, SOL_KSSH, KSSH_ULP_STATS, &st, &len) == 0);
+	EXPECT_EQ(st.tx_packets, 3u);
+	EXPECT_EQ(st.window, 1000u - 6); /* messages are outside the channel window */
+	kssh_packet_free(&rx);
+	close(a);
+	close(b);
+}
+
+TEST(message_control_is_checked)
+{
+	static uint8_t big[300000];
+	struct kssh_ulp_crypto_info i = good_info();
+	const uint8_t ignore[] = { 2, 0, 0, 0, 0 };
+	char buf[64];
+	int a, b;
+
+	ASSERT(tcp_pair(AF_INET, &a, &b) == 0);
+	ASSERT(set_ulp(a) == 0);
+	/* before keys: refused, never sent in plaintext */
+	EXPECT_EQ(RESULT(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0) < 0 ? -1 : 0),
+	          -ENOKEY);
+	EXPECT_EQ(recv(b, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	ASSERT(install(a, &i, sizeof(i)) == 0);
+	EXPECT_EQ(RESULT(send_message(a, ignore, sizeof(ignore), SOL_KSSH, 99, 0) < 0 ? -1 : 0), -EINVAL);
+	EXPECT_EQ(RESULT(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 4) < 0 ? -1 : 0),
+	          -EINVAL);
+	EXPECT_EQ(RESULT(send_message(a, ignore, sizeof(ignore), IPPROTO_TCP, KSSH_ULP_CMSG_MESSAGE, 0) < 0 ? -1 : 0),
+	          -EINVAL);
+	EXPECT_EQ(RESULT(send_message(a, ignore, 0, SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0) < 0 ? -1 : 0), -EINVAL);
+	EXPECT_EQ(RESULT(send_message(a, big, sizeof(big), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0) < 0 ? -1 : 0),
+	          -EMSGSIZE);
+	/* a message needs keys, not a bound channel */
+	EXPECT_EQ(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), (ssize_t)sizeof(ignore));
+	EXPECT(recv(b, buf, sizeof(buf), 0) > 0);
 	close(a);
 	close(b);
 }
