@@ -175,7 +175,7 @@ static void ctr_counter_carries_like_openssl(int *failed)
 	memset(iv, 0xff, sizeof(iv));
 	iv[15] = 0xf0;
 	for (int bits = 128; bits <= 256; bits += 64) {
-		char name[16];
+		char name[32];
 
 		snprintf(name, sizeof(name), "aes%d-ctr", bits);
 		EXPECT(cipher_agrees(kssh_cipher_by_name(name), iv) == 0);
