@@ -32,6 +32,17 @@ struct kssh_ulp_ctx {
 	struct kssh_ulp_channel chan;
 	u8 *record;             /* TX: one packet, built and encrypted in place */
 	size_t record_size;
+
+	struct mutex rx_lock;   /* one reader at a time: the base recvmsg takes the socket lock itself */
+	u8 *rx_buf;             /* the packet being read, decrypted in place */
+	size_t rx_have;         /* bytes in rx_buf */
+	size_t rx_consumed;     /* of which the last packet's, gone once the next one starts */
+	const u8 *rx_payload;   /* a message waiting for a reader with a control buffer */
+	u32 rx_payload_len;
+	const u8 *rx_data;      /* channel data not yet read */
+	u32 rx_data_len;
+	int rx_err;             /* sticky: a bad tag or malformed packet */
+	bool rx_rekey;          /* the peer's NEWKEYS went up: waiting for new RX keys */
 };
 
 /* kssh_ulp_tx.c */
@@ -39,5 +50,11 @@ int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			struct msghdr *msg, size_t size);
 void kssh_ulp_tx_wake(struct sock *sk);
 int kssh_ulp_is_message(struct msghdr *msg);
+
+/* kssh_ulp_rx.c */
+int kssh_ulp_rx_recvmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			struct msghdr *msg, size_t len, int flags);
+int kssh_ulp_rx_push_pending(struct kssh_ulp_ctx *ctx, sockptr_t optval,
+			     size_t offset, size_t len);
 
 #endif

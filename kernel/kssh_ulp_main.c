@@ -101,7 +101,7 @@ static int kssh_ulp_bind_channel(struct kssh_ulp_ctx *ctx, sockptr_t optval,
 		return -EBUSY;
 	if (copy_from_sockptr(&chan, optval, sizeof(chan)))
 		return -EFAULT;
-	if (chan.reserved || !chan.max_packet || chan.max_packet > 256 * 1024)
+	if (!chan.max_packet || chan.max_packet > 256 * 1024)
 		return -EINVAL;
 	ctx->chan = chan;
 	ctx->bound = true;
@@ -127,6 +127,43 @@ static int kssh_ulp_add_window(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	return 0;
 }
 
+/* RX keys, then the ciphertext userspace already read past its last packet */
+static int kssh_ulp_install_rx(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			       sockptr_t optval, unsigned int optlen)
+{
+	struct kssh_ulp_crypto_info info;
+	int err;
+
+	if (optlen < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	mutex_lock(&ctx->rx_lock);
+	/* the first install, or the one the peer's NEWKEYS asked for */
+	err = -EBUSY;
+	if (ctx->rx.aead || (ctx->rx.cipher && !ctx->rx_rekey))
+		goto out;
+	err = -ENOMEM;
+	if (!ctx->rx_buf)
+		ctx->rx_buf = kvmalloc(KSSH_ULP_RECORD_SIZE, GFP_KERNEL);
+	if (!ctx->rx_buf)
+		goto out;
+	err = kssh_ulp_rx_push_pending(ctx, optval, sizeof(info),
+				       optlen - sizeof(info));
+	if (!err)
+		err = kssh_ulp_install(&ctx->rx, &info);
+	if (!err) {
+		ctx->installs++;
+		ctx->rx_rekey = false;
+	} else {
+		ctx->rx_have = ctx->rx_consumed = 0;
+	}
+out:
+	mutex_unlock(&ctx->rx_lock);
+	memzero_explicit(&info, sizeof(info));
+	return err;
+}
+
 static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 				      sockptr_t optval, unsigned int optlen)
 {
@@ -141,8 +178,6 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 		return kssh_ulp_bind_channel(ctx, optval, optlen);
 	case KSSH_ULP_WINDOW:
 		return kssh_ulp_add_window(sk, ctx, optval, optlen);
-	case KSSH_ULP_RX:
-		return -EOPNOTSUPP; /* the receive path is not there yet */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -176,6 +211,9 @@ static int kssh_ulp_setsockopt(struct sock *sk, int level, int optname,
 	if (level != SOL_KSSH)
 		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
 						 optlen);
+	/* RX state is the reader's: its lock, never under the socket lock (the reader takes that inside) */
+	if (optname == KSSH_ULP_RX)
+		return kssh_ulp_install_rx(sk, ctx, optval, optlen);
 	lock_sock(sk);
 	err = kssh_ulp_setsockopt_locked(sk, optname, optval, optlen);
 	release_sock(sk);
@@ -229,6 +267,16 @@ static int kssh_ulp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	return ctx->sk_proto->sendmsg(sk, msg, size);
 }
 
+static int kssh_ulp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			    int flags, int *addr_len)
+{
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
+
+	if (READ_ONCE(ctx->rx.cipher))
+		return kssh_ulp_rx_recvmsg(sk, ctx, msg, len, flags);
+	return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
+}
+
 static int kssh_ulp_sendpage(struct sock *sk, struct page *page, int offset,
 			     size_t size, int flags)
 {
@@ -244,6 +292,8 @@ static void kssh_ulp_ctx_free(struct kssh_ulp_ctx *ctx)
 	kssh_ulp_dir_clear(&ctx->tx);
 	kssh_ulp_dir_clear(&ctx->rx);
 	kvfree_sensitive(ctx->record, ctx->record_size);
+	if (ctx->rx_buf)
+		kvfree_sensitive(ctx->rx_buf, KSSH_ULP_RECORD_SIZE);
 	kfree_sensitive(ctx);
 }
 
@@ -275,6 +325,7 @@ static int kssh_ulp_build_proto(struct sock *sk)
 		prot->getsockopt = kssh_ulp_getsockopt;
 		prot->sendmsg = kssh_ulp_sendmsg;
 		prot->sendpage = kssh_ulp_sendpage;
+		prot->recvmsg = kssh_ulp_recvmsg;
 		prot->close = kssh_ulp_close;
 		/* no sockmap: it would swap our proto out from under us */
 		prot->psock_update_sk_prot = NULL;
@@ -299,6 +350,7 @@ static int kssh_ulp_init(struct sock *sk)
 	ctx = kzalloc(sizeof(*ctx), GFP_ATOMIC);
 	if (!ctx)
 		return -ENOMEM;
+	mutex_init(&ctx->rx_lock);
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->sk_proto = READ_ONCE(sk->sk_prot);
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, ctx);

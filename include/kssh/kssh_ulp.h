@@ -17,7 +17,7 @@
 
 enum kssh_ulp_option {
 	KSSH_ULP_TX = 1,    /* struct kssh_ulp_crypto_info: install TX keys */
-	KSSH_ULP_RX = 2,    /* struct kssh_ulp_crypto_info: install RX keys (not yet accepted) */
+	KSSH_ULP_RX = 2,    /* struct kssh_ulp_crypto_info, then the ciphertext already read past the last packet */
 	KSSH_ULP_STATS = 3, /* struct kssh_ulp_stats: read only */
 	KSSH_ULP_CHANNEL = 4, /* struct kssh_ulp_channel: the channel write() feeds */
 	KSSH_ULP_WINDOW = 5,  /* __u32: the peer's WINDOW_ADJUST, added to its window */
@@ -53,8 +53,18 @@ struct kssh_ulp_channel {
 	__u32 recipient;  /* the peer's channel number */
 	__u32 window;     /* the peer's remaining window, bytes */
 	__u32 max_packet; /* the peer's maximum packet size, 1..262144 */
-	__u32 reserved;   /* must be 0 */
+	__u32 local;      /* our channel number: CHANNEL_DATA to it comes out of read() */
 };
+
+/*
+ * Receiving, once RX keys are in: CHANNEL_DATA for the bound channel comes
+ * out of read() as plain bytes; every other message comes whole from
+ * recvmsg with a control message (SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, __u8
+ * type); a plain read() meeting one fails with EIO and keeps it. A bad tag or
+ * malformed packet fails that call and every later one with EBADMSG. After
+ * the peer's NEWKEYS is handed up, reads fail with EKEYEXPIRED until the new
+ * RX keys are installed.
+ */
 
 /*
  * sendmsg with a control message (SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, no data)
