@@ -9,6 +9,8 @@
 #include "../include/kssh/kssh_ulp.h"
 
 #define KSSH_ULP_TAG_LEN 16
+/* RFC 4344 3.1: rekey before the sequence number wraps; the module refuses to go past it */
+#define KSSH_ULP_MAX_PACKETS_PER_KEY 0xffffffffULL
 /* a packet's payload at most, so packet_length stays within OpenSSH's 256 KiB */
 #define KSSH_ULP_MAX_PAYLOAD (256 * 1024 - 64)
 /* one packet: length, padding length, payload, padding (at most two blocks), tag */
@@ -32,6 +34,10 @@ struct kssh_ulp_ctx {
 	struct kssh_ulp_channel chan;
 	u8 *record;             /* TX: one packet, built and encrypted in place */
 	size_t record_size;
+	bool tx_kex;            /* our KEXINIT went out: channel data waits for the new keys */
+	bool tx_rekey;          /* our NEWKEYS went out: nothing goes until the new TX keys */
+	u64 tx_since_keys;      /* packets under the current TX keys */
+	u8 tx_last_type;        /* the type of the message being sent */
 
 	struct mutex rx_lock;   /* one reader at a time: the base recvmsg takes the socket lock itself */
 	u8 *rx_buf;             /* the packet being read, decrypted in place */

@@ -183,8 +183,8 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 	}
 	if (optlen != sizeof(info))
 		return -EINVAL;
-	/* a second install needs a rekey first, which the record path does not offer yet */
-	if (ctx->tx.aead)
+	/* the first install, or the one our NEWKEYS asked for */
+	if (ctx->tx.aead || (ctx->tx.cipher && !ctx->tx_rekey))
 		return -EBUSY;
 	if (copy_from_sockptr(&info, optval, sizeof(info)))
 		return -EFAULT;
@@ -197,8 +197,13 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 	}
 	err = kssh_ulp_install(&ctx->tx, &info);
 	memzero_explicit(&info, sizeof(info));
-	if (!err)
+	if (!err) {
 		ctx->installs++;
+		ctx->tx_since_keys = 0;
+		ctx->tx_rekey = false;
+		WRITE_ONCE(ctx->tx_kex, false);
+		kssh_ulp_tx_wake(sk);
+	}
 	return err;
 }
 
@@ -259,7 +264,8 @@ static int kssh_ulp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
 
-	if (READ_ONCE(ctx->tx.aead))
+	/* once keys were in, always the record path: between rekeys too */
+	if (READ_ONCE(ctx->tx.cipher))
 		return kssh_ulp_tx_sendmsg(sk, ctx, msg, size);
 	/* a message meant for the record path must not leave in plaintext */
 	if (msg->msg_controllen && kssh_ulp_is_message(msg))
@@ -282,7 +288,7 @@ static int kssh_ulp_sendpage(struct sock *sk, struct page *page, int offset,
 {
 	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
 
-	if (READ_ONCE(ctx->tx.aead))
+	if (READ_ONCE(ctx->tx.cipher))
 		return -EOPNOTSUPP;
 	return ctx->sk_proto->sendpage(sk, page, offset, size, flags);
 }

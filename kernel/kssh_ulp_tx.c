@@ -14,6 +14,8 @@
 
 #include "kssh_ulp.h"
 
+#define SSH_MSG_KEXINIT 20
+#define SSH_MSG_NEWKEYS 21
 #define SSH_MSG_CHANNEL_DATA 94
 #define KSSH_ULP_BLOCK 16
 #define KSSH_ULP_HEADER 5 /* packet_length, padding_length */
@@ -30,6 +32,13 @@ static void kssh_ulp_next_iv(u8 iv[12])
 			break;
 }
 
+/* Channel data can go: window left, keys in, no key exchange of ours in progress */
+static bool kssh_ulp_tx_open(struct kssh_ulp_ctx *ctx)
+{
+	return READ_ONCE(ctx->chan.window) && READ_ONCE(ctx->tx.aead) &&
+	       !READ_ONCE(ctx->tx_kex);
+}
+
 static int kssh_ulp_wait_window(struct sock *sk, struct kssh_ulp_ctx *ctx,
 				long *timeo)
 {
@@ -37,7 +46,7 @@ static int kssh_ulp_wait_window(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (!READ_ONCE(ctx->chan.window)) {
+	while (!kssh_ulp_tx_open(ctx)) {
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
 			err = sk->sk_err ? -sk->sk_err : -EPIPE;
 			break;
@@ -50,7 +59,7 @@ static int kssh_ulp_wait_window(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			err = sock_intr_errno(*timeo);
 			break;
 		}
-		sk_wait_event(sk, timeo, READ_ONCE(ctx->chan.window) ||
+		sk_wait_event(sk, timeo, kssh_ulp_tx_open(ctx) ||
 			      sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN),
 			      &wait);
 	}
@@ -93,6 +102,10 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	total = 4 + packet_len + KSSH_ULP_TAG_LEN;
 	if (total > ctx->record_size)
 		return -EMSGSIZE;
+	if (!tx->aead)
+		return -EKEYEXPIRED;
+	if (ctx->tx_since_keys >= KSSH_ULP_MAX_PACKETS_PER_KEY)
+		return -EKEYEXPIRED;
 	put_unaligned_be32(packet_len, p);
 	p[4] = pad;
 	if (channel) {
@@ -102,6 +115,8 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	}
 	if (copy_from_iter(p + header, len, &msg->msg_iter) != len)
 		return -EFAULT;
+	if (!channel)
+		ctx->tx_last_type = p[header]; /* read before it is encrypted */
 	get_random_bytes(p + header + len, pad);
 
 	sg_init_one(&sg, p, 4 + packet_len + KSSH_ULP_TAG_LEN);
@@ -127,9 +142,28 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	tx->seqnr++;
 	tx->packets++;
 	tx->bytes += total;
+	ctx->tx_since_keys++;
 	if (channel)
 		ctx->chan.window -= len;
 	return 0;
+}
+
+/*
+ * RFC 4253 7: after our KEXINIT only key exchange messages go until our
+ * NEWKEYS; after our NEWKEYS the old keys are done with.
+ */
+static void kssh_ulp_tx_sent_message(struct kssh_ulp_ctx *ctx, u8 type)
+{
+	if (type == SSH_MSG_KEXINIT)
+		WRITE_ONCE(ctx->tx_kex, true);
+	if (type == SSH_MSG_NEWKEYS) {
+		aead_request_free(ctx->tx.req);
+		crypto_free_aead(ctx->tx.aead);
+		ctx->tx.req = NULL;
+		WRITE_ONCE(ctx->tx.aead, NULL);
+		WRITE_ONCE(ctx->tx_kex, true);
+		ctx->tx_rekey = true;
+	}
 }
 
 /* Is this sendmsg one of userspace's own messages? -EINVAL for any other control message. */
@@ -162,6 +196,8 @@ static int kssh_ulp_send_message(struct sock *sk, struct kssh_ulp_ctx *ctx,
 		return -EMSGSIZE;
 	lock_sock(sk);
 	err = kssh_ulp_push_record(sk, ctx, msg, size, false);
+	if (!err)
+		kssh_ulp_tx_sent_message(ctx, ctx->tx_last_type);
 	release_sock(sk);
 	return err ? err : size;
 }

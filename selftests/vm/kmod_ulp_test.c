@@ -503,6 +503,50 @@ TEST(message_control_is_checked)
 	close(b);
 }
 
+/* RFC 4253 7: KEXINIT holds channel data, NEWKEYS ends the old keys, a new install resumes */
+TEST(tx_rekey_holds_data_until_the_new_keys)
+{
+	uint8_t kexinit[17] = { 20 }, ignore[] = { 2, 0, 0, 0, 0 }, newkeys[] = { 21 };
+	struct kssh_ulp_crypto_info next = good_info();
+	struct kssh_packet rx;
+	struct kssh_buf payload;
+	uint8_t type;
+	int a, b;
+
+	ASSERT(keyed_pair(&a, &b, &rx, KSSH_ULP_AES128_GCM, 4, 1000, 1000) == 0);
+	ASSERT(fcntl(a, F_SETFL, O_NONBLOCK) == 0);
+	EXPECT_EQ(write(a, "a", 1), 1);
+	EXPECT_EQ(send_message(a, kexinit, sizeof(kexinit), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), (ssize_t)sizeof(kexinit));
+	EXPECT_EQ(RESULT(write(a, "held", 4) < 0 ? -1 : 0), -EAGAIN);        /* data waits */
+	EXPECT_EQ(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), (ssize_t)sizeof(ignore));
+	next.cipher = KSSH_ULP_AES256_GCM;
+	EXPECT_EQ(RESULT(install(a, &next, sizeof(next))), -EBUSY);           /* not before our NEWKEYS */
+	EXPECT_EQ(send_message(a, newkeys, 1, SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), 1);
+	EXPECT_EQ(RESULT(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0) < 0 ? -1 : 0),
+	          -EKEYEXPIRED);                                                  /* old keys are done */
+	EXPECT_EQ(RESULT(write(a, "held", 4) < 0 ? -1 : 0), -EAGAIN);
+	RAND_bytes(next.key, sizeof(next.key));
+	next.seqnr = 0; /* strict kex */
+	EXPECT_EQ(RESULT(install(a, &next, sizeof(next))), 0);
+	EXPECT_EQ(write(a, "b", 1), 1);
+	/* the reader sees exactly that sequence, the last packet under the new key */
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT_EQ(type, 94);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT_EQ(type, 20);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT_EQ(type, 2);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT_EQ(type, 21);
+	ASSERT(kssh_packet_set_keys(&rx, KSSH_DIR_IN, kssh_cipher_by_name("aes256-gcm@openssh.com"), NULL, next.key,
+	                            next.iv, NULL, NULL, NULL) == 0);
+	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
+	EXPECT(type == 94 && memcmp(kssh_buf_ptr(&payload) + 9, "b", 1) == 0);
+	kssh_packet_free(&rx);
+	close(a);
+	close(b);
+}
+
 /* ---- RX: libkssh sends, the module receives ---- */
 
 struct rx_pair {
