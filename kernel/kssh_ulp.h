@@ -55,6 +55,7 @@ struct kssh_ulp_ctx {
 int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			struct msghdr *msg, size_t size);
 void kssh_ulp_tx_wake(struct sock *sk);
+bool kssh_ulp_tx_open(struct kssh_ulp_ctx *ctx);
 int kssh_ulp_is_message(struct msghdr *msg);
 
 /* kssh_ulp_rx.c */

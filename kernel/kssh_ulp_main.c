@@ -24,6 +24,8 @@ enum { KSSH_ULP_IPV4, KSSH_ULP_IPV6, KSSH_ULP_NUM_FAMILIES };
 
 static struct proto kssh_ulp_prots[KSSH_ULP_NUM_FAMILIES];
 static const struct proto *kssh_ulp_base[KSSH_ULP_NUM_FAMILIES];
+static struct proto_ops kssh_ulp_ops_copy[KSSH_ULP_NUM_FAMILIES];
+static const struct proto_ops *kssh_ulp_base_ops[KSSH_ULP_NUM_FAMILIES];
 static DEFINE_MUTEX(kssh_ulp_prot_lock);
 
 static struct kssh_ulp_ctx *kssh_ulp_get_ctx(const struct sock *sk)
@@ -318,6 +320,28 @@ static void kssh_ulp_close(struct sock *sk, long timeout)
 	base->close(sk, timeout);
 }
 
+/*
+ * poll as the record path sees it: not writable while channel data would
+ * wait (window 0, our key exchange), readable while the module holds data,
+ * a message or an error that TCP's queue no longer shows.
+ */
+static __poll_t kssh_ulp_poll(struct file *file, struct socket *sock,
+			      poll_table *wait)
+{
+	int family = sock->sk->sk_family == AF_INET6 ? KSSH_ULP_IPV6 : KSSH_ULP_IPV4;
+	__poll_t mask = kssh_ulp_base_ops[family]->poll(file, sock, wait);
+	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sock->sk);
+
+	if (!ctx)
+		return mask;
+	if (READ_ONCE(ctx->tx.cipher) && !kssh_ulp_tx_open(ctx))
+		mask &= ~(EPOLLOUT | EPOLLWRNORM);
+	if (READ_ONCE(ctx->rx_data_len) || READ_ONCE(ctx->rx_payload_len) ||
+	    READ_ONCE(ctx->rx_err))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}
+
 /* Our proto for a family: the base's, with the calls we take over; built once. */
 static int kssh_ulp_build_proto(struct sock *sk)
 {
@@ -335,11 +359,17 @@ static int kssh_ulp_build_proto(struct sock *sk)
 		prot->close = kssh_ulp_close;
 		/* no sockmap: it would swap our proto out from under us */
 		prot->psock_update_sk_prot = NULL;
+		kssh_ulp_ops_copy[family] = *sk->sk_socket->ops;
+		kssh_ulp_ops_copy[family].poll = kssh_ulp_poll;
+		kssh_ulp_base_ops[family] = sk->sk_socket->ops;
 		kssh_ulp_base[family] = sk->sk_prot;
 	}
 	mutex_unlock(&kssh_ulp_prot_lock);
 	/* a socket whose proto is not the one we copied (sockmap, another ULP) is refused */
-	return sk->sk_prot == kssh_ulp_base[family] ? family : -EINVAL;
+	if (sk->sk_prot != kssh_ulp_base[family] ||
+	    sk->sk_socket->ops != kssh_ulp_base_ops[family])
+		return -EINVAL;
+	return family;
 }
 
 static int kssh_ulp_init(struct sock *sk)
@@ -361,6 +391,7 @@ static int kssh_ulp_init(struct sock *sk)
 	ctx->sk_proto = READ_ONCE(sk->sk_prot);
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, ctx);
 	WRITE_ONCE(sk->sk_prot, &kssh_ulp_prots[family]);
+	WRITE_ONCE(sk->sk_socket->ops, &kssh_ulp_ops_copy[family]);
 	write_unlock_bh(&sk->sk_callback_lock);
 	return 0;
 }

@@ -33,7 +33,7 @@ static void kssh_ulp_next_iv(u8 iv[12])
 }
 
 /* Channel data can go: window left, keys in, no key exchange of ours in progress */
-static bool kssh_ulp_tx_open(struct kssh_ulp_ctx *ctx)
+bool kssh_ulp_tx_open(struct kssh_ulp_ctx *ctx)
 {
 	return READ_ONCE(ctx->chan.window) && READ_ONCE(ctx->tx.aead) &&
 	       !READ_ONCE(ctx->tx_kex);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <pthread.h>
@@ -547,6 +548,31 @@ TEST(tx_rekey_holds_data_until_the_new_keys)
 	close(b);
 }
 
+static short poll_now(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
+/* poll says writable only when channel data could go */
+TEST(poll_is_not_writable_at_window_0)
+{
+	struct kssh_packet rx;
+	uint32_t add = 100;
+	int a, b;
+
+	ASSERT(keyed_pair(&a, &b, &rx, KSSH_ULP_AES128_GCM, 4, 10, 1000) == 0);
+	EXPECT(poll_now(a, POLLOUT) & POLLOUT);
+	EXPECT_EQ(write(a, "0123456789", 10), 10);
+	EXPECT(!(poll_now(a, POLLOUT) & POLLOUT));
+	ASSERT(setsockopt(a, SOL_KSSH, KSSH_ULP_WINDOW, &add, sizeof(add)) == 0);
+	EXPECT(poll_now(a, POLLOUT) & POLLOUT);
+	kssh_packet_free(&rx);
+	close(a);
+	close(b);
+}
+
 /* ---- RX: libkssh sends, the module receives ---- */
 
 struct rx_pair {
@@ -790,6 +816,21 @@ TEST(newkeys_pauses_until_the_new_keys)
 	EXPECT(memcmp(buf, "new", 3) == 0);
 	/* and a third install without a NEWKEYS first is refused */
 	EXPECT_EQ(RESULT(setsockopt(p.a, SOL_KSSH, KSSH_ULP_RX, &p.info, sizeof(p.info))), -EBUSY);
+	rx_free(&p);
+}
+
+/* Data the module holds is readable even when TCP's queue is empty */
+TEST(poll_is_readable_while_the_module_holds_data)
+{
+	uint8_t buf[16];
+	struct rx_pair p;
+
+	ASSERT(rx_pair(&p, KSSH_ULP_AES128_GCM, 1) == 0);
+	ASSERT(compose_data(&p, 7, "0123456789", 10) == 0 && flush(&p) == 0);
+	EXPECT_EQ(read(p.a, buf, 1), 1); /* the whole packet is read from TCP, 9 bytes stay */
+	EXPECT(poll_now(p.a, POLLIN) & POLLIN);
+	EXPECT_EQ(read(p.a, buf, sizeof(buf)), 9);
+	EXPECT(!(poll_now(p.a, POLLIN) & POLLIN));
 	rx_free(&p);
 }
 
