@@ -38,6 +38,7 @@ struct kssh_ulp_ctx {
 	bool tx_rekey;          /* our NEWKEYS went out: nothing goes until the new TX keys */
 	u64 tx_since_keys;      /* packets under the current TX keys */
 	u8 tx_last_type;        /* the type of the message being sent */
+	u8 pad_buf[2 * 16];     /* sendpage: the padding, apart from the page */
 
 	struct mutex rx_lock;   /* one reader at a time: the base recvmsg takes the socket lock itself */
 	u8 *rx_buf;             /* the packet being read, decrypted in place */
@@ -56,6 +57,8 @@ int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			struct msghdr *msg, size_t size);
 void kssh_ulp_tx_wake(struct sock *sk);
 bool kssh_ulp_tx_open(struct kssh_ulp_ctx *ctx);
+int kssh_ulp_tx_sendpage(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			 struct page *page, int offset, size_t size, int flags);
 int kssh_ulp_is_message(struct msghdr *msg);
 
 /* kssh_ulp_rx.c */

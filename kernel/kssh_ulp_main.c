@@ -291,7 +291,7 @@ static int kssh_ulp_sendpage(struct sock *sk, struct page *page, int offset,
 	struct kssh_ulp_ctx *ctx = kssh_ulp_get_ctx(sk);
 
 	if (READ_ONCE(ctx->tx.cipher))
-		return -EOPNOTSUPP;
+		return kssh_ulp_tx_sendpage(sk, ctx, page, offset, size, flags);
 	return ctx->sk_proto->sendpage(sk, page, offset, size, flags);
 }
 

@@ -79,58 +79,30 @@ void kssh_ulp_tx_wake(struct sock *sk)
 }
 
 /*
- * One packet of len bytes from msg, encrypted and sent whole: channel data
- * for the bound channel, or (channel false) a payload userspace composed.
+ * Encrypts the packet in src (length, then packet_len bytes) into the record
+ * buffer described by dst, and pushes the record into TCP whole.
  */
-static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
-				struct msghdr *msg, u32 len, bool channel)
+static int kssh_ulp_seal_and_send(struct sock *sk, struct kssh_ulp_ctx *ctx,
+				  struct scatterlist *src, struct scatterlist *dst,
+				  u32 packet_len)
 {
 	struct kssh_ulp_dir *tx = &ctx->tx;
-	u32 header = channel ? KSSH_ULP_DATA_HEADER : KSSH_ULP_HEADER;
-	u32 payload = header - KSSH_ULP_HEADER + len, pad, packet_len, total;
+	u32 total = 4 + packet_len + KSSH_ULP_TAG_LEN;
 	struct msghdr out = { .msg_flags = MSG_NOSIGNAL };
-	struct scatterlist sg;
 	struct kvec iov;
-	u8 *p = ctx->record;
 	int err;
 
-	/* the encrypted part (all but the length) is a whole number of blocks */
-	pad = KSSH_ULP_BLOCK - ((1 + payload) % KSSH_ULP_BLOCK);
-	if (pad < 4)
-		pad += KSSH_ULP_BLOCK;
-	packet_len = 1 + payload + pad;
-	total = 4 + packet_len + KSSH_ULP_TAG_LEN;
-	if (total > ctx->record_size)
-		return -EMSGSIZE;
-	if (!tx->aead)
-		return -EKEYEXPIRED;
-	if (ctx->tx_since_keys >= KSSH_ULP_MAX_PACKETS_PER_KEY)
-		return -EKEYEXPIRED;
-	put_unaligned_be32(packet_len, p);
-	p[4] = pad;
-	if (channel) {
-		p[5] = SSH_MSG_CHANNEL_DATA;
-		put_unaligned_be32(ctx->chan.recipient, p + 6);
-		put_unaligned_be32(len, p + 10);
-	}
-	if (copy_from_iter(p + header, len, &msg->msg_iter) != len)
-		return -EFAULT;
-	if (!channel)
-		ctx->tx_last_type = p[header]; /* read before it is encrypted */
-	get_random_bytes(p + header + len, pad);
-
-	sg_init_one(&sg, p, 4 + packet_len + KSSH_ULP_TAG_LEN);
 	aead_request_set_tfm(tx->req, tx->aead);
 	aead_request_set_callback(tx->req, 0, NULL, NULL);
 	aead_request_set_ad(tx->req, 4);
-	aead_request_set_crypt(tx->req, &sg, &sg, packet_len, tx->iv);
+	aead_request_set_crypt(tx->req, src, dst, packet_len, tx->iv);
 	err = crypto_aead_encrypt(tx->req);
 	if (err)
 		return err;
 	kssh_ulp_next_iv(tx->iv);
 
 	/* the record goes out whole or the socket is dead: no half packets */
-	iov.iov_base = p;
+	iov.iov_base = ctx->record;
 	iov.iov_len = total;
 	iov_iter_kvec(&out.msg_iter, ITER_SOURCE, &iov, 1, total);
 	err = tcp_sendmsg_locked(sk, &out, total);
@@ -139,13 +111,130 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 		sk_error_report(sk);
 		return err < 0 ? err : -EPIPE;
 	}
-	tx->seqnr++;
-	tx->packets++;
-	tx->bytes += total;
+	return 0;
+}
+
+/*
+ * The clear header of the next packet of payload bytes after the header
+ * (channel data: type, recipient and length too); its sizes in *packet_len
+ * and *pad. The padding fills the encrypted part (all but the length) to
+ * whole blocks, 4 bytes at least.
+ */
+static int kssh_ulp_frame(struct kssh_ulp_ctx *ctx, bool channel, u32 len,
+			  u32 *packet_len, u32 *pad)
+{
+	u32 header = channel ? KSSH_ULP_DATA_HEADER : KSSH_ULP_HEADER;
+	u32 payload = header - KSSH_ULP_HEADER + len;
+	u8 *p = ctx->record;
+
+	*pad = KSSH_ULP_BLOCK - ((1 + payload) % KSSH_ULP_BLOCK);
+	if (*pad < 4)
+		*pad += KSSH_ULP_BLOCK;
+	*packet_len = 1 + payload + *pad;
+	if (4 + *packet_len + KSSH_ULP_TAG_LEN > ctx->record_size)
+		return -EMSGSIZE;
+	if (!ctx->tx.aead ||
+	    ctx->tx_since_keys >= KSSH_ULP_MAX_PACKETS_PER_KEY)
+		return -EKEYEXPIRED;
+	put_unaligned_be32(*packet_len, p);
+	p[4] = *pad;
+	if (channel) {
+		p[5] = SSH_MSG_CHANNEL_DATA;
+		put_unaligned_be32(ctx->chan.recipient, p + 6);
+		put_unaligned_be32(len, p + 10);
+	}
+	return 0;
+}
+
+static void kssh_ulp_account(struct kssh_ulp_ctx *ctx, u32 packet_len,
+			     bool channel, u32 len)
+{
+	ctx->tx.seqnr++;
+	ctx->tx.packets++;
+	ctx->tx.bytes += 4 + packet_len + KSSH_ULP_TAG_LEN;
 	ctx->tx_since_keys++;
 	if (channel)
 		ctx->chan.window -= len;
-	return 0;
+}
+
+/* One packet of len bytes from msg: channel data, or (channel false) a payload userspace composed. */
+static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
+				struct msghdr *msg, u32 len, bool channel)
+{
+	u32 header = channel ? KSSH_ULP_DATA_HEADER : KSSH_ULP_HEADER;
+	u32 packet_len, pad;
+	struct scatterlist sg;
+	u8 *p = ctx->record;
+	int err;
+
+	err = kssh_ulp_frame(ctx, channel, len, &packet_len, &pad);
+	if (err)
+		return err;
+	if (copy_from_iter(p + header, len, &msg->msg_iter) != len)
+		return -EFAULT;
+	if (!channel)
+		ctx->tx_last_type = p[header]; /* read before it is encrypted */
+	get_random_bytes(p + header + len, pad);
+	sg_init_one(&sg, p, 4 + packet_len + KSSH_ULP_TAG_LEN);
+	err = kssh_ulp_seal_and_send(sk, ctx, &sg, &sg, packet_len);
+	if (!err)
+		kssh_ulp_account(ctx, packet_len, channel, len);
+	return err;
+}
+
+/*
+ * sendfile/splice: the cipher reads the file's page where it lies (page
+ * cache -> cipher -> record), with the header and padding around it.
+ */
+static int kssh_ulp_push_page(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			      struct page *page, int offset, u32 len)
+{
+	struct scatterlist src[3], dst;
+	u32 packet_len, pad;
+	int err;
+
+	err = kssh_ulp_frame(ctx, true, len, &packet_len, &pad);
+	if (err)
+		return err;
+	get_random_bytes(ctx->pad_buf, pad);
+	sg_init_table(src, 3);
+	sg_set_buf(&src[0], ctx->record, KSSH_ULP_DATA_HEADER);
+	sg_set_page(&src[1], page, len, offset);
+	sg_set_buf(&src[2], ctx->pad_buf, pad);
+	sg_init_one(&dst, ctx->record, 4 + packet_len + KSSH_ULP_TAG_LEN);
+	err = kssh_ulp_seal_and_send(sk, ctx, src, &dst, packet_len);
+	if (!err)
+		kssh_ulp_account(ctx, packet_len, true, len);
+	return err;
+}
+
+int kssh_ulp_tx_sendpage(struct sock *sk, struct kssh_ulp_ctx *ctx,
+			 struct page *page, int offset, size_t size, int flags)
+{
+	long timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	size_t done = 0;
+	int err = 0;
+
+	if (!ctx->bound)
+		return -EDESTADDRREQ;
+	lock_sock(sk);
+	while (done < size) {
+		u32 len;
+
+		err = kssh_ulp_wait_window(sk, ctx, &timeo);
+		if (err)
+			break;
+		len = min_t(size_t, size - done, ctx->chan.window);
+		len = min_t(u32, len, ctx->chan.max_packet);
+		len = min_t(u32, len, KSSH_ULP_MAX_PAYLOAD -
+			    (KSSH_ULP_DATA_HEADER - KSSH_ULP_HEADER));
+		err = kssh_ulp_push_page(sk, ctx, page, offset + done, len);
+		if (err)
+			break;
+		done += len;
+	}
+	release_sock(sk);
+	return done ? done : err;
 }
 
 /*

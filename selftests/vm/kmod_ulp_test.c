@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/sendfile.h>
 #include <sys/wait.h>
 #include <pthread.h>
 #include <time.h>
@@ -422,6 +423,51 @@ TEST(a_flipped_byte_fails_the_tag)
 	ASSERT(kssh_buf_put(&rx.input, buf, (size_t)n) == 0);
 	EXPECT_EQ(kssh_packet_read(&rx, &type, &payload), KSSH_ERR_MAC_INVALID);
 	kssh_packet_free(&rx);
+	close(a);
+	close(b);
+}
+
+/* sendfile: file pages go through the cipher into CHANNEL_DATA records, from any offset */
+TEST(sendfile_sends_channel_data_from_the_page_cache)
+{
+	static uint8_t file[300000], got[300000];
+	char path[] = "/tmp/kmod-sendfile-XXXXXX";
+	struct kssh_ulp_stats st;
+	socklen_t len = sizeof(st);
+	struct kssh_packet rx;
+	size_t have = 0;
+	off_t off = 1000;
+	int a, b, fd, status;
+	pid_t pid;
+
+	ASSERT((fd = mkstemp(path)) >= 0);
+	unlink(path);
+	RAND_bytes(file, sizeof(file));
+	ASSERT(write(fd, file, sizeof(file)) == (ssize_t)sizeof(file));
+	ASSERT(keyed_pair(&a, &b, &rx, KSSH_ULP_AES256_GCM, 0x55, 1u << 20, 32768) == 0);
+	signal(SIGCHLD, SIG_DFL);
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0) {
+		size_t left = sizeof(file) - 1000;
+
+		while (left > 0) {
+			ssize_t n = sendfile(a, fd, &off, left);
+
+			if (n <= 0)
+				_exit(1);
+			left -= (size_t)n;
+		}
+		_exit(0);
+	}
+	EXPECT(open_records(b, &rx, 0x55, 32768, got, sizeof(file) - 1000, &have) > 0);
+	EXPECT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	signal(SIGCHLD, SIG_IGN);
+	EXPECT_EQ(have, sizeof(file) - 1000);
+	EXPECT(memcmp(got, file + 1000, have) == 0);
+	ASSERT(getsockopt(a, SOL_KSSH, KSSH_ULP_STATS, &st, &len) == 0);
+	EXPECT_EQ(st.window, (1u << 20) - (uint32_t)(sizeof(file) - 1000));
+	kssh_packet_free(&rx);
+	close(fd);
 	close(a);
 	close(b);
 }
