@@ -49,6 +49,30 @@ silent_client() {
 		grep -q 'login grace time (5 s) exceeded' "$TEST_TMP/k2/log"
 }
 check "silent client disconnected after the 5 s timeout" silent_client
+# a client that trickles a byte a second never resets the clock: the grace time counts from the accept
+trickle_client() {
+	python3 - "$PORT2" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t0 = time.time()
+s.sendall(b"SSH-2.0-trickle\r\n")
+s.settimeout(0.05)
+for _ in range(30):
+    try:
+        s.sendall(b"\x00")
+        if s.recv(4096) == b"":
+            break
+    except socket.timeout:
+        pass
+    except OSError:
+        break
+    time.sleep(1)
+took = time.time() - t0
+sys.exit(0 if 4 <= took <= 12 else 1)
+PY
+	[ $(grep -c 'login grace time (5 s) exceeded' "$TEST_TMP/k2/log") -ge 2 ]
+}
+check "a client trickling a byte a second is cut off at the same 5 s" trickle_client
 
 # the daemon is still there for everyone else
 check "ksshd still serves OpenSSH's ssh after all of the above" bash -c "ssh -F none -o BatchMode=yes \
