@@ -669,7 +669,8 @@ static int compose(struct rx_pair *p, uint8_t type, const void *body, size_t len
 
 	if (b == NULL || kssh_buf_reserve(b, len, &dst) != 0)
 		return -1;
-	memcpy(dst, body, len);
+	if (len > 0)
+		memcpy(dst, body, len);
 	return kssh_packet_finish(&p->tx);
 }
 
