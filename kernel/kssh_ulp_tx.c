@@ -208,6 +208,16 @@ static int kssh_ulp_push_page(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	return err;
 }
 
+/* How much of left goes in the next channel packet: window, maximum packet, SSH's largest payload */
+static u32 kssh_ulp_next_chunk(struct kssh_ulp_ctx *ctx, size_t left)
+{
+	u32 len = min_t(size_t, left, ctx->chan.window);
+
+	len = min_t(u32, len, ctx->chan.max_packet);
+	return min_t(u32, len, KSSH_ULP_MAX_PAYLOAD -
+		     (KSSH_ULP_DATA_HEADER - KSSH_ULP_HEADER));
+}
+
 int kssh_ulp_tx_sendpage(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			 struct page *page, int offset, size_t size, int flags)
 {
@@ -224,10 +234,7 @@ int kssh_ulp_tx_sendpage(struct sock *sk, struct kssh_ulp_ctx *ctx,
 		err = kssh_ulp_wait_window(sk, ctx, &timeo);
 		if (err)
 			break;
-		len = min_t(size_t, size - done, ctx->chan.window);
-		len = min_t(u32, len, ctx->chan.max_packet);
-		len = min_t(u32, len, KSSH_ULP_MAX_PAYLOAD -
-			    (KSSH_ULP_DATA_HEADER - KSSH_ULP_HEADER));
+		len = kssh_ulp_next_chunk(ctx, size - done);
 		err = kssh_ulp_push_page(sk, ctx, page, offset + done, len);
 		if (err)
 			break;
@@ -312,9 +319,7 @@ int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 		err = kssh_ulp_wait_window(sk, ctx, &timeo);
 		if (err)
 			break;
-		len = min_t(size_t, size - copied, ctx->chan.window);
-		len = min_t(u32, len, ctx->chan.max_packet);
-		len = min_t(u32, len, KSSH_ULP_MAX_PAYLOAD - (KSSH_ULP_DATA_HEADER - KSSH_ULP_HEADER));
+		len = kssh_ulp_next_chunk(ctx, size - copied);
 		err = kssh_ulp_push_record(sk, ctx, msg, len, true);
 		if (err)
 			break;
