@@ -126,7 +126,8 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # run inside the VM, against kernel/
-$(BUILD)/selftests/vm/kmod_ulp_test: $(BUILD)/selftests/vm/kmod_ulp_test.o $(LIB)
+$(BUILD)/selftests/vm/kmod_ulp_test: $(BUILD)/selftests/vm/kmod_ulp_test.o $(BUILD)/selftests/vm/kmod_ulp_tx_test.o \
+		$(BUILD)/selftests/vm/kmod_ulp_rx_test.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(COMMON_OBJ) $(LIB)
