@@ -37,7 +37,7 @@ UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
 BPF_TEST_SRC = $(wildcard selftests/bpf/test_*.c)
 BPF_TEST_BIN = $(BPF_TEST_SRC:selftests/bpf/%.c=$(BUILD)/selftests/bpf/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
-VM_TEST_BIN = $(BUILD)/selftests/vm/kmod_ulp_test
+VM_TEST_BIN = $(BUILD)/selftests/vm/kmod_ulp_test $(BUILD)/selftests/vm/flip_proxy
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 
 SFTP_SERVER_SRC = userspace/sftp/sftp_server_main.c
@@ -129,6 +129,9 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 $(BUILD)/selftests/vm/kmod_ulp_test: $(BUILD)/selftests/vm/kmod_ulp_test.o $(BUILD)/selftests/vm/kmod_ulp_tx_test.o \
 		$(BUILD)/selftests/vm/kmod_ulp_rx_test.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/selftests/vm/flip_proxy: $(BUILD)/selftests/vm/flip_proxy.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

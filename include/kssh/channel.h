@@ -87,6 +87,9 @@ struct kssh_channel *kssh_chan_open(struct kssh_chan_table *tab, struct kssh_tra
 /* Sends up to len bytes, within the peer's window and packet size; returns bytes sent or an error. */
 long kssh_chan_send_data(struct kssh_transport *t, struct kssh_channel *ch, uint32_t ext,
                          const uint8_t *data, size_t len);
+/* The same from a file (kernel mode: sendfile through kernel/); 0 while a key exchange holds data back */
+long kssh_chan_send_file(struct kssh_transport *t, struct kssh_channel *ch, int fd, uint64_t offset,
+                         uint32_t len);
 /* How much may be sent now. */
 size_t kssh_chan_send_room(const struct kssh_channel *ch);
 /* The owner has taken n bytes of received data: reopen our window when half is used. */

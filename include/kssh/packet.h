@@ -30,6 +30,33 @@ struct kssh_packet_dir {
 	uint64_t bytes;
 	uint64_t total_packets; /* for the life of the connection */
 	uint64_t total_bytes;
+	/* AES-GCM: the key and first IV of these keys, for handing them to kernel/ */
+	uint8_t key[32];
+	uint8_t iv[12];
+};
+
+/*
+ * Kernel mode: the kernel record layer (kernel/, include/kssh/kssh_ulp.h)
+ * holds the keys and the sequence numbers; the buffers hold records instead
+ * of ciphertext, for conn_io to move with sendmsg/write/sendfile/recvmsg:
+ * a kind byte, a uint32 length and the body.
+ */
+enum kssh_record_kind {
+	KSSH_REC_MESSAGE = 'M', /* a whole payload, type byte first: sendmsg with the message cmsg */
+	KSSH_REC_DATA = 'D',    /* the bound channel's data: write() out; read() in, taken as CHANNEL_DATA of 32 KiB at most */
+	KSSH_REC_FILE = 'F',    /* the bound channel's data from a file: int32 fd (ours), uint64 offset */
+	KSSH_REC_KEYS = 'K',    /* the new TX keys are to be installed here */
+};
+#define KSSH_REC_HEADER 5
+#define KSSH_REC_DATA_PIECE (32u * 1024) /* KSSH_CHAN_PACKET: the largest data packet our channels take */
+
+struct kssh_packet_kernel {
+	int on;
+	uint32_t recipient, local;  /* the bound channel: the peer's number and ours */
+	uint32_t window_add;        /* the peer's WINDOW_ADJUSTs for it, not yet given to the module */
+	int install[2];             /* per direction: keys waiting for the module */
+	size_t sent;                /* bytes of the first output record's body already out */
+	size_t taken;               /* bytes of the first input data record already taken */
 };
 
 struct kssh_packet {
@@ -40,6 +67,7 @@ struct kssh_packet {
 	struct kssh_packet_dir dir[2];
 	uint32_t recv_packet_length; /* non-etm block ciphers: first block read */
 	int recv_first_block_done;
+	struct kssh_packet_kernel kernel;
 };
 
 int kssh_packet_init(struct kssh_packet *p);
@@ -70,5 +98,21 @@ int kssh_packet_finish(struct kssh_packet *p);
  * call), KSSH_ERR_AGAIN when more input is needed, or an error.
  */
 int kssh_packet_read(struct kssh_packet *p, uint8_t *type, struct kssh_buf *payload);
+
+/* packet_kernel.c: kernel mode */
+struct kssh_ulp_crypto_info;
+/* A direction's record state for the module: AES-GCM only, else KSSH_ERR_UNAVAILABLE */
+int kssh_packet_kernel_export(const struct kssh_packet *p, enum kssh_direction d,
+                              uint32_t seqnr, int strict, struct kssh_ulp_crypto_info *info);
+/* From now on the module holds the keys: userspace's copies are wiped, the input is the module's */
+void kssh_packet_kernel_start(struct kssh_packet *p, uint32_t recipient, uint32_t local);
+int kssh_packet_kernel_finish(struct kssh_packet *p);
+int kssh_packet_kernel_read(struct kssh_packet *p, uint8_t *type, struct kssh_buf *payload);
+/* A record for len bytes of fd from offset (fd is dup'ed): the bound channel's data */
+int kssh_packet_kernel_file(struct kssh_packet *p, int fd, uint64_t offset, uint32_t len);
+/* The keys of d went to the module: wipe userspace's copy */
+void kssh_packet_kernel_installed(struct kssh_packet *p, enum kssh_direction d);
+/* Closes the fds of unsent file records */
+void kssh_packet_kernel_drop_output(struct kssh_packet *p);
 
 #endif

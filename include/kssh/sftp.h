@@ -88,6 +88,28 @@ struct kssh_buf *sftp_server_output(struct sftp_server *s);
 int sftp_server_process(struct sftp_server *s, size_t out_limit);
 
 /*
+ * Zero copy, for a sender that can splice file bytes into the stream
+ * (sendfile over kernel/'s record layer): READ replies put their header in
+ * the output and leave their data in the file as a segment. The output
+ * stream is then the output buffer with each segment's bytes inserted at
+ * pos (bytes of the buffer before it).
+ */
+#define SFTP_MAX_SEGMENTS 256
+struct sftp_segment {
+	size_t pos;
+	int fd;            /* the server's own descriptor, closed when the segment is done */
+	uint64_t offset;
+	uint32_t len;
+};
+void sftp_server_set_zero_copy(struct sftp_server *s, int on);
+/* The next segment in the stream, or NULL */
+const struct sftp_segment *sftp_server_segment(const struct sftp_server *s);
+/* n bytes of the output buffer were sent (never past the next segment's pos) */
+void sftp_server_output_sent(struct sftp_server *s, size_t n);
+/* n bytes of the next segment were sent */
+void sftp_server_segment_sent(struct sftp_server *s, uint32_t n);
+
+/*
  * The client side. The library composes requests into `out` and parses
  * replies from `in`; the caller's io function sends what is in out and
  * blocks until more bytes arrive in in (over a channel, or pipes).

@@ -40,9 +40,11 @@ enum kssh_disconnect_reason {
 enum kssh_crypto_offload {
 	KSSH_OFFLOAD_NONE = 0, /* OpenSSL */
 	KSSH_OFFLOAD_AFALG,    /* the kernel's AF_ALG where it has the algorithm; else OpenSSL, logged once */
+	KSSH_OFFLOAD_KERNEL,   /* kernel/'s record layer takes the connection once a channel is bound (conn_kernel) */
+	KSSH_OFFLOAD_AUTO,     /* kernel where the module is loaded, else AF_ALG where the kernel has it, else OpenSSL */
 };
 
-/* "none", "af-alg", "af-alg-required": 0, or -1 for anything else */
+/* "none", "af-alg", "af-alg-required", "kernel", "auto": 0, or -1 for anything else */
 int kssh_crypto_offload_parse(const char *name, int *mode, int *required);
 
 /* Which protocol layer the connection has reached; decides which messages are allowed. */
@@ -114,6 +116,15 @@ const uint8_t *kssh_transport_session_id(const struct kssh_transport *t, uint32_
 const struct kssh_key *kssh_transport_host_key(const struct kssh_transport *t);
 const char *kssh_transport_server_sig_algs(const struct kssh_transport *t);
 uint32_t kssh_disconnect_reason_for(int err);
+
+/*
+ * Kernel mode (kernel/, conn_kernel.c): the packet layer whose records conn_io
+ * moves; sending len bytes of a file as the bound channel's data (sendfile):
+ * KSSH_ERR_AGAIN while a key exchange holds channel data back.
+ */
+struct kssh_packet *kssh_transport_packet(struct kssh_transport *t);
+int kssh_transport_send_file(struct kssh_transport *t, int fd, uint64_t offset, uint32_t len);
+int kssh_transport_kernel(const struct kssh_transport *t);
 
 
 #endif

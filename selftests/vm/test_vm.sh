@@ -47,7 +47,7 @@ done
 for f in ksshd kssh ksftp kscp ksshctl ksftp-server; do
 	copy_with_libs "$BUILD/$f" "/kssh/bin/$f"
 done
-for f in "$BUILD"/selftests/unit/test_afalg "$BUILD"/selftests/vm/kmod_ulp_test ${VM_EXTRA_BINARIES:-}; do
+for f in "$BUILD"/selftests/unit/test_afalg "$BUILD"/selftests/vm/kmod_ulp_test "$BUILD"/selftests/vm/flip_proxy ${VM_EXTRA_BINARIES:-}; do
 	copy_with_libs "$f" "/kssh/bin/$(basename "$f")"
 done
 cp /etc/ld.so.cache "$root/etc/"

@@ -10,6 +10,7 @@
 #include "kssh/err.h"
 #include "kssh/msg.h"
 #include "conn_io.h"
+#include "conn_kernel.h"
 
 #define READ_CHUNK (256 * 1024)
 
@@ -46,10 +47,16 @@ static int wait_for(struct kssh_conn *c, short events)
 int conn_flush(struct kssh_conn *c)
 {
 	struct kssh_buf *out = kssh_transport_output(c->t);
+	int r;
 
+	while (kssh_transport_kernel(c->t)) {
+		if ((r = conn_kernel_write(c)) != KSSH_ERR_AGAIN)
+			return r;
+		if ((r = wait_for(c, POLLOUT)) != 0 && r != KSSH_ERR_AGAIN)
+			return r;
+	}
 	while (kssh_buf_len(out) > 0) {
 		ssize_t n = write(c->fd, kssh_buf_ptr(out), kssh_buf_len(out));
-		int r;
 
 		if (n > 0) {
 			kssh_buf_consume(out, (size_t)n);
@@ -72,6 +79,8 @@ static int read_input(struct kssh_conn *c)
 	ssize_t n;
 	int r;
 
+	if (kssh_transport_kernel(c->t))
+		return conn_kernel_read(c);
 	if (room > READ_CHUNK)
 		room = READ_CHUNK;
 	if (room == 0)
@@ -170,6 +179,11 @@ int conn_write_some(struct kssh_conn *c)
 {
 	struct kssh_buf *out = kssh_transport_output(c->t);
 
+	if (kssh_transport_kernel(c->t)) {
+		int r = conn_kernel_write(c);
+
+		return r == KSSH_ERR_AGAIN ? 0 : r;
+	}
 	while (kssh_buf_len(out) > 0) {
 		ssize_t n = write(c->fd, kssh_buf_ptr(out), kssh_buf_len(out));
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* SSH binary packet protocol: RFC 4253 section 6, OpenSSH's ETM and AEAD modes. */
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "kssh/err.h"
@@ -29,10 +30,13 @@ static void dir_clear_keys(struct kssh_packet_dir *d)
 		kssh_mac_cleanup(&d->mctx);
 	d->cipher = NULL;
 	d->mac = NULL;
+	OPENSSL_cleanse(d->key, sizeof(d->key));
+	OPENSSL_cleanse(d->iv, sizeof(d->iv));
 }
 
 void kssh_packet_free(struct kssh_packet *p)
 {
+	kssh_packet_kernel_drop_output(p);
 	for (int d = 0; d < 2; d++)
 		dir_clear_keys(&p->dir[d]);
 	kssh_buf_release(&p->input);
@@ -55,6 +59,22 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 	dir_clear_keys(d);
 	if (cipher->flags & KSSH_CIPHER_AEAD)
 		mac = NULL;
+	if ((cipher->flags & KSSH_CIPHER_AEAD) && !(cipher->flags & KSSH_CIPHER_CHACHAPOLY) &&
+	    cipher->key_len <= sizeof(d->key) && cipher->iv_len == sizeof(d->iv)) {
+		memcpy(d->key, key, cipher->key_len);
+		memcpy(d->iv, iv, sizeof(d->iv));
+	}
+	if (p->kernel.on) {
+		/* the module takes them (conn_io), at the record boundary this marks */
+		d->cipher = cipher;
+		d->packets = d->bytes = 0;
+		p->kernel.install[dir] = 1;
+		if (dir == KSSH_DIR_OUT &&
+		    ((r = kssh_buf_put_u8(&p->output, KSSH_REC_KEYS)) != 0 ||
+		     (r = kssh_buf_put_u32(&p->output, 0)) != 0))
+			return r;
+		return 0;
+	}
 	if ((r = kssh_cipher_init(&d->cctx, cipher, backend, key, iv, dir == KSSH_DIR_OUT)) != 0)
 		return r;
 	d->cipher = cipher;
@@ -73,7 +93,9 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 
 const char *kssh_packet_backend(const struct kssh_packet *p, enum kssh_direction d)
 {
-	return p->dir[d].cipher != NULL ? p->dir[d].cctx.backend->name : "none";
+	if (p->dir[d].cipher == NULL)
+		return "none";
+	return p->kernel.on ? "kernel" : p->dir[d].cctx.backend->name;
 }
 
 void kssh_packet_reset_seqnr(struct kssh_packet *p, enum kssh_direction d)
@@ -141,6 +163,8 @@ int kssh_packet_finish(struct kssh_packet *p)
 	uint8_t *dst;
 	int r;
 
+	if (p->kernel.on)
+		return kssh_packet_kernel_finish(p);
 	if ((r = add_padding(p, d, &packet_length)) != 0)
 		return r;
 	total = 4 + packet_length;
@@ -264,6 +288,8 @@ int kssh_packet_read(struct kssh_packet *p, uint8_t *type, struct kssh_buf *payl
 	uint8_t pad;
 	int r;
 
+	if (p->kernel.on)
+		return kssh_packet_kernel_read(p, type, payload);
 	r = length_is_clear(d) ? read_clear_length(p, d) : read_block_mode(p, d);
 	if (r != 0)
 		return r;

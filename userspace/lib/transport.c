@@ -393,6 +393,29 @@ int kssh_transport_send(struct kssh_transport *t)
 	return r;
 }
 
+struct kssh_packet *kssh_transport_packet(struct kssh_transport *t)
+{
+	return &t->pkt;
+}
+
+int kssh_transport_kernel(const struct kssh_transport *t)
+{
+	return t->pkt.kernel.on;
+}
+
+int kssh_transport_send_file(struct kssh_transport *t, int fd, uint64_t offset, uint32_t len)
+{
+	int r;
+
+	if (!t->pkt.kernel.on)
+		return KSSH_ERR_UNAVAILABLE;
+	if (must_hold(t, SSH_MSG_CHANNEL_DATA) || kssh_buf_len(&t->held) > 0)
+		return KSSH_ERR_AGAIN;
+	if ((r = kssh_packet_kernel_file(&t->pkt, fd, offset, len)) != 0)
+		return r;
+	return check_volume(t);
+}
+
 int transport_send_raw(struct kssh_transport *t, uint8_t type, const uint8_t *body, size_t len)
 {
 	struct kssh_buf *b = kssh_packet_begin(&t->pkt, type);

@@ -58,13 +58,16 @@ int transport_offload_choose(struct kssh_transport *t)
 	int r;
 
 	t->afalg[KSSH_DIR_IN] = t->afalg[KSSH_DIR_OUT] = 0;
-	if (t->cfg.offload != KSSH_OFFLOAD_AFALG)
+	/* kernel: OpenSSL until conn_kernel hands the keys to the module */
+	if (t->cfg.offload != KSSH_OFFLOAD_AFALG && t->cfg.offload != KSSH_OFFLOAD_AUTO)
 		return 0;
 	for (int d = KSSH_DIR_IN; d <= KSSH_DIR_OUT; d++) {
 		int i = choice_index(t, d);
 
 		if (kssh_afalg_probe(t->choice.cipher[i], t->choice.mac[i]) == 0)
 			t->afalg[d] = 1;
+		else if (t->cfg.offload == KSSH_OFFLOAD_AUTO)
+			continue; /* auto: OpenSSL is a choice, not a fallback */
 		else if ((r = fall_back(t, d, afalg_reason(errno))) != 0)
 			return r;
 	}
@@ -93,10 +96,23 @@ int transport_offload_set_keys(struct kssh_transport *t, enum kssh_direction d,
 
 int kssh_crypto_offload_parse(const char *name, int *mode, int *required)
 {
-	if (strcmp(name, "none") == 0 || strcmp(name, "af-alg") == 0 || strcmp(name, "af-alg-required") == 0) {
-		*mode = strcmp(name, "none") == 0 ? KSSH_OFFLOAD_NONE : KSSH_OFFLOAD_AFALG;
-		*required = strcmp(name, "af-alg-required") == 0;
-		return 0;
+	static const struct {
+		const char *name;
+		int mode, required;
+	} names[] = {
+		{ "none", KSSH_OFFLOAD_NONE, 0 },
+		{ "af-alg", KSSH_OFFLOAD_AFALG, 0 },
+		{ "af-alg-required", KSSH_OFFLOAD_AFALG, 1 },
+		{ "kernel", KSSH_OFFLOAD_KERNEL, 0 },
+		{ "auto", KSSH_OFFLOAD_AUTO, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, names[i].name) == 0) {
+			*mode = names[i].mode;
+			*required = names[i].required;
+			return 0;
+		}
 	}
 	return -1;
 }

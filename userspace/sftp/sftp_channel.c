@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include "kssh/err.h"
 #include "kssh/msg.h"
+#include "conn_kernel.h"
 #include "sftp_channel.h"
 
 /* The server's own requests and global requests: nothing we act on; answered when asked */
@@ -75,6 +78,25 @@ int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c)
 	return ev.kind == KSSH_CHAN_EV_REPLY && ev.ok ? 0 : KSSH_ERR_SERVICE_REFUSED;
 }
 
+/* The hand-over to kernel/ (conn_kernel.h): tried until it is done or cannot be */
+static int offload(struct sftp_channel *sc)
+{
+	int r;
+
+	if ((r = conn_flush(sc->c)) != 0)
+		return r;
+	r = conn_kernel_start(sc->c, sc->ch);
+	if (r == KSSH_ERR_AGAIN)
+		return 0;
+	if (r == 0 && sc->verbose)
+		fprintf(stderr, "debug1: crypto backend: kernel (channel data and keys in the kssh module)\n");
+	if (r == KSSH_ERR_UNAVAILABLE && (sc->offload == KSSH_OFFLOAD_KERNEL || sc->verbose))
+		fprintf(stderr, "%s: crypto-offload kernel: the session stays in userspace: %s\n", sc->host,
+		        conn_kernel_reason(errno));
+	sc->offload = 0;
+	return r == KSSH_ERR_UNAVAILABLE ? 0 : r;
+}
+
 int sftp_channel_io(void *arg, struct kssh_buf *out, struct kssh_buf *in)
 {
 	struct sftp_channel *sc = arg;
@@ -82,6 +104,8 @@ int sftp_channel_io(void *arg, struct kssh_buf *out, struct kssh_buf *in)
 	struct kssh_chan_event ev;
 	int r;
 
+	if (sc->offload && (r = offload(sc)) != 0)
+		return r;
 	for (;;) {
 		if (kssh_buf_len(out) > 0) {
 			long sent = kssh_chan_send_data(sc->c->t, sc->ch, 0, kssh_buf_ptr(out), kssh_buf_len(out));
@@ -125,7 +149,13 @@ int sftp_session_start(struct client_options *o, struct kssh_conn *c, struct sft
 	*cwd = NULL;
 	if ((r = client_connect(o, c)) != 0)
 		return r;
-	if ((r = sftp_channel_open(ch, c)) != 0 || (*client = sftp_client_new(sftp_channel_io, ch)) == NULL ||
+	if ((r = sftp_channel_open(ch, c)) == 0 &&
+	    (o->crypto_offload == KSSH_OFFLOAD_KERNEL || o->crypto_offload == KSSH_OFFLOAD_AUTO)) {
+		ch->offload = o->crypto_offload;
+		ch->verbose = o->verbose;
+		ch->host = o->host;
+	}
+	if (r != 0 || (*client = sftp_client_new(sftp_channel_io, ch)) == NULL ||
 	    (r = sftp_client_init(*client)) != 0 || (r = sftp_client_realpath(*client, ".", cwd)) != 0) {
 		r = r ? r : KSSH_ERR_ALLOC;
 		fprintf(stderr, "%s: %s\n", o->host, kssh_strerror(r));

@@ -11,6 +11,10 @@ struct sftp_channel {
 	struct kssh_conn *c;
 	struct kssh_chan_table tab;
 	struct kssh_channel *ch;
+	/* crypto-offload kernel|auto: hand the connection to kernel/ at the next quiet moment */
+	int offload;                 /* enum kssh_crypto_offload; 0 once tried */
+	int verbose;
+	const char *host;
 };
 
 /* A session channel with the sftp subsystem started */

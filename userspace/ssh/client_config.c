@@ -55,6 +55,10 @@ static int apply(struct client_options *o, char **w, int n, unsigned *enabled, c
 			return -1;
 		o->crypto_offload = KSSH_OFFLOAD_AFALG;
 		o->crypto_offload_required = n == 5;
+	} else if (n == 4 && strcmp(w[2], "crypto-offload") == 0 &&
+	           (strcmp(w[3], "kernel") == 0 || strcmp(w[3], "auto") == 0)) {
+		o->crypto_offload = strcmp(w[3], "kernel") == 0 ? KSSH_OFFLOAD_KERNEL : KSSH_OFFLOAD_AUTO;
+		o->crypto_offload_required = 0;
 	} else if (n == 4 && strcmp(w[2], "knownhost") == 0) {
 		snprintf(o->known_hosts, sizeof(o->known_hosts), "%s", w[3]);
 	} else if (n == 4 && strcmp(w[2], "source-interface") == 0) {

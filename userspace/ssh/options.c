@@ -169,7 +169,7 @@ int client_set_option(struct client_options *o, const char *opt)
 	}
 	else if (strcasecmp(key, "CryptoOffload") == 0) {
 		if (kssh_crypto_offload_parse(v, &o->crypto_offload, &o->crypto_offload_required) != 0) {
-			fprintf(stderr, "kssh: CryptoOffload '%s': must be none, af-alg or af-alg-required\n", v);
+			fprintf(stderr, "kssh: CryptoOffload '%s': must be none, af-alg, af-alg-required, kernel or auto\n", v);
 			return -1;
 		}
 	} else if (strcasecmp(key, "IdentityFile") == 0)

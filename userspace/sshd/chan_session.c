@@ -308,6 +308,7 @@ static int start(struct sshd_conn *s, struct sshd_chan *sc, const char *command)
 	sshd_report("type", "%s", command && strncmp(command, "scp ", 4) == 0 ? "scp" : "Command-Line-Interface");
 	if (sc->pump.peer_eof)
 		pump_peer_eof(&sc->pump);
+	conn_offload_want(s, sc);
 	return 0;
 }
 
@@ -380,6 +381,7 @@ static int subsystem_req(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_
 	if (ok) {
 		sshd_report("chan", "%u", sc->pump.ch->local_id);
 		sshd_report("type", "sftp-subsystem");
+		conn_offload_want(s, sc);
 	}
 	free(name);
 	return reply(s, sc, ev, ok);

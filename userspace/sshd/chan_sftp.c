@@ -36,6 +36,40 @@ int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc)
 	return 0;
 }
 
+/* Zero copy: the output up to the next segment, then the segment by sendfile, while the window lasts */
+static int send_stream(struct sshd_conn *s, struct sshd_chan *sc, int *moved)
+{
+	struct sftp_server *srv = sc->sftp;
+	struct kssh_buf *out = sftp_server_output(srv);
+	const struct sftp_segment *seg;
+	long sent;
+
+	while (kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH) {
+		size_t upto;
+
+		seg = sftp_server_segment(srv);
+		upto = seg != NULL ? seg->pos : kssh_buf_len(out);
+		if (upto > 0) {
+			sent = kssh_chan_send_data(s->c->t, sc->pump.ch, 0, kssh_buf_ptr(out), upto);
+			if (sent < 0)
+				return (int)sent;
+			sftp_server_output_sent(srv, (size_t)sent);
+			*moved |= sent > 0;
+			if ((size_t)sent < upto)
+				break;
+			continue;
+		}
+		if (seg == NULL)
+			break;
+		sent = kssh_chan_send_file(s->c->t, sc->pump.ch, seg->fd, seg->offset, seg->len);
+		if (sent <= 0)
+			return (int)sent;
+		sftp_server_segment_sent(srv, (uint32_t)sent);
+		*moved = 1;
+	}
+	return 0;
+}
+
 /* One pass: answers what can be answered, sends what fits the peer's window; *moved says if anything did. */
 static int pump_once(struct sshd_conn *s, struct sshd_chan *sc, int *moved)
 {
@@ -55,6 +89,8 @@ static int pump_once(struct sshd_conn *s, struct sshd_chan *sc, int *moved)
 		if ((r = kssh_chan_consumed(s->c->t, sc->pump.ch, before - kssh_buf_len(in))) != 0)
 			return r;
 	}
+	if (sftp_server_segment(sc->sftp) != NULL)
+		return send_stream(s, sc, moved);
 	if (kssh_buf_len(out) == 0 ||
 	    kssh_buf_len(kssh_transport_output(s->c->t)) >= PUMP_OUTPUT_HIGH)
 		return 0;
@@ -98,7 +134,8 @@ int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc)
 		return 0;
 	if ((r = pump_sftp(s, sc)) != 0 || ch->close_sent)
 		return r;
-	if (!sc->pump.peer_eof || kssh_buf_len(sftp_server_output(sc->sftp)) > 0)
+	if (!sc->pump.peer_eof || kssh_buf_len(sftp_server_output(sc->sftp)) > 0 ||
+	    sftp_server_segment(sc->sftp) != NULL)
 		return 0;
 	if ((r = kssh_chan_send_eof(s->c->t, ch)) != 0 ||
 	    (r = kssh_chan_request_begin(s->c->t, ch, "exit-status", 0, &b)) != 0 ||

@@ -410,7 +410,7 @@ static int set_text(char *dst, size_t len, int no, char **w, int n, const char *
 	return 0;
 }
 
-/* "crypto-offload af-alg [required]" for either role */
+/* "crypto-offload af-alg [required] | kernel | auto" for either role */
 static int cmd_crypto_offload(int *mode, int *required, int no, char **w, int n, char *err, size_t errlen)
 {
 	if (no) {
@@ -418,8 +418,13 @@ static int cmd_crypto_offload(int *mode, int *required, int no, char **w, int n,
 		*required = 0;
 		return 0;
 	}
+	if (n == 2 && (strcmp(w[1], "kernel") == 0 || strcmp(w[1], "auto") == 0)) {
+		*mode = strcmp(w[1], "kernel") == 0 ? KSSH_OFFLOAD_KERNEL : KSSH_OFFLOAD_AUTO;
+		*required = 0;
+		return 0;
+	}
 	if (n < 2 || n > 3 || strcmp(w[1], "af-alg") != 0 || (n == 3 && strcmp(w[2], "required") != 0))
-		return fail(err, errlen, "want: crypto-offload af-alg [required]");
+		return fail(err, errlen, "want: crypto-offload af-alg [required] | kernel | auto");
 	*mode = KSSH_OFFLOAD_AFALG;
 	*required = n == 3;
 	return 0;
@@ -429,6 +434,8 @@ static void print_crypto_offload(FILE *out, const char *role, int mode, int requ
 {
 	if (mode == KSSH_OFFLOAD_AFALG)
 		fprintf(out, "ssh %s crypto-offload af-alg%s\n", role, required ? " required" : "");
+	else if (mode == KSSH_OFFLOAD_KERNEL || mode == KSSH_OFFLOAD_AUTO)
+		fprintf(out, "ssh %s crypto-offload %s\n", role, mode == KSSH_OFFLOAD_KERNEL ? "kernel" : "auto");
 }
 
 static int cmd_client(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)

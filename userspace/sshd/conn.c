@@ -15,15 +15,85 @@
 
 #include "kssh/err.h"
 #include "kssh/msg.h"
+#include "kssh/sftp.h"
 #include "conn_internal.h"
+#include "conn_kernel.h"
 #include "log.h"
 
 #define POLL_MAX (2 + 4 * KSSH_CHAN_MAX)
 
-static void chan_release(struct sshd_chan *sc)
+#define OFFLOAD_REPORT_MS 1000
+
+void conn_offload_want(struct sshd_conn *s, struct sshd_chan *sc)
+{
+	int mode = s->o->crypto_offload;
+
+	if ((mode == KSSH_OFFLOAD_KERNEL || mode == KSSH_OFFLOAD_AUTO) && !kssh_transport_kernel(s->c->t))
+		s->offload = sc;
+}
+
+/*
+ * The hand-over to kernel/, once the bound channel is the only one and the
+ * output is out; later channels go through the module as whole messages.
+ */
+static int offload_try(struct sshd_conn *s)
+{
+	struct sshd_chan *sc = s->offload;
+	struct kssh_channel *ch = sc->pump.ch;
+	int r;
+
+	if (ch->state != KSSH_CHAN_OPEN || ch->close_sent || ch->eof_sent) {
+		s->offload = NULL;
+		return 0;
+	}
+	if (kssh_chan_count(&s->chans) != 1)
+		return 0;
+	r = conn_kernel_start(s->c, ch);
+	if (r == KSSH_ERR_AGAIN)
+		return 0;
+	s->offload = NULL;
+	if (r == KSSH_ERR_UNAVAILABLE) {
+		kssh_log(s->o->crypto_offload == KSSH_OFFLOAD_AUTO ? LOG_INFO : LOG_WARNING,
+		         "user '%s': crypto-offload kernel: the session stays in userspace: %s",
+		         s->auth->user.name, conn_kernel_reason(errno));
+		return 0;
+	}
+	if (r != 0) {
+		kssh_log(LOG_ERR, "user '%s': crypto-offload kernel: hand-over failed: %s", s->auth->user.name,
+		         strerror(errno));
+		return r;
+	}
+	kssh_log(LOG_INFO, "user '%s': crypto-offload kernel: channel %u's data and the connection's keys are in the kernel",
+	         s->auth->user.name, ch->local_id);
+	/* SFTP READ data from here on: sendfile from the page cache, never through this process */
+	if (sc->sftp != NULL)
+		sftp_server_set_zero_copy(sc->sftp, 1);
+	sshd_report("backend_in", "kernel");
+	sshd_report("backend_out", "kernel");
+	return 0;
+}
+
+/* The module's counters, for show ssh offload */
+static void offload_report(struct sshd_conn *s)
+{
+	struct kssh_ulp_stats st;
+	int64_t now = conn_now_ms();
+
+	if (!kssh_transport_kernel(s->c->t) || now - s->offload_report_ms < OFFLOAD_REPORT_MS)
+		return;
+	s->offload_report_ms = now;
+	if (conn_kernel_stats(s->c->fd, &st) == 0)
+		sshd_report("offload", "%llu %llu %llu %llu %u %u %u", (unsigned long long)st.tx_packets,
+		            (unsigned long long)st.tx_bytes, (unsigned long long)st.rx_packets,
+		            (unsigned long long)st.rx_bytes, st.tx_seqnr, st.rx_seqnr, st.installs);
+}
+
+static void chan_release(struct sshd_conn *s, struct sshd_chan *sc)
 {
 	struct kssh_channel *ch = sc->pump.ch;
 
+	if (s->offload == sc)
+		s->offload = NULL;
 	session_free(sc);
 	kssh_chan_free(ch);
 }
@@ -71,7 +141,7 @@ static int channel_message(struct sshd_conn *s, uint8_t type, struct kssh_buf *p
 		pump_peer_eof(&sc->pump);
 		return 0;
 	case KSSH_CHAN_EV_CLOSE:
-		chan_release(sc);
+		chan_release(s, sc);
 		return 0;
 	case KSSH_CHAN_EV_REQUEST:
 		if (sc->kind == CHAN_SESSION)
@@ -158,9 +228,12 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 {
 	struct pollfd pfds[POLL_MAX];
 	size_t n = 2;
-	int can_send = kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH;
-	int r;
+	int can_send, r;
 
+	if (s->offload != NULL && (r = offload_try(s)) != 0)
+		return r;
+	offload_report(s);
+	can_send = kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH;
 	pfds[0] = (struct pollfd){ .fd = s->c->fd, .events = conn_poll_events(s->c) };
 	pfds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
@@ -211,7 +284,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 		struct kssh_channel *ch = kssh_chan_lookup(&s.chans, (uint32_t)i);
 
 		if (ch != NULL)
-			chan_release(ch->owner);
+			chan_release(&s, ch->owner);
 	}
 	close(sigfd);
 	return r;

@@ -20,6 +20,8 @@ struct sshd_conn {
 	struct sshd_auth_result *auth;
 	struct kssh_chan_table chans;
 	int no_more_sessions;       /* no-more-sessions@openssh.com */
+	struct sshd_chan *offload;  /* crypto-offload kernel: the channel to bind once the output is out */
+	int64_t offload_report_ms;  /* when the module's counters last went to the registry */
 };
 
 enum sshd_chan_kind { CHAN_SESSION, CHAN_DIRECT_TCPIP };
@@ -51,6 +53,8 @@ void session_free(struct sshd_chan *sc);
 
 /* chan_sftp.c: the sftp subsystem in the session's own process (no helper, no pipe) */
 int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc);
+/* crypto-offload kernel|auto: sc's channel is to be handed to kernel/ when it is the only one */
+void conn_offload_want(struct sshd_conn *s, struct sshd_chan *sc);
 int sftp_subsystem_data(struct sshd_conn *s, struct sshd_chan *sc, const uint8_t *data, size_t len);
 int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc);
 

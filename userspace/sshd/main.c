@@ -40,7 +40,7 @@ static void usage(FILE *f)
 	        "usage: ksshd [-D] [-e] [-d] [-t] [-p port] [-l address]... [-s state-dir]\n"
 	        "             [--kex LIST] [--host-key-algorithms LIST] [--ciphers LIST] [--macs LIST]\n"
 	        "             [--enable-cipher aes-cbc|3des-cbc]... [--disable-hmac LIST]\n"
-	        "             [--crypto-offload none|af-alg|af-alg-required]\n"
+	        "             [--crypto-offload none|af-alg|af-alg-required|kernel|auto]\n"
 	        "             [--rekey-time MINUTES] [--rekey-volume MB] [--rekey-bytes BYTES]\n"
 	        "             [--timeout SECONDS] [--max-auth-limit N] [-f config-file]\n"
 	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
@@ -170,7 +170,7 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 			break;
 		case OPT_CRYPTO_OFFLOAD:
 			if (kssh_crypto_offload_parse(optarg, &o->crypto_offload, &o->crypto_offload_required) != 0) {
-				fprintf(stderr, "ksshd: crypto-offload '%s': must be none, af-alg or af-alg-required\n",
+				fprintf(stderr, "ksshd: crypto-offload '%s': must be none, af-alg, af-alg-required, kernel or auto\n",
 				        optarg);
 				return -1;
 			}

@@ -324,6 +324,25 @@ long kssh_chan_send_data(struct kssh_transport *t, struct kssh_channel *ch, uint
 	return (long)sent;
 }
 
+long kssh_chan_send_file(struct kssh_transport *t, struct kssh_channel *ch, int fd, uint64_t offset,
+                         uint32_t len)
+{
+	size_t n = len;
+	int r;
+
+	if (n > kssh_chan_send_room(ch))
+		n = kssh_chan_send_room(ch);
+	if (n == 0)
+		return 0;
+	r = kssh_transport_send_file(t, fd, offset, (uint32_t)n);
+	if (r == KSSH_ERR_AGAIN)
+		return 0;
+	if (r != 0)
+		return r;
+	ch->remote_window -= (uint32_t)n;
+	return (long)n;
+}
+
 int kssh_chan_consumed(struct kssh_transport *t, struct kssh_channel *ch, size_t n)
 {
 	struct kssh_buf *b;

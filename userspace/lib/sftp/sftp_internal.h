@@ -30,6 +30,11 @@ struct sftp_server {
 	struct sftp_handle handles[SFTP_MAX_HANDLES];
 	uint32_t next_gen;
 	size_t reply_start;  /* offset of the reply being composed in out */
+	/* zero copy: READ data left in its file, spliced into the output stream by the sender */
+	int zero_copy;
+	struct sftp_segment segs[SFTP_MAX_SEGMENTS];
+	size_t seg_first, n_segs;
+	uint64_t seg_bytes;  /* file bytes the segments still hold */
 };
 
 #define HANDLE_LEN 8
@@ -54,6 +59,9 @@ int sftp_put_handle(struct sftp_server *s, int index);
 int sftp_op_open(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_close(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_read(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
+/* sftp_zerocopy.c: a DATA reply whose data stays in the file; KSSH_ERR_AGAIN: no segment free, copy it */
+int sftp_read_by_reference(struct sftp_server *s, int fd, uint32_t id, uint64_t offset, uint32_t len);
+void sftp_segments_free(struct sftp_server *s);
 int sftp_op_write(struct sftp_server *s, uint32_t id, struct kssh_buf *req);
 int sftp_op_stat(struct sftp_server *s, uint32_t id, struct kssh_buf *req, int follow);
 int sftp_op_fstat(struct sftp_server *s, uint32_t id, struct kssh_buf *req);

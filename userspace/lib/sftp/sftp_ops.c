@@ -85,6 +85,8 @@ int sftp_op_read(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		len = SFTP_MAX_READ;
 	if (offset > INT64_MAX)
 		return sftp_reply_status(s, id, SSH_FX_EOF, NULL);
+	if (s->zero_copy && (r = sftp_read_by_reference(s, h->fd, id, offset, len)) != KSSH_ERR_AGAIN)
+		return r;
 	if ((r = sftp_reply_begin(s, SSH_FXP_DATA, id)) != 0 ||
 	    (r = kssh_buf_reserve(&s->out, 4 + (size_t)len, &dst)) != 0)
 		return r;

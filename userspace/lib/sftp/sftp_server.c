@@ -58,6 +58,7 @@ void sftp_server_free(struct sftp_server *s)
 		return;
 	for (int i = 0; i < SFTP_MAX_HANDLES; i++)
 		handle_close(&s->handles[i]);
+	sftp_segments_free(s);
 	close(s->rootfd);
 	kssh_buf_release(&s->in);
 	kssh_buf_release(&s->out);
@@ -294,7 +295,7 @@ static int handle_request(struct sftp_server *s, struct kssh_buf *req)
 
 int sftp_server_process(struct sftp_server *s, size_t out_limit)
 {
-	while (kssh_buf_len(&s->out) < out_limit) {
+	while (kssh_buf_len(&s->out) + s->seg_bytes < out_limit) {
 		struct kssh_buf req;
 		uint32_t len;
 		int r;

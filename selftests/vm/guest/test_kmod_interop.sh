@@ -1,0 +1,123 @@
+# kernel/'s record layer under ksshd and ksftp with real OpenSSH peers:
+# OpenSSH's sftp, scp and ssh against ksshd --crypto-offload kernel, and
+# ksftp -o CryptoOffload=kernel against OpenSSH's sshd, for both AES-GCM
+# ciphers, MiB each way byte-exact with rekeys every 4 MiB started by each
+# side; a client that stops reading and resumes; a corrupted packet; rmmod
+# refused while sessions use the module.
+. /kssh/tests/lib.sh
+MIB=${KMOD_MIB:-256}
+SMALL=$((MIB / 4))
+REKEY=4194304
+
+check "insmod kssh_ulp.ko" insmod /kssh/kssh_ulp.ko
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"
+mkdir -p /root/.ssh /run/sshd
+cat "$TEST_TMP/id.pub" >/root/.ssh/authorized_keys
+dd if=/dev/urandom of=/tmp/data bs=1M count="$MIB" 2>/dev/null
+want=$(sha256sum </tmp/data | cut -d' ' -f1)
+same() { [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$want" ]; }
+head -c $((SMALL * 1048576)) /tmp/data >/tmp/small
+
+# ksshd A rekeys at its default volume (clients start the rekeys), B every 4 MiB
+start_ksshd() {
+	local port=$1 dir=$2; shift 2
+	mkdir -p "$dir"
+	ksshd -D -e -d -p "$port" -l 127.0.0.1 -s "$KSSHD_KEYS" --control "$dir/ctl" --rate-limit 600 \
+		--crypto-offload kernel "$@" >"$dir/log" 2>&1 &
+	PIDS+=($!)
+	wait_port "$port"
+}
+port_var KA; port_var KB
+start_ksshd "$KA" "$TEST_TMP/ka"
+start_ksshd "$KB" "$TEST_TMP/kb" --rekey-bytes $REKEY
+
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/host_ed25519"
+port_var SA
+printf '%s\n' "Port $SA" "ListenAddress 127.0.0.1" "HostKey $TEST_TMP/host_ed25519" "PidFile none" \
+	"UsePAM no" "StrictModes no" "PermitRootLogin yes" "LogLevel DEBUG1" "RekeyLimit 4M" \
+	"Subsystem sftp /usr/lib/openssh/sftp-server" >"$TEST_TMP/sshd_config"
+/usr/sbin/sshd -D -e -f "$TEST_TMP/sshd_config" >"$TEST_TMP/sshd.log" 2>&1 &
+PIDS+=($!)
+wait_port "$SA"
+
+OPTS=(-F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o IdentityAgent=none -i "$TEST_TMP/id")
+ossh() { timeout 600 ssh "${OPTS[@]}" "$@"; }
+osftp() { timeout 600 sftp "${OPTS[@]}" "$@"; }
+newkeys() { grep -c 'SSH2_MSG_NEWKEYS received' "$1"; }
+# the last n sessions of a ksshd ran cipher through the kernel both ways
+history_says_kernel() {
+	local ctl=$1 cipher=$2 n=$3 got
+	got=$(ksshctl -s "$ctl" show ssh history details --json |
+		grep -o "\"incipher\":\"$cipher\",\"outcipher\":\"$cipher\",[^}]*\"inbackend\":\"kernel\",\"outbackend\":\"kernel\"" |
+		wc -l)
+	[ "$got" -ge "$n" ] || { echo "# $cipher: $got of $n sessions in the kernel" >&2; return 1; }
+}
+
+for c in aes128-gcm@openssh.com aes256-gcm@openssh.com; do
+	log=$TEST_TMP/$c
+	CHECK_LOGS="$log.get $log.put $TEST_TMP/ka/log $TEST_TMP/kb/log"
+	t0=$(date +%s)
+	rm -f /tmp/got /tmp/put
+	echo "get /tmp/data /tmp/got" >"$TEST_TMP/get"
+	osftp -v -c "$c" -P "$KB" -b "$TEST_TMP/get" root@127.0.0.1 >/dev/null 2>"$log.get"
+	check "sftp get <- ksshd $c: $MIB MiB byte-exact, sendfile through the module, ksshd rekeyed every 4 MiB ($(newkeys "$log.get") exchanges)" \
+		bash -c "$(declare -f same); want=$want same /tmp/got && [ $(newkeys "$log.get") -ge $((MIB / 4)) ]"
+	echo "put /tmp/data /tmp/put" >"$TEST_TMP/put"
+	osftp -v -c "$c" -o RekeyLimit=4M -P "$KA" -b "$TEST_TMP/put" root@127.0.0.1 >/dev/null 2>"$log.put"
+	check "sftp put -> ksshd $c: $MIB MiB byte-exact, sftp rekeyed every 4 MiB ($(newkeys "$log.put") exchanges)" \
+		bash -c "cmp -s /tmp/put /tmp/data && [ $(newkeys "$log.put") -ge $((MIB / 4)) ]"
+	check "ksshd's history: both sessions ran $c in the kernel both ways" \
+		bash -c "$(declare -f history_says_kernel); history_says_kernel '$TEST_TMP/ka/ctl' '$c' 1 && history_says_kernel '$TEST_TMP/kb/ctl' '$c' 1"
+	echo "# $c: sftp get and put of $MIB MiB in $(($(date +%s) - t0)) s"
+
+	# ksftp with the module against OpenSSH's sshd (which rekeys every 4 MiB)
+	rm -f /tmp/got /tmp/put
+	ksftp -v -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+		-i "$TEST_TMP/id" -o CryptoOffload=kernel -c "$c" -P "$SA" \
+		root@127.0.0.1:/tmp/small /tmp/got >/dev/null 2>"$log.kget"
+	check "ksftp <- sshd $c in the kernel: $SMALL MiB get byte-exact" \
+		bash -c "cmp -s /tmp/got /tmp/small && grep -q 'crypto backend: kernel' '$log.kget'"
+done
+
+# OpenSSH's ssh: exec both ways, and scp (SFTP protocol, its default)
+c=aes128-gcm@openssh.com
+rm -f /tmp/up
+ossh -c $c -o RekeyLimit=4M -p "$KA" root@127.0.0.1 'cat > /tmp/up' </tmp/small
+check "ssh exec -> ksshd in the kernel: $SMALL MiB up byte-exact" cmp -s /tmp/up /tmp/small
+ossh -c $c -p "$KB" root@127.0.0.1 'cat /tmp/small' >/tmp/down
+check "ssh exec <- ksshd in the kernel: $SMALL MiB down byte-exact" cmp -s /tmp/down /tmp/small
+rm -f /tmp/down
+timeout 600 scp "${OPTS[@]}" -c $c -P "$KB" root@127.0.0.1:/tmp/small /tmp/down
+check "scp <- ksshd in the kernel: $SMALL MiB byte-exact" cmp -s /tmp/down /tmp/small
+
+# A client that stops reading: ksshd's window runs out, then the client resumes
+ossh -c $c -p "$KB" root@127.0.0.1 'cat /tmp/small' | { sleep 5; cat; } >/tmp/down
+check "a client that stops reading for 5 s and resumes: $SMALL MiB down byte-exact" cmp -s /tmp/down /tmp/small
+
+# rmmod is refused while a session is in the kernel
+coproc HOLD { ossh -c $c -p "$KA" root@127.0.0.1 'echo started; cat >/dev/null'; }
+read -r -t 60 line <&"${HOLD[0]}"
+check "rmmod is refused while a ksshd session uses the module" \
+	bash -c "[ '$line' = started ] && ! rmmod kssh_ulp 2>/dev/null && grep -q '^kssh_ulp ' /proc/modules"
+exec {HOLD[1]}>&-
+wait "$HOLD_PID"
+
+# A flipped bit in a packet from the client: the module finds it, the connection ends with a MAC error
+port_var FP
+rm -f /tmp/flip
+flip_proxy "$FP" "$KA" $((4 * 1048576)) 2>"$TEST_TMP/flip.log" &
+PIDS+=($!)
+wait_port "$FP"
+ossh -c $c -p "$FP" root@127.0.0.1 'cat > /tmp/flip' </tmp/small 2>"$TEST_TMP/flip.ssh"
+CHECK_LOGS="$TEST_TMP/flip.ssh $TEST_TMP/ka/log"
+check "a corrupted packet: the module refuses it, ksshd disconnects with a MAC error, the file is short" \
+	bash -c "grep -q 'the kernel found a bad packet' '$TEST_TMP/ka/log' &&
+		[ \$(stat -c %s /tmp/flip) -lt $((4 * 1048576)) ] && cmp -s /tmp/flip <(head -c \$(stat -c %s /tmp/flip) /tmp/small)"
+
+kill "${PIDS[@]}" 2>/dev/null
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+unloaded() { for _ in $(seq 50); do rmmod kssh_ulp 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+check "rmmod succeeds once every session has ended" unloaded
+done_testing
