@@ -4,7 +4,8 @@
  * accepts one connection on 127.0.0.1:LISTEN_PORT, connects it to
  * 127.0.0.1:TARGET_PORT and copies both ways, flipping the lowest bit of the
  * byte at OFFSET of the client-to-server stream (a corrupted packet for the
- * server to catch). Ends when either side closes.
+ * server to catch). Prints "listening" when it is; ends when either side
+ * closes.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
 		perror("flip_proxy: listen");
 		return 1;
 	}
+	/* the one connection it serves is the test's: say when to make it, rather than be probed */
+	printf("listening\n");
+	fflush(stdout);
 	if ((client = accept(lfd, NULL, NULL)) < 0 || (server = tcp_socket((unsigned)atoi(argv[2]), 0)) < 0) {
 		perror("flip_proxy: accept or connect");
 		return 1;

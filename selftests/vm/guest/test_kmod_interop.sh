@@ -78,6 +78,14 @@ for c in aes128-gcm@openssh.com aes256-gcm@openssh.com; do
 		root@127.0.0.1:/tmp/small /tmp/got >/dev/null 2>"$log.kget"
 	check "ksftp <- sshd $c in the kernel: $SMALL MiB get byte-exact" \
 		bash -c "cmp -s /tmp/got /tmp/small && grep -q 'crypto backend: kernel' '$log.kget'"
+	echo "put /tmp/small /tmp/put" >"$TEST_TMP/kput"
+	ksftp -v -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+		-i "$TEST_TMP/id" -o CryptoOffload=kernel -o RekeyLimit=4M -c "$c" -P "$SA" -b "$TEST_TMP/kput" \
+		root@127.0.0.1 >/dev/null 2>"$log.kput"
+	check "ksftp -> sshd $c in the kernel: $SMALL MiB put byte-exact, ksftp rekeyed every 4 MiB" \
+		bash -c "cmp -s /tmp/put /tmp/small && grep -q 'crypto backend: kernel' '$log.kput' &&
+			[ \$(grep -c 'rekeying: volume limit reached' '$log.kput') -ge $((SMALL / 4 - 1)) ]"
+	rm -f /tmp/got /tmp/put
 done
 
 # OpenSSH's ssh: exec both ways, and scp (SFTP protocol, its default)
@@ -106,14 +114,15 @@ wait "$HOLD_PID"
 # A flipped bit in a packet from the client: the module finds it, the connection ends with a MAC error
 port_var FP
 rm -f /tmp/flip
-flip_proxy "$FP" "$KA" $((4 * 1048576)) 2>"$TEST_TMP/flip.log" &
+flip_proxy "$FP" "$KA" $((4 * 1048576)) >"$TEST_TMP/flip.out" 2>"$TEST_TMP/flip.log" &
 PIDS+=($!)
-wait_port "$FP"
+for _ in $(seq 100); do grep -q listening "$TEST_TMP/flip.out" && break; sleep 0.1; done
 ossh -c $c -p "$FP" root@127.0.0.1 'cat > /tmp/flip' </tmp/small 2>"$TEST_TMP/flip.ssh"
 CHECK_LOGS="$TEST_TMP/flip.ssh $TEST_TMP/ka/log"
-check "a corrupted packet: the module refuses it, ksshd disconnects with a MAC error, the file is short" \
-	bash -c "grep -q 'the kernel found a bad packet' '$TEST_TMP/ka/log' &&
-		[ \$(stat -c %s /tmp/flip) -lt $((4 * 1048576)) ] && cmp -s /tmp/flip <(head -c \$(stat -c %s /tmp/flip) /tmp/small)"
+check "a corrupted packet: the module refuses it, ksshd disconnects with reason 5 (MAC error)" \
+	grep -q 'Received disconnect from 127.0.0.1 port [0-9]*:5: the kernel found a bad packet' "$TEST_TMP/flip.ssh"
+check "a corrupted packet: nothing from it or after it reached the file, what did is intact" \
+	bash -c "n=\$(stat -c %s /tmp/flip) && [ \$n -lt $((4 * 1048576)) ] && cmp -s /tmp/flip <(head -c \$n /tmp/small)"
 
 kill "${PIDS[@]}" 2>/dev/null
 wait "${PIDS[@]}" 2>/dev/null
