@@ -32,6 +32,21 @@ void conn_offload_want(struct sshd_conn *s, struct sshd_chan *sc)
 		s->offload = sc;
 }
 
+/* The module's counters, for show ssh offload */
+static void offload_report(struct sshd_conn *s, int now_anyway)
+{
+	struct kssh_ulp_stats st;
+	int64_t now = conn_now_ms();
+
+	if (!kssh_transport_kernel(s->c->t) || (!now_anyway && now - s->offload_report_ms < OFFLOAD_REPORT_MS))
+		return;
+	s->offload_report_ms = now;
+	if (conn_kernel_stats(s->c->fd, &st) == 0)
+		sshd_report("offload", "%llu %llu %llu %llu %u %u %u", (unsigned long long)st.tx_packets,
+		            (unsigned long long)st.tx_bytes, (unsigned long long)st.rx_packets,
+		            (unsigned long long)st.rx_bytes, st.tx_seqnr, st.rx_seqnr, st.installs);
+}
+
 /*
  * The hand-over to kernel/, once the bound channel is the only one and the
  * output is out; later channels go through the module as whole messages.
@@ -70,22 +85,8 @@ static int offload_try(struct sshd_conn *s)
 		sftp_server_set_zero_copy(sc->sftp, 1);
 	sshd_report("backend_in", "kernel");
 	sshd_report("backend_out", "kernel");
+	offload_report(s, 1);
 	return 0;
-}
-
-/* The module's counters, for show ssh offload */
-static void offload_report(struct sshd_conn *s)
-{
-	struct kssh_ulp_stats st;
-	int64_t now = conn_now_ms();
-
-	if (!kssh_transport_kernel(s->c->t) || now - s->offload_report_ms < OFFLOAD_REPORT_MS)
-		return;
-	s->offload_report_ms = now;
-	if (conn_kernel_stats(s->c->fd, &st) == 0)
-		sshd_report("offload", "%llu %llu %llu %llu %u %u %u", (unsigned long long)st.tx_packets,
-		            (unsigned long long)st.tx_bytes, (unsigned long long)st.rx_packets,
-		            (unsigned long long)st.rx_bytes, st.tx_seqnr, st.rx_seqnr, st.installs);
 }
 
 static void chan_release(struct sshd_conn *s, struct sshd_chan *sc)
@@ -232,7 +233,7 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 
 	if (s->offload != NULL && (r = offload_try(s)) != 0)
 		return r;
-	offload_report(s);
+	offload_report(s, 0);
 	can_send = kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH;
 	pfds[0] = (struct pollfd){ .fd = s->c->fd, .events = conn_poll_events(s->c) };
 	pfds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -280,6 +281,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 	while ((r = round_trip(&s, sigfd)) == 0)
 		;
 	conn_flush(c);
+	offload_report(&s, 1); /* the last counters, for the history */
 	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s.chans, (uint32_t)i);
 

@@ -183,6 +183,49 @@ static void show_sessions(const struct sshd_options *o, const struct sshd_regist
 	fprintf(out, "\n");
 }
 
+/* ---- show ssh offload: sessions whose records kernel/ carries, with the module's counters ---- */
+
+static void show_offload(const struct sshd_registry *r, int json, FILE *out)
+{
+	int first = 1;
+
+	if (json)
+		fprintf(out, "{\"sessions\":[");
+	else
+		fprintf(out, "%s\n\n%-5s %-12s %-20s %-24s %12s %14s %12s %14s %7s\n"
+		        "--------------------------------------------------------------------------------\n",
+		        SSH_VERSION_LINE, "id", "userid", "host", "cipher", "tx-packets", "tx-bytes", "rx-packets",
+		        "rx-bytes", "rekeys");
+	for (size_t i = 0; i < r->n_live; i++) {
+		const struct sshd_session_info *s = &r->live[i];
+		/* the hand-over installs both directions; each rekey installs both again */
+		unsigned rekeys = s->offload.installs > 2 ? (s->offload.installs - 2) / 2 : 0;
+
+		if (!s->offload.on)
+			continue;
+		if (!json) {
+			fprintf(out, "%-5u %-12s %-20s %-24s %12llu %14llu %12llu %14llu %7u\n", s->id, s->user, s->host,
+			        s->cipher_out, s->offload.tx_packets, s->offload.tx_bytes, s->offload.rx_packets,
+			        s->offload.rx_bytes, rekeys);
+			continue;
+		}
+		fprintf(out, "%s{\"id\":%u,\"userid\":", first ? "" : ",", s->id);
+		json_str(out, s->user);
+		fprintf(out, ",\"host\":");
+		json_str(out, s->host);
+		fprintf(out, ",\"incipher\":");
+		json_str(out, s->cipher_in);
+		fprintf(out, ",\"outcipher\":");
+		json_str(out, s->cipher_out);
+		fprintf(out, ",\"chan\":%u,\"tx_packets\":%llu,\"tx_bytes\":%llu,\"rx_packets\":%llu,"
+		        "\"rx_bytes\":%llu,\"tx_seqnr\":%u,\"rx_seqnr\":%u,\"rekeys\":%u}",
+		        s->chan, s->offload.tx_packets, s->offload.tx_bytes, s->offload.rx_packets, s->offload.rx_bytes,
+		        s->offload.tx_seqnr, s->offload.rx_seqnr, rekeys);
+		first = 0;
+	}
+	fprintf(out, json ? "]}\n" : "\n");
+}
+
 /* ---- show ssh server ---- */
 
 static void show_server(const struct sshd_options *o, int json, FILE *out)
@@ -462,6 +505,10 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 	}
 	if (sshd_words_are(w, n, "show ssh history") || sshd_words_are(w, n, "show ssh history details")) {
 		show_sessions(o, r, 1, n == 4, json, out);
+		return 1;
+	}
+	if (sshd_words_are(w, n, "show ssh offload")) {
+		show_offload(r, json, out);
 		return 1;
 	}
 	if (sshd_words_are(w, n, "show ssh server")) {

@@ -113,6 +113,12 @@ static void apply_report(struct sshd_session_info *s, const char *msg)
 		return;
 	if (name_len == 4 && strncmp(msg, "host", 4) == 0 && !s->outgoing)
 		return;
+	if (name_len == 7 && strncmp(msg, "offload", 7) == 0 && !s->outgoing) {
+		s->offload.on = sscanf(tab + 1, "%llu %llu %llu %llu %u %u %u", &s->offload.tx_packets,
+		                       &s->offload.tx_bytes, &s->offload.rx_packets, &s->offload.rx_bytes,
+		                       &s->offload.tx_seqnr, &s->offload.rx_seqnr, &s->offload.installs) == 7;
+		return;
+	}
 	if (name_len == 4 && (strncmp(msg, "chan", 4) == 0 || strncmp(msg, "port", 4) == 0)) {
 		unsigned v;
 

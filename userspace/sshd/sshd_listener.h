@@ -32,6 +32,12 @@ struct sshd_session_info {
 	time_t start, end;
 	char reason[128];
 	int outgoing;               /* a local client's session (kssh, ksftp, kscp), as it reported it */
+	/* crypto-offload kernel: the module's counters, as the session last reported them */
+	struct {
+		int on;
+		unsigned long long tx_packets, tx_bytes, rx_packets, rx_bytes;
+		unsigned tx_seqnr, rx_seqnr, installs;
+	} offload;
 };
 
 struct sshd_registry {
