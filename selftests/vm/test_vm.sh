@@ -41,7 +41,8 @@ for applet in $(/bin/busybox --list); do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 copy_with_libs /bin/bash /bin/bash
-for f in /usr/bin/ssh /usr/bin/sftp /usr/bin/scp /usr/bin/ssh-keygen /usr/sbin/sshd /usr/lib/openssh/sftp-server; do
+for f in /usr/bin/ssh /usr/bin/sftp /usr/bin/scp /usr/bin/ssh-keygen /usr/sbin/sshd /usr/lib/openssh/sftp-server \
+	/usr/bin/strace; do
 	copy_with_libs "$f"
 done
 for f in ksshd kssh ksftp kscp ksshctl ksftp-server; do
