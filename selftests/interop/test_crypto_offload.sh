@@ -52,9 +52,9 @@ check "kssh CryptoOffload=af-alg-required: fails with the reason, exit 255" \
 	bash -c "[ $rc -eq 255 ] && grep -q 'crypto-offload af-alg required, but aes256-ctr with hmac-sha2-[0-9]*-etm@openssh.com cannot be offloaded' <<<\"\$1\" && ! grep -q '^alive' <<<\"\$1\"" _ "$out"
 check "ksshd saw kssh's disconnect with the reason" grep -q "crypto-offload af-alg required" "$TEST_TMP/k3/log"
 out=$(kssh_ -o CryptoOffload=fast -p "$P3" "$USER_NAME@127.0.0.1" true 2>&1)
-check "kssh -o CryptoOffload=fast: refused with the valid values" grep -q "CryptoOffload 'fast': must be none, af-alg or af-alg-required" <<<"$out"
+check "kssh -o CryptoOffload=fast: refused with the valid values" grep -q "CryptoOffload 'fast': must be none, af-alg, af-alg-required, kernel or auto" <<<"$out"
 out=$("$KSSHD" --crypto-offload fast -t 2>&1)
-check "ksshd --crypto-offload fast: refused with the valid values" grep -q "must be none, af-alg or af-alg-required" <<<"$out"
+check "ksshd --crypto-offload fast: refused with the valid values" grep -q "must be none, af-alg, af-alg-required, kernel or auto" <<<"$out"
 
 # ssh client crypto-offload from the configuration file
 printf 'ssh client crypto-offload af-alg required\n' >"$TEST_TMP/client.conf"
@@ -75,5 +75,5 @@ check "no ssh server crypto-offload: back to the default (not printed)" bash -c 
 printf '%s\n' 'ssh server crypto-offload kernel-magic' >"$TEST_TMP/c.conf"
 out=$("$KSSHD" -t -f "$TEST_TMP/c.conf" 2>&1)
 check "a bad crypto-offload line names file, line and the form wanted" \
-	bash -c "grep -q 'c.conf' <<<\"\$1\" && grep -q 'line 1' <<<\"\$1\" && grep -q 'want: crypto-offload af-alg \[required\]' <<<\"\$1\"" _ "$out"
+	bash -c "grep -q 'c.conf' <<<\"\$1\" && grep -q 'line 1' <<<\"\$1\" && grep -q 'want: crypto-offload af-alg \[required\] | kernel | auto' <<<\"\$1\"" _ "$out"
 done_testing
