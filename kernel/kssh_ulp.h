@@ -8,21 +8,29 @@
 
 #include "../include/kssh/kssh_ulp.h"
 
-#define KSSH_ULP_TAG_LEN 16
+#define KSSH_ULP_GCM_TAG_LEN 16
+#define KSSH_ULP_MAX_TAG_LEN 64 /* hmac-sha2-512 */
+#define KSSH_ULP_BLOCK 16
 /* RFC 4344 3.1: rekey before the sequence number wraps; the module refuses to go past it */
 #define KSSH_ULP_MAX_PACKETS_PER_KEY 0xffffffffULL
 /* a packet's payload at most, so packet_length stays within OpenSSH's 256 KiB */
 #define KSSH_ULP_MAX_PAYLOAD (256 * 1024 - 64)
 /* one packet: length, padding length, payload, padding (at most two blocks), tag */
-#define KSSH_ULP_RECORD_SIZE (5 + KSSH_ULP_MAX_PAYLOAD + 32 + KSSH_ULP_TAG_LEN)
+#define KSSH_ULP_RECORD_SIZE (5 + KSSH_ULP_MAX_PAYLOAD + 32 + KSSH_ULP_MAX_TAG_LEN)
 
 struct kssh_ulp_dir {
-	struct crypto_aead *aead; /* NULL until keys are installed */
-	struct aead_request *req;
-	u16 cipher;
+	bool keyed;               /* keys in, not yet ended by a NEWKEYS */
+	u16 cipher, mac;          /* enum kssh_ulp_cipher, enum kssh_ulp_mac; the cipher stays after NEWKEYS */
 	u32 seqnr;
 	u32 flags;
-	u8 iv[12];
+	u32 tag_len;              /* the GCM tag or the MAC after each packet */
+	u8 iv[16];                /* GCM: fixed field and invocation counter; CTR: the counter block */
+	struct crypto_aead *aead; /* AES-GCM */
+	struct aead_request *req;
+	struct crypto_skcipher *ctr; /* AES-CTR and its MAC */
+	struct skcipher_request *sreq;
+	struct crypto_shash *hmac;
+	struct shash_desc *desc;
 	u64 packets, bytes;
 };
 
@@ -51,6 +59,13 @@ struct kssh_ulp_ctx {
 	int rx_err;             /* sticky: a bad tag or malformed packet */
 	bool rx_rekey;          /* the peer's NEWKEYS went up: waiting for new RX keys */
 };
+
+/* kssh_ulp_crypto.c */
+int kssh_ulp_dir_install(struct kssh_ulp_dir *dir, const struct kssh_ulp_crypto_info *info);
+void kssh_ulp_dir_end_keys(struct kssh_ulp_dir *dir);
+void kssh_ulp_dir_clear(struct kssh_ulp_dir *dir);
+int kssh_ulp_seal(struct kssh_ulp_dir *tx, struct scatterlist *src, u8 *record, u32 packet_len);
+int kssh_ulp_open(struct kssh_ulp_dir *rx, u8 *buf, u32 packet_len);
 
 /* kssh_ulp_tx.c */
 int kssh_ulp_tx_sendmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,

@@ -14,7 +14,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sockptr.h>
-#include <crypto/aead.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
@@ -31,64 +30,6 @@ static DEFINE_MUTEX(kssh_ulp_prot_lock);
 static struct kssh_ulp_ctx *kssh_ulp_get_ctx(const struct sock *sk)
 {
 	return (__force void *)inet_csk(sk)->icsk_ulp_data;
-}
-
-static void kssh_ulp_dir_clear(struct kssh_ulp_dir *dir)
-{
-	if (dir->req)
-		aead_request_free(dir->req);
-	if (dir->aead)
-		crypto_free_aead(dir->aead);
-	memzero_explicit(dir, sizeof(*dir));
-}
-
-static int kssh_ulp_key_len(u16 cipher)
-{
-	switch (cipher) {
-	case KSSH_ULP_AES128_GCM:
-		return 16;
-	case KSSH_ULP_AES256_GCM:
-		return 32;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* The state userspace hands over: checked field by field, the key put into a transform. */
-static int kssh_ulp_install(struct kssh_ulp_dir *dir,
-			    const struct kssh_ulp_crypto_info *info)
-{
-	struct crypto_aead *aead;
-	int key_len, err;
-
-	if (info->version != KSSH_ULP_VERSION || info->reserved ||
-	    memchr_inv(info->pad, 0, sizeof(info->pad)) ||
-	    (info->flags & ~KSSH_ULP_F_STRICT_KEX))
-		return -EINVAL;
-	key_len = kssh_ulp_key_len(info->cipher);
-	if (key_len < 0)
-		return key_len;
-	aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
-	if (IS_ERR(aead))
-		return PTR_ERR(aead);
-	err = crypto_aead_setkey(aead, info->key, key_len);
-	if (!err)
-		err = crypto_aead_setauthsize(aead, KSSH_ULP_TAG_LEN);
-	if (!err) {
-		dir->req = aead_request_alloc(aead, GFP_KERNEL);
-		if (!dir->req)
-			err = -ENOMEM;
-	}
-	if (err) {
-		crypto_free_aead(aead);
-		return err;
-	}
-	dir->aead = aead;
-	dir->cipher = info->cipher;
-	dir->seqnr = info->seqnr;
-	dir->flags = info->flags;
-	memcpy(dir->iv, info->iv, sizeof(dir->iv));
-	return 0;
 }
 
 /* The channel write() feeds. */
@@ -143,7 +84,7 @@ static int kssh_ulp_install_rx(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	mutex_lock(&ctx->rx_lock);
 	/* the first install, or the one the peer's NEWKEYS asked for */
 	err = -EBUSY;
-	if (ctx->rx.aead || (ctx->rx.cipher && !ctx->rx_rekey))
+	if (ctx->rx.keyed || (ctx->rx.cipher && !ctx->rx_rekey))
 		goto out;
 	err = -ENOMEM;
 	if (!ctx->rx_buf)
@@ -153,7 +94,7 @@ static int kssh_ulp_install_rx(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	err = kssh_ulp_rx_push_pending(ctx, optval, sizeof(info),
 				       optlen - sizeof(info));
 	if (!err)
-		err = kssh_ulp_install(&ctx->rx, &info);
+		err = kssh_ulp_dir_install(&ctx->rx, &info);
 	if (!err) {
 		ctx->installs++;
 		ctx->rx_rekey = false;
@@ -186,7 +127,7 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 	if (optlen != sizeof(info))
 		return -EINVAL;
 	/* the first install, or the one our NEWKEYS asked for */
-	if (ctx->tx.aead || (ctx->tx.cipher && !ctx->tx_rekey))
+	if (ctx->tx.keyed || (ctx->tx.cipher && !ctx->tx_rekey))
 		return -EBUSY;
 	if (copy_from_sockptr(&info, optval, sizeof(info)))
 		return -EFAULT;
@@ -197,7 +138,7 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 			return -ENOMEM;
 		ctx->record_size = KSSH_ULP_RECORD_SIZE;
 	}
-	err = kssh_ulp_install(&ctx->tx, &info);
+	err = kssh_ulp_dir_install(&ctx->tx, &info);
 	memzero_explicit(&info, sizeof(info));
 	if (!err) {
 		ctx->installs++;

@@ -16,7 +16,6 @@
 
 #define SSH_MSG_NEWKEYS 21
 #define SSH_MSG_CHANNEL_DATA 94
-#define KSSH_ULP_BLOCK 16
 #define KSSH_ULP_MAX_PACKET (256 * 1024)
 
 /* Fatal for the socket: this call and every later one fail with err. */
@@ -50,22 +49,11 @@ static int kssh_ulp_rx_fill(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	return 0;
 }
 
-/* RFC 5647 7.1 */
-static void kssh_ulp_rx_next_iv(u8 iv[12])
-{
-	int i;
-
-	for (i = 11; i >= 4; i--)
-		if (++iv[i] != 0)
-			break;
-}
-
 /* The next whole packet, authenticated and decrypted; its payload in rx_payload. */
 static int kssh_ulp_rx_packet(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			      int flags)
 {
 	struct kssh_ulp_dir *rx = &ctx->rx;
-	struct scatterlist sg;
 	u32 packet_len, pad;
 	int err;
 
@@ -83,30 +71,21 @@ static int kssh_ulp_rx_packet(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	if (packet_len < KSSH_ULP_BLOCK || packet_len > KSSH_ULP_MAX_PACKET ||
 	    packet_len % KSSH_ULP_BLOCK)
 		return kssh_ulp_rx_poison(ctx, -EBADMSG);
-	err = kssh_ulp_rx_fill(sk, ctx, 4 + packet_len + KSSH_ULP_TAG_LEN, flags);
+	err = kssh_ulp_rx_fill(sk, ctx, 4 + packet_len + rx->tag_len, flags);
 	if (err)
 		return err;
-
-	sg_init_one(&sg, ctx->rx_buf, 4 + packet_len + KSSH_ULP_TAG_LEN);
-	aead_request_set_tfm(rx->req, rx->aead);
-	aead_request_set_callback(rx->req, 0, NULL, NULL);
-	aead_request_set_ad(rx->req, 4);
-	aead_request_set_crypt(rx->req, &sg, &sg,
-			       packet_len + KSSH_ULP_TAG_LEN, rx->iv);
-	err = crypto_aead_decrypt(rx->req);
-	if (err)
+	if (kssh_ulp_open(rx, ctx->rx_buf, packet_len))
 		return kssh_ulp_rx_poison(ctx, -EBADMSG);
-	kssh_ulp_rx_next_iv(rx->iv);
 	/* RFC 4253 6: at least 4 bytes of padding, and a type byte */
 	pad = ctx->rx_buf[4];
 	if (pad < 4 || pad + 2 > packet_len)
 		return kssh_ulp_rx_poison(ctx, -EBADMSG);
 	rx->seqnr++;
 	rx->packets++;
-	rx->bytes += 4 + packet_len + KSSH_ULP_TAG_LEN;
+	rx->bytes += 4 + packet_len + rx->tag_len;
 	ctx->rx_payload = ctx->rx_buf + 5;
 	ctx->rx_payload_len = packet_len - pad - 1;
-	ctx->rx_consumed = 4 + packet_len + KSSH_ULP_TAG_LEN;
+	ctx->rx_consumed = 4 + packet_len + rx->tag_len;
 	return 0;
 }
 
@@ -147,10 +126,7 @@ static int kssh_ulp_rx_message(struct kssh_ulp_ctx *ctx, struct msghdr *msg,
 	ctx->rx_payload_len = 0;
 	/* RFC 4253 7.3: the peer's next packets use keys we have not got yet */
 	if (type == SSH_MSG_NEWKEYS) {
-		aead_request_free(ctx->rx.req);
-		crypto_free_aead(ctx->rx.aead);
-		ctx->rx.req = NULL;
-		ctx->rx.aead = NULL;
+		kssh_ulp_dir_end_keys(&ctx->rx);
 		ctx->rx_rekey = true;
 	}
 	return len;
@@ -188,7 +164,7 @@ int kssh_ulp_rx_recvmsg(struct sock *sk, struct kssh_ulp_ctx *ctx,
 				err = kssh_ulp_rx_message(ctx, msg, len);
 			break;
 		}
-		if (!ctx->rx.aead) {
+		if (!ctx->rx.keyed) {
 			err = -EKEYEXPIRED;
 			break;
 		}

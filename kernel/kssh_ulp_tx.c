@@ -17,25 +17,14 @@
 #define SSH_MSG_KEXINIT 20
 #define SSH_MSG_NEWKEYS 21
 #define SSH_MSG_CHANNEL_DATA 94
-#define KSSH_ULP_BLOCK 16
 #define KSSH_ULP_HEADER 5 /* packet_length, padding_length */
 /* and for channel data: type, recipient, data length */
 #define KSSH_ULP_DATA_HEADER (KSSH_ULP_HEADER + 1 + 4 + 4)
 
-/* RFC 5647 7.1 */
-static void kssh_ulp_next_iv(u8 iv[12])
-{
-	int i;
-
-	for (i = 11; i >= 4; i--)
-		if (++iv[i] != 0)
-			break;
-}
-
 /* Channel data can go: window left, keys in, no key exchange of ours in progress */
 bool kssh_ulp_tx_open(struct kssh_ulp_ctx *ctx)
 {
-	return READ_ONCE(ctx->chan.window) && READ_ONCE(ctx->tx.aead) &&
+	return READ_ONCE(ctx->chan.window) && READ_ONCE(ctx->tx.keyed) &&
 	       !READ_ONCE(ctx->tx_kex);
 }
 
@@ -79,28 +68,20 @@ void kssh_ulp_tx_wake(struct sock *sk)
 }
 
 /*
- * Encrypts the packet in src (length, then packet_len bytes) into the record
- * buffer described by dst, and pushes the record into TCP whole.
+ * Seals the packet (kssh_ulp_seal: src NULL when it is in the record
+ * buffer already) and pushes the record into TCP whole.
  */
 static int kssh_ulp_seal_and_send(struct sock *sk, struct kssh_ulp_ctx *ctx,
-				  struct scatterlist *src, struct scatterlist *dst,
-				  u32 packet_len)
+				  struct scatterlist *src, u32 packet_len)
 {
-	struct kssh_ulp_dir *tx = &ctx->tx;
-	u32 total = 4 + packet_len + KSSH_ULP_TAG_LEN;
+	u32 total = 4 + packet_len + ctx->tx.tag_len;
 	struct msghdr out = { .msg_flags = MSG_NOSIGNAL };
 	struct kvec iov;
 	int err;
 
-	aead_request_set_tfm(tx->req, tx->aead);
-	aead_request_set_callback(tx->req, 0, NULL, NULL);
-	aead_request_set_ad(tx->req, 4);
-	aead_request_set_crypt(tx->req, src, dst, packet_len, tx->iv);
-	err = crypto_aead_encrypt(tx->req);
+	err = kssh_ulp_seal(&ctx->tx, src, ctx->record, packet_len);
 	if (err)
 		return err;
-	kssh_ulp_next_iv(tx->iv);
-
 	/* the record goes out whole or the socket is dead: no half packets */
 	iov.iov_base = ctx->record;
 	iov.iov_len = total;
@@ -131,9 +112,9 @@ static int kssh_ulp_frame(struct kssh_ulp_ctx *ctx, bool channel, u32 len,
 	if (*pad < 4)
 		*pad += KSSH_ULP_BLOCK;
 	*packet_len = 1 + payload + *pad;
-	if (4 + *packet_len + KSSH_ULP_TAG_LEN > ctx->record_size)
+	if (4 + *packet_len + KSSH_ULP_MAX_TAG_LEN > ctx->record_size)
 		return -EMSGSIZE;
-	if (!ctx->tx.aead ||
+	if (!ctx->tx.keyed ||
 	    ctx->tx_since_keys >= KSSH_ULP_MAX_PACKETS_PER_KEY)
 		return -EKEYEXPIRED;
 	put_unaligned_be32(*packet_len, p);
@@ -151,7 +132,7 @@ static void kssh_ulp_account(struct kssh_ulp_ctx *ctx, u32 packet_len,
 {
 	ctx->tx.seqnr++;
 	ctx->tx.packets++;
-	ctx->tx.bytes += 4 + packet_len + KSSH_ULP_TAG_LEN;
+	ctx->tx.bytes += 4 + packet_len + ctx->tx.tag_len;
 	ctx->tx_since_keys++;
 	if (channel)
 		ctx->chan.window -= len;
@@ -163,7 +144,6 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 {
 	u32 header = channel ? KSSH_ULP_DATA_HEADER : KSSH_ULP_HEADER;
 	u32 packet_len, pad;
-	struct scatterlist sg;
 	u8 *p = ctx->record;
 	int err;
 
@@ -175,8 +155,7 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	if (!channel)
 		ctx->tx_last_type = p[header]; /* read before it is encrypted */
 	get_random_bytes(p + header + len, pad);
-	sg_init_one(&sg, p, 4 + packet_len + KSSH_ULP_TAG_LEN);
-	err = kssh_ulp_seal_and_send(sk, ctx, &sg, &sg, packet_len);
+	err = kssh_ulp_seal_and_send(sk, ctx, NULL, packet_len);
 	if (!err)
 		kssh_ulp_account(ctx, packet_len, channel, len);
 	return err;
@@ -189,7 +168,7 @@ static int kssh_ulp_push_record(struct sock *sk, struct kssh_ulp_ctx *ctx,
 static int kssh_ulp_push_page(struct sock *sk, struct kssh_ulp_ctx *ctx,
 			      struct page *page, int offset, u32 len)
 {
-	struct scatterlist src[3], dst;
+	struct scatterlist src[4];
 	u32 packet_len, pad;
 	int err;
 
@@ -197,12 +176,13 @@ static int kssh_ulp_push_page(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	if (err)
 		return err;
 	get_random_bytes(ctx->pad_buf, pad);
-	sg_init_table(src, 3);
-	sg_set_buf(&src[0], ctx->record, KSSH_ULP_DATA_HEADER);
-	sg_set_page(&src[1], page, len, offset);
-	sg_set_buf(&src[2], ctx->pad_buf, pad);
-	sg_init_one(&dst, ctx->record, 4 + packet_len + KSSH_ULP_TAG_LEN);
-	err = kssh_ulp_seal_and_send(sk, ctx, src, &dst, packet_len);
+	/* the length apart: GCM reads it as AAD, CTR starts after it */
+	sg_init_table(src, 4);
+	sg_set_buf(&src[0], ctx->record, 4);
+	sg_set_buf(&src[1], ctx->record + 4, KSSH_ULP_DATA_HEADER - 4);
+	sg_set_page(&src[2], page, len, offset);
+	sg_set_buf(&src[3], ctx->pad_buf, pad);
+	err = kssh_ulp_seal_and_send(sk, ctx, src, packet_len);
 	if (!err)
 		kssh_ulp_account(ctx, packet_len, true, len);
 	return err;
@@ -253,10 +233,7 @@ static void kssh_ulp_tx_sent_message(struct kssh_ulp_ctx *ctx, u8 type)
 	if (type == SSH_MSG_KEXINIT)
 		WRITE_ONCE(ctx->tx_kex, true);
 	if (type == SSH_MSG_NEWKEYS) {
-		aead_request_free(ctx->tx.req);
-		crypto_free_aead(ctx->tx.aead);
-		ctx->tx.req = NULL;
-		WRITE_ONCE(ctx->tx.aead, NULL);
+		kssh_ulp_dir_end_keys(&ctx->tx);
 		WRITE_ONCE(ctx->tx_kex, true);
 		ctx->tx_rekey = true;
 	}

@@ -28,6 +28,16 @@ enum kssh_ulp_option {
 enum kssh_ulp_cipher {
 	KSSH_ULP_AES128_GCM = 1, /* aes128-gcm@openssh.com */
 	KSSH_ULP_AES256_GCM = 2, /* aes256-gcm@openssh.com */
+	KSSH_ULP_AES128_CTR = 3, /* aes128-ctr, with an encrypt-then-MAC HMAC */
+	KSSH_ULP_AES192_CTR = 4,
+	KSSH_ULP_AES256_CTR = 5,
+};
+
+/* The MAC of an AES-CTR direction: encrypt-then-MAC only (the length in clear, the MAC over the ciphertext) */
+enum kssh_ulp_mac {
+	KSSH_ULP_MAC_NONE = 0,                /* AES-GCM: its own tag */
+	KSSH_ULP_HMAC_SHA2_256_ETM = 1,       /* hmac-sha2-256-etm@openssh.com */
+	KSSH_ULP_HMAC_SHA2_512_ETM = 2,       /* hmac-sha2-512-etm@openssh.com */
 };
 
 #define KSSH_ULP_F_STRICT_KEX 0x1 /* sequence numbers reset at NEWKEYS */
@@ -38,9 +48,14 @@ struct kssh_ulp_crypto_info {
 	__u32 flags;       /* KSSH_ULP_F_* */
 	__u32 seqnr;       /* the next packet's sequence number */
 	__u32 reserved;    /* must be 0 */
-	__u8 key[32];      /* 16 or 32 bytes used */
-	__u8 iv[12];       /* 4-byte fixed field, 8-byte invocation counter (RFC 5647) */
+	__u8 key[32];      /* 16, 24 or 32 bytes used */
+	__u8 iv[12];       /* AES-GCM: 4-byte fixed field, 8-byte invocation counter (RFC 5647) */
 	__u8 pad[4];       /* must be 0 */
+	__u16 mac;         /* enum kssh_ulp_mac: AES-CTR only */
+	__u16 reserved2;   /* must be 0 */
+	__u32 reserved3;   /* must be 0 */
+	__u8 ctr[16];      /* AES-CTR: the next counter block */
+	__u8 mac_key[64];  /* AES-CTR: 32 (SHA-256) or 64 (SHA-512) bytes used */
 };
 
 /*

@@ -30,9 +30,11 @@ struct kssh_packet_dir {
 	uint64_t bytes;
 	uint64_t total_packets; /* for the life of the connection */
 	uint64_t total_bytes;
-	/* AES-GCM: the key and first IV of these keys, for handing them to kernel/ */
+	/* AES-GCM and AES-CTR with an -etm MAC: the keys and first IV or counter block, for kernel/ */
 	uint8_t key[32];
-	uint8_t iv[12];
+	uint8_t iv[16];
+	uint8_t mac_key[64];
+	uint64_t ctr_blocks;   /* AES-CTR: blocks through the cipher under these keys */
 };
 
 /*

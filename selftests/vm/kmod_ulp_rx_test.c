@@ -14,14 +14,7 @@ struct rx_pair {
 
 static int rx_keys(struct rx_pair *p, uint16_t cipher)
 {
-	const char *name = cipher == KSSH_ULP_AES128_GCM ? "aes128-gcm@openssh.com" : "aes256-gcm@openssh.com";
-
-	p->info = good_info();
-	p->info.cipher = cipher;
-	RAND_bytes(p->info.key, sizeof(p->info.key));
-	RAND_bytes(p->info.iv, sizeof(p->info.iv));
-	return kssh_packet_set_keys(&p->tx, KSSH_DIR_OUT, kssh_cipher_by_name(name), NULL, p->info.key,
-	                            p->info.iv, NULL, NULL, NULL);
+	return ulp_keys(cipher, &p->info, &p->tx, KSSH_DIR_OUT);
 }
 
 /* a keyed to receive channel local 7, b with libkssh keyed to send to it */
@@ -123,9 +116,9 @@ static int recv_message(int fd, uint8_t *buf, size_t len, size_t *got)
 TEST(channel_data_comes_out_of_read)
 {
 	static uint8_t sent[200000], got[200000];
-	uint16_t ciphers[] = { KSSH_ULP_AES128_GCM, KSSH_ULP_AES256_GCM };
+	uint16_t ciphers[] = ULP_ALL_CIPHERS;
 
-	for (int c = 0; c < 2; c++) {
+	for (size_t c = 0; c < sizeof(ciphers) / sizeof(ciphers[0]); c++) {
 		struct kssh_ulp_stats st;
 		socklen_t len = sizeof(st);
 		struct rx_pair p;
@@ -180,22 +173,26 @@ TEST(other_messages_come_up_whole_with_their_type)
 	rx_free(&p);
 }
 
-TEST(a_bad_tag_poisons_the_socket)
+TEST(a_bad_tag_or_mac_poisons_the_socket)
 {
-	uint8_t buf[64];
-	struct rx_pair p;
-	uint8_t *wire;
+	uint16_t ciphers[] = { KSSH_ULP_AES256_GCM, KSSH_ULP_AES128_CTR, KSSH_ULP_AES256_CTR };
 
-	ASSERT(rx_pair(&p, KSSH_ULP_AES256_GCM, 1) == 0);
-	ASSERT(compose_data(&p, 7, "good", 4) == 0 && compose_data(&p, 7, "evil", 4) == 0 &&
-	       compose_data(&p, 7, "more", 4) == 0);
-	wire = kssh_buf_mutable_ptr(&p.tx.output);
-	wire[kssh_buf_len(&p.tx.output) / 2] ^= 0x20; /* inside the second packet */
-	ASSERT(flush(&p) == 0);
-	EXPECT_EQ(read(p.a, buf, sizeof(buf)), 4);
-	EXPECT_EQ(RESULT(read(p.a, buf, sizeof(buf)) < 0 ? -1 : 0), -EBADMSG);
-	EXPECT_EQ(RESULT(read(p.a, buf, sizeof(buf)) < 0 ? -1 : 0), -EBADMSG); /* and stays so */
-	rx_free(&p);
+	for (size_t c = 0; c < sizeof(ciphers) / sizeof(ciphers[0]); c++) {
+		uint8_t buf[64];
+		struct rx_pair p;
+		uint8_t *wire;
+
+		ASSERT(rx_pair(&p, ciphers[c], 1) == 0);
+		ASSERT(compose_data(&p, 7, "good", 4) == 0 && compose_data(&p, 7, "evil", 4) == 0 &&
+		       compose_data(&p, 7, "more", 4) == 0);
+		wire = kssh_buf_mutable_ptr(&p.tx.output);
+		wire[kssh_buf_len(&p.tx.output) / 2] ^= 0x20; /* inside the second packet */
+		ASSERT(flush(&p) == 0);
+		EXPECT_EQ(read(p.a, buf, sizeof(buf)), 4);
+		EXPECT_EQ(RESULT(read(p.a, buf, sizeof(buf)) < 0 ? -1 : 0), -EBADMSG);
+		EXPECT_EQ(RESULT(read(p.a, buf, sizeof(buf)) < 0 ? -1 : 0), -EBADMSG); /* and stays so */
+		rx_free(&p);
+	}
 }
 
 TEST(malformed_lengths_poison_the_socket)

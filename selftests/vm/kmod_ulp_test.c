@@ -62,6 +62,35 @@ TEST(bad_installs_are_refused_with_einval)
 	i = good_info();
 	i.flags = 0x80;
 	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i = good_info();
+	i.reserved2 = 1;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i = good_info();
+	i.reserved3 = 1;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	/* AES-GCM carries no MAC, counter block or MAC key */
+	i = good_info();
+	i.mac = KSSH_ULP_HMAC_SHA2_256_ETM;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i = good_info();
+	i.ctr[15] = 1;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i = good_info();
+	i.mac_key[0] = 1;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	/* AES-CTR needs an -etm MAC, no GCM IV, and nothing past its MAC key */
+	i = good_info();
+	memset(i.iv, 0, sizeof(i.iv));
+	i.cipher = KSSH_ULP_AES128_CTR;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i.mac = 3;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i.mac = KSSH_ULP_HMAC_SHA2_256_ETM;
+	i.mac_key[32] = 1;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
+	i.mac_key[32] = 0;
+	i.iv[0] = 1;
+	EXPECT_EQ(RESULT(install(a, &i, sizeof(i))), -EINVAL);
 	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, KSSH_ULP_TX, NULL, sizeof(i))), -EFAULT);
 	EXPECT_EQ(RESULT(setsockopt(a, SOL_KSSH, 77, &i, sizeof(i))), -ENOPROTOOPT);
 	close(a);

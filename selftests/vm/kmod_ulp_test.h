@@ -63,6 +63,62 @@ static inline struct kssh_ulp_crypto_info good_info(void)
 	return i;
 }
 
+/* The module's ciphers and the libkssh algorithms that are the same thing */
+static inline int ulp_suite(uint16_t cipher, const char **name, const char **mac, uint16_t *mac_id)
+{
+	static const struct {
+		uint16_t cipher, mac_id;
+		const char *name, *mac;
+	} suites[] = {
+		{ KSSH_ULP_AES128_GCM, 0, "aes128-gcm@openssh.com", NULL },
+		{ KSSH_ULP_AES256_GCM, 0, "aes256-gcm@openssh.com", NULL },
+		{ KSSH_ULP_AES128_CTR, KSSH_ULP_HMAC_SHA2_256_ETM, "aes128-ctr", "hmac-sha2-256-etm@openssh.com" },
+		{ KSSH_ULP_AES192_CTR, KSSH_ULP_HMAC_SHA2_256_ETM, "aes192-ctr", "hmac-sha2-256-etm@openssh.com" },
+		{ KSSH_ULP_AES256_CTR, KSSH_ULP_HMAC_SHA2_512_ETM, "aes256-ctr", "hmac-sha2-512-etm@openssh.com" },
+	};
+
+	for (size_t k = 0; k < sizeof(suites) / sizeof(suites[0]); k++) {
+		if (suites[k].cipher == cipher) {
+			*name = suites[k].name;
+			*mac = suites[k].mac;
+			*mac_id = suites[k].mac_id;
+			return 0;
+		}
+	}
+	return -1;
+}
+#define ULP_ALL_CIPHERS { KSSH_ULP_AES128_GCM, KSSH_ULP_AES256_GCM, KSSH_ULP_AES128_CTR, KSSH_ULP_AES192_CTR, \
+	                  KSSH_ULP_AES256_CTR }
+
+/* Random keys for the module (*i) and libkssh's direction d of p, keyed alike */
+static inline int ulp_keys(uint16_t cipher, struct kssh_ulp_crypto_info *i, struct kssh_packet *p,
+                           enum kssh_direction d)
+{
+	const struct kssh_mac_alg *m = NULL;
+	const char *name, *mac;
+	uint16_t mac_id;
+
+	if (ulp_suite(cipher, &name, &mac, &mac_id) != 0)
+		return -1;
+	*i = good_info();
+	i->cipher = cipher;
+	i->mac = mac_id;
+	RAND_bytes(i->key, sizeof(i->key));
+	memset(i->iv, 0, sizeof(i->iv));
+	if (mac == NULL) {
+		RAND_bytes(i->iv, sizeof(i->iv));
+	} else {
+		m = kssh_mac_by_name(mac);
+		RAND_bytes(i->ctr, sizeof(i->ctr));
+		RAND_bytes(i->mac_key, (int)m->key_len);
+	}
+	if (kssh_packet_set_keys(p, d, kssh_cipher_by_name(name), m, i->key, mac ? i->ctr : i->iv, i->mac_key,
+	                         NULL, NULL) != 0)
+		return -1;
+	p->dir[d].seqnr = i->seqnr; /* the -etm MACs cover it */
+	return 0;
+}
+
 static inline int install(int fd, const struct kssh_ulp_crypto_info *i, socklen_t len)
 {
 	return setsockopt(fd, SOL_KSSH, KSSH_ULP_TX, i, len);

@@ -70,17 +70,11 @@ static int open_records(int fd, struct kssh_packet *rx, uint32_t recipient, uint
 static int keyed_pair(int *a, int *b, struct kssh_packet *rx, uint16_t cipher, uint32_t recipient,
                       uint32_t window, uint32_t max_packet)
 {
-	struct kssh_ulp_crypto_info i = good_info();
-	const char *name = cipher == KSSH_ULP_AES128_GCM ? "aes128-gcm@openssh.com" : "aes256-gcm@openssh.com";
+	struct kssh_ulp_crypto_info i;
 
-	i.cipher = cipher;
-	RAND_bytes(i.key, sizeof(i.key));
-	RAND_bytes(i.iv, sizeof(i.iv));
 	kssh_packet_init(rx);
-	if (tcp_pair(AF_INET, a, b) != 0 || set_ulp(*a) != 0 ||
-	    bind_channel(*a, recipient, window, max_packet) != 0 || install(*a, &i, sizeof(i)) != 0 ||
-	    kssh_packet_set_keys(rx, KSSH_DIR_IN, kssh_cipher_by_name(name), NULL, i.key, i.iv, NULL, NULL,
-	                         NULL) != 0)
+	if (ulp_keys(cipher, &i, rx, KSSH_DIR_IN) != 0 || tcp_pair(AF_INET, a, b) != 0 || set_ulp(*a) != 0 ||
+	    bind_channel(*a, recipient, window, max_packet) != 0 || install(*a, &i, sizeof(i)) != 0)
 		return -1;
 	return 0;
 }
@@ -89,9 +83,9 @@ TEST(writes_arrive_as_channel_data_libkssh_opens)
 {
 	static uint8_t sent[300000], got[300000];
 	const size_t sizes[] = { 1, 1000, 32768, 32769, 100000, 133462 };
-	uint16_t ciphers[] = { KSSH_ULP_AES128_GCM, KSSH_ULP_AES256_GCM };
+	uint16_t ciphers[] = ULP_ALL_CIPHERS;
 
-	for (int c = 0; c < 2; c++) {
+	for (size_t c = 0; c < sizeof(ciphers) / sizeof(ciphers[0]); c++) {
 		struct kssh_ulp_stats st;
 		socklen_t len = sizeof(st);
 		struct kssh_packet rx;
@@ -339,8 +333,8 @@ TEST(message_control_is_checked)
 TEST(tx_rekey_holds_data_until_the_new_keys)
 {
 	uint8_t kexinit[17] = { 20 }, ignore[] = { 2, 0, 0, 0, 0 }, newkeys[] = { 21 };
-	struct kssh_ulp_crypto_info next = good_info();
-	struct kssh_packet rx;
+	struct kssh_ulp_crypto_info next;
+	struct kssh_packet rx, spare;
 	struct kssh_buf payload;
 	uint8_t type;
 	int a, b;
@@ -351,13 +345,15 @@ TEST(tx_rekey_holds_data_until_the_new_keys)
 	EXPECT_EQ(send_message(a, kexinit, sizeof(kexinit), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), (ssize_t)sizeof(kexinit));
 	EXPECT_EQ(RESULT(write(a, "held", 4) < 0 ? -1 : 0), -EAGAIN);        /* data waits */
 	EXPECT_EQ(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), (ssize_t)sizeof(ignore));
-	next.cipher = KSSH_ULP_AES256_GCM;
+	/* the new keys: another cipher family, AES-CTR with hmac-sha2-512-etm */
+	kssh_packet_init(&spare);
+	ASSERT(ulp_keys(KSSH_ULP_AES256_CTR, &next, &spare, KSSH_DIR_IN) == 0);
+	kssh_packet_free(&spare);
 	EXPECT_EQ(RESULT(install(a, &next, sizeof(next))), -EBUSY);           /* not before our NEWKEYS */
 	EXPECT_EQ(send_message(a, newkeys, 1, SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0), 1);
 	EXPECT_EQ(RESULT(send_message(a, ignore, sizeof(ignore), SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, 0) < 0 ? -1 : 0),
 	          -EKEYEXPIRED);                                                  /* old keys are done */
 	EXPECT_EQ(RESULT(write(a, "held", 4) < 0 ? -1 : 0), -EAGAIN);
-	RAND_bytes(next.key, sizeof(next.key));
 	next.seqnr = 0; /* strict kex */
 	EXPECT_EQ(RESULT(install(a, &next, sizeof(next))), 0);
 	EXPECT_EQ(write(a, "b", 1), 1);
@@ -370,8 +366,10 @@ TEST(tx_rekey_holds_data_until_the_new_keys)
 	EXPECT_EQ(type, 2);
 	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
 	EXPECT_EQ(type, 21);
-	ASSERT(kssh_packet_set_keys(&rx, KSSH_DIR_IN, kssh_cipher_by_name("aes256-gcm@openssh.com"), NULL, next.key,
-	                            next.iv, NULL, NULL, NULL) == 0);
+	ASSERT(kssh_packet_set_keys(&rx, KSSH_DIR_IN, kssh_cipher_by_name("aes256-ctr"),
+	                            kssh_mac_by_name("hmac-sha2-512-etm@openssh.com"), next.key, next.ctr, next.mac_key,
+	                            NULL, NULL) == 0);
+	kssh_packet_reset_seqnr(&rx, KSSH_DIR_IN);
 	ASSERT(next_packet(b, &rx, &type, &payload) == 0);
 	EXPECT(type == 94 && memcmp(kssh_buf_ptr(&payload) + 9, "b", 1) == 0);
 	kssh_packet_free(&rx);

@@ -29,7 +29,7 @@ const char *conn_kernel_reason(int err)
 	case ENOENT:
 		return "the kssh module is not loaded";
 	case EOPNOTSUPP:
-		return "the module has no such cipher (aes128-gcm@openssh.com and aes256-gcm@openssh.com only)";
+		return "the module has no such cipher (AES-GCM, or AES-CTR with hmac-sha2-256/512-etm only)";
 	default:
 		return strerror(err);
 	}
@@ -74,12 +74,13 @@ static int install(struct kssh_conn *c, enum kssh_direction d)
 	return 0;
 }
 
-/* AES-GCM: does the input hold a whole packet the transport has not taken yet? */
+/* Clear length (AES-GCM, -etm): does the input hold a whole packet the transport has not taken yet? */
 static int input_has_packet(struct kssh_packet *p)
 {
 	size_t have = kssh_buf_len(&p->input);
 
-	return have >= 4 && have >= 4 + (size_t)kssh_peek_u32(kssh_buf_ptr(&p->input)) + 16;
+	return have >= 4 &&
+	       have >= 4 + (size_t)kssh_peek_u32(kssh_buf_ptr(&p->input)) + p->dir[KSSH_DIR_IN].mac_len;
 }
 
 int conn_kernel_start(struct kssh_conn *c, const struct kssh_channel *ch)

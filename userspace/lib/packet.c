@@ -32,6 +32,19 @@ static void dir_clear_keys(struct kssh_packet_dir *d)
 	d->mac = NULL;
 	OPENSSL_cleanse(d->key, sizeof(d->key));
 	OPENSSL_cleanse(d->iv, sizeof(d->iv));
+	OPENSSL_cleanse(d->mac_key, sizeof(d->mac_key));
+	d->ctr_blocks = 0;
+}
+
+/* What kernel/ can take over: AES-GCM, or AES-CTR with an encrypt-then-MAC SHA-2 HMAC */
+static int kernel_can_carry(const struct kssh_cipher_alg *cipher, const struct kssh_mac_alg *mac)
+{
+	if (cipher->key_len > 32 || cipher->iv_len > 16)
+		return 0;
+	if (cipher->flags & KSSH_CIPHER_AEAD)
+		return !(cipher->flags & KSSH_CIPHER_CHACHAPOLY) && cipher->iv_len == 12;
+	return strstr(cipher->name, "-ctr") != NULL && mac != NULL && mac->etm && mac->key_len <= 64 &&
+	       (strcmp(mac->digest, "SHA256") == 0 || strcmp(mac->digest, "SHA512") == 0);
 }
 
 void kssh_packet_free(struct kssh_packet *p)
@@ -59,14 +72,16 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 	dir_clear_keys(d);
 	if (cipher->flags & KSSH_CIPHER_AEAD)
 		mac = NULL;
-	if ((cipher->flags & KSSH_CIPHER_AEAD) && !(cipher->flags & KSSH_CIPHER_CHACHAPOLY) &&
-	    cipher->key_len <= sizeof(d->key) && cipher->iv_len == sizeof(d->iv)) {
+	if (kernel_can_carry(cipher, mac)) {
 		memcpy(d->key, key, cipher->key_len);
-		memcpy(d->iv, iv, sizeof(d->iv));
+		memcpy(d->iv, iv, cipher->iv_len);
+		if (mac != NULL)
+			memcpy(d->mac_key, mac_key, mac->key_len);
 	}
 	if (p->kernel.on) {
 		/* the module takes them (conn_io), at the record boundary this marks */
 		d->cipher = cipher;
+		d->mac = mac;
 		d->packets = d->bytes = 0;
 		p->kernel.install[dir] = 1;
 		if (dir == KSSH_DIR_OUT &&
@@ -180,6 +195,7 @@ int kssh_packet_finish(struct kssh_packet *p)
 		if ((r = d->cctx.backend->crypt(&d->cctx, d->seqnr, dst, src,
 		                                packet_length, 4, 0)) == 0)
 			r = kssh_mac_compute(&d->mctx, d->seqnr, dst, total, dst + total);
+		d->ctr_blocks += packet_length / d->block_size;
 	} else {
 		if ((r = kssh_mac_compute(&d->mctx, d->seqnr, src, total, dst + total)) == 0)
 			r = d->cctx.backend->crypt(&d->cctx, d->seqnr, dst, src, total, 0, 0);
@@ -277,6 +293,8 @@ static int read_clear_length(struct kssh_packet *p, struct kssh_packet_dir *d)
 	                                d->mac ? 0 : d->mac_len)) != 0)
 		return r;
 	kssh_poke_u32(dst, len); /* chacha: store the decrypted length */
+	if (d->mac != NULL)
+		d->ctr_blocks += len / d->block_size;
 	return kssh_buf_consume(&p->input, total + d->mac_len);
 }
 

@@ -18,8 +18,8 @@
 #include "kssh/msg.h"
 #include "kssh/packet.h"
 
-/* length, padding length, at most two blocks of padding, the tag: for rekey volume */
-#define WIRE_OVERHEAD (5 + 32 + 16)
+/* length, padding length, at most two blocks of padding, a tag or MAC: for rekey volume */
+#define WIRE_OVERHEAD (5 + 32 + 32)
 
 static void kernel_account(struct kssh_packet_dir *d, size_t payload)
 {
@@ -30,38 +30,68 @@ static void kernel_account(struct kssh_packet_dir *d, size_t payload)
 	d->total_bytes += payload + WIRE_OVERHEAD;
 }
 
+static const struct {
+	const char *name;
+	uint16_t id;
+} kernel_ciphers[] = {
+	{ "aes128-gcm@openssh.com", KSSH_ULP_AES128_GCM },
+	{ "aes256-gcm@openssh.com", KSSH_ULP_AES256_GCM },
+	{ "aes128-ctr", KSSH_ULP_AES128_CTR },
+	{ "aes192-ctr", KSSH_ULP_AES192_CTR },
+	{ "aes256-ctr", KSSH_ULP_AES256_CTR },
+};
+
+/* A big-endian counter of len bytes plus n */
+static void counter_add(uint8_t *ctr, size_t len, uint64_t n)
+{
+	for (size_t i = len; i-- > 0 && n != 0;) {
+		uint64_t sum = ctr[i] + (n & 0xff);
+
+		ctr[i] = (uint8_t)sum;
+		n = (n >> 8) + (sum >> 8);
+	}
+}
+
 int kssh_packet_kernel_export(const struct kssh_packet *p, enum kssh_direction dir,
                               uint32_t seqnr, int strict, struct kssh_ulp_crypto_info *info)
 {
 	const struct kssh_packet_dir *d = &p->dir[dir];
-	uint64_t counter = 0;
+	size_t i;
 
 	if (d->cipher == NULL)
 		return KSSH_ERR_UNAVAILABLE;
 	memset(info, 0, sizeof(*info));
-	if (strcmp(d->cipher->name, "aes128-gcm@openssh.com") == 0)
-		info->cipher = KSSH_ULP_AES128_GCM;
-	else if (strcmp(d->cipher->name, "aes256-gcm@openssh.com") == 0)
-		info->cipher = KSSH_ULP_AES256_GCM;
-	else
+	for (i = 0; i < sizeof(kernel_ciphers) / sizeof(kernel_ciphers[0]); i++)
+		if (strcmp(d->cipher->name, kernel_ciphers[i].name) == 0)
+			info->cipher = kernel_ciphers[i].id;
+	if (info->cipher == 0)
 		return KSSH_ERR_UNAVAILABLE;
 	info->version = KSSH_ULP_VERSION;
 	info->flags = strict ? KSSH_ULP_F_STRICT_KEX : 0;
 	info->seqnr = seqnr;
 	memcpy(info->key, d->key, d->cipher->key_len);
 	/*
-	 * RFC 5647 7.1: the invocation counter has moved on once per packet
-	 * userspace sent or took under these keys; in kernel mode new keys go to
-	 * the module before their first packet (records queued behind the
-	 * install are the module's to count).
+	 * Where the cipher stands: RFC 5647's invocation counter has moved on
+	 * once per packet, AES-CTR's counter once per block, under these keys
+	 * in userspace; in kernel mode new keys go to the module before their
+	 * first packet (records queued behind the install are the module's).
 	 */
-	for (int i = 4; i < 12; i++)
-		counter = counter << 8 | d->iv[i];
-	if (!p->kernel.on)
-		counter += d->packets;
-	memcpy(info->iv, d->iv, 4);
-	for (int i = 11; i >= 4; i--, counter >>= 8)
-		info->iv[i] = (uint8_t)counter;
+	if (d->cipher->flags & KSSH_CIPHER_AEAD) {
+		memcpy(info->iv, d->iv, sizeof(info->iv));
+		counter_add(info->iv + 4, 8, p->kernel.on ? 0 : d->packets);
+		return 0;
+	}
+	if (d->mac == NULL || !d->mac->etm)
+		return KSSH_ERR_UNAVAILABLE;
+	if (strcmp(d->mac->name, "hmac-sha2-256-etm@openssh.com") == 0)
+		info->mac = KSSH_ULP_HMAC_SHA2_256_ETM;
+	else if (strcmp(d->mac->name, "hmac-sha2-512-etm@openssh.com") == 0)
+		info->mac = KSSH_ULP_HMAC_SHA2_512_ETM;
+	else
+		return KSSH_ERR_UNAVAILABLE;
+	memcpy(info->ctr, d->iv, sizeof(info->ctr));
+	counter_add(info->ctr, sizeof(info->ctr), p->kernel.on ? 0 : d->ctr_blocks);
+	memcpy(info->mac_key, d->mac_key, d->mac->key_len);
 	return 0;
 }
 
@@ -70,6 +100,7 @@ void kssh_packet_kernel_installed(struct kssh_packet *p, enum kssh_direction d)
 	p->kernel.install[d] = 0;
 	OPENSSL_cleanse(p->dir[d].key, sizeof(p->dir[d].key));
 	OPENSSL_cleanse(p->dir[d].iv, sizeof(p->dir[d].iv));
+	OPENSSL_cleanse(p->dir[d].mac_key, sizeof(p->dir[d].mac_key));
 }
 
 void kssh_packet_kernel_start(struct kssh_packet *p, uint32_t recipient, uint32_t local)
@@ -80,6 +111,8 @@ void kssh_packet_kernel_start(struct kssh_packet *p, uint32_t recipient, uint32_
 		/* the module has the keys: ours go, the algorithm stays for show and export */
 		if (dir->cctx.backend != NULL)
 			kssh_cipher_cleanup(&dir->cctx);
+		if (dir->mctx.backend != NULL)
+			kssh_mac_cleanup(&dir->mctx);
 		kssh_packet_kernel_installed(p, (enum kssh_direction)d);
 		dir->packets = dir->bytes = 0;
 	}
