@@ -11,8 +11,12 @@
 #define KSSH_ULP_GCM_TAG_LEN 16
 #define KSSH_ULP_MAX_TAG_LEN 64 /* hmac-sha2-512 */
 #define KSSH_ULP_BLOCK 16
-/* RFC 4344 3.1: rekey before the sequence number wraps; the module refuses to go past it */
+/*
+ * RFC 4344 3.1 and 3.2: rekey before the sequence number wraps and before
+ * 2^(L/4) blocks of a 128-bit cipher; the module refuses to go past either.
+ */
 #define KSSH_ULP_MAX_PACKETS_PER_KEY 0xffffffffULL
+#define KSSH_ULP_MAX_BLOCKS_PER_KEY (1ULL << 32)
 /* a packet's payload at most, so packet_length stays within OpenSSH's 256 KiB */
 #define KSSH_ULP_MAX_PAYLOAD (256 * 1024 - 64)
 /* one packet: length, padding length, payload, padding (at most two blocks), tag */
@@ -32,7 +36,21 @@ struct kssh_ulp_dir {
 	struct crypto_shash *hmac;
 	struct shash_desc *desc;
 	u64 packets, bytes;
+	u64 packets_since_keys, blocks_since_keys; /* the hard limits' counters, reset by an install */
 };
+
+/* The key's budget after one more packet of packet_len: false when it would go past the limits */
+static inline bool kssh_ulp_dir_budget(struct kssh_ulp_dir *dir, u32 packet_len)
+{
+	return dir->packets_since_keys < KSSH_ULP_MAX_PACKETS_PER_KEY &&
+	       dir->blocks_since_keys + DIV_ROUND_UP(4 + packet_len, KSSH_ULP_BLOCK) <= KSSH_ULP_MAX_BLOCKS_PER_KEY;
+}
+
+static inline void kssh_ulp_dir_spend(struct kssh_ulp_dir *dir, u32 packet_len)
+{
+	dir->packets_since_keys++;
+	dir->blocks_since_keys += DIV_ROUND_UP(4 + packet_len, KSSH_ULP_BLOCK);
+}
 
 struct kssh_ulp_ctx {
 	struct proto *sk_proto; /* the socket's own: tcp_prot or tcpv6_prot */
@@ -44,7 +62,6 @@ struct kssh_ulp_ctx {
 	size_t record_size;
 	bool tx_kex;            /* our KEXINIT went out: channel data waits for the new keys */
 	bool tx_rekey;          /* our NEWKEYS went out: nothing goes until the new TX keys */
-	u64 tx_since_keys;      /* packets under the current TX keys */
 	u8 tx_last_type;        /* the type of the message being sent */
 	u8 pad_buf[2 * 16];     /* sendpage: the padding, apart from the page */
 

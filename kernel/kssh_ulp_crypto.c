@@ -169,6 +169,7 @@ int kssh_ulp_dir_install(struct kssh_ulp_dir *dir, const struct kssh_ulp_crypto_
 	dir->mac = info->mac;
 	dir->seqnr = info->seqnr;
 	dir->flags = info->flags;
+	dir->packets_since_keys = dir->blocks_since_keys = 0;
 	WRITE_ONCE(dir->keyed, true);
 	return 0;
 }

@@ -142,7 +142,6 @@ static int kssh_ulp_setsockopt_locked(struct sock *sk, int optname,
 	memzero_explicit(&info, sizeof(info));
 	if (!err) {
 		ctx->installs++;
-		ctx->tx_since_keys = 0;
 		ctx->tx_rekey = false;
 		WRITE_ONCE(ctx->tx_kex, false);
 		kssh_ulp_tx_wake(sk);

@@ -74,8 +74,12 @@ static int kssh_ulp_rx_packet(struct sock *sk, struct kssh_ulp_ctx *ctx,
 	err = kssh_ulp_rx_fill(sk, ctx, 4 + packet_len + rx->tag_len, flags);
 	if (err)
 		return err;
+	/* a peer past the key's limits (RFC 4344) should have rekeyed: fatal */
+	if (!kssh_ulp_dir_budget(rx, packet_len))
+		return kssh_ulp_rx_poison(ctx, -EKEYREJECTED);
 	if (kssh_ulp_open(rx, ctx->rx_buf, packet_len))
 		return kssh_ulp_rx_poison(ctx, -EBADMSG);
+	kssh_ulp_dir_spend(rx, packet_len);
 	/* RFC 4253 6: at least 4 bytes of padding, and a type byte */
 	pad = ctx->rx_buf[4];
 	if (pad < 4 || pad + 2 > packet_len)

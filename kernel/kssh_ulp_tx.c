@@ -115,7 +115,7 @@ static int kssh_ulp_frame(struct kssh_ulp_ctx *ctx, bool channel, u32 len,
 	if (4 + *packet_len + KSSH_ULP_MAX_TAG_LEN > ctx->record_size)
 		return -EMSGSIZE;
 	if (!ctx->tx.keyed ||
-	    ctx->tx_since_keys >= KSSH_ULP_MAX_PACKETS_PER_KEY)
+	    !kssh_ulp_dir_budget(&ctx->tx, *packet_len))
 		return -EKEYEXPIRED;
 	put_unaligned_be32(*packet_len, p);
 	p[4] = *pad;
@@ -133,7 +133,7 @@ static void kssh_ulp_account(struct kssh_ulp_ctx *ctx, u32 packet_len,
 	ctx->tx.seqnr++;
 	ctx->tx.packets++;
 	ctx->tx.bytes += 4 + packet_len + ctx->tx.tag_len;
-	ctx->tx_since_keys++;
+	kssh_ulp_dir_spend(&ctx->tx, packet_len);
 	if (channel)
 		ctx->chan.window -= len;
 }

@@ -76,7 +76,8 @@ struct kssh_ulp_channel {
  * out of read() as plain bytes; every other message comes whole from
  * recvmsg with a control message (SOL_KSSH, KSSH_ULP_CMSG_MESSAGE, __u8
  * type); a plain read() meeting one fails with EIO and keeps it. A bad tag or
- * malformed packet fails that call and every later one with EBADMSG. After
+ * malformed packet fails that call and every later one with EBADMSG (a
+ * peer past its key's 2^32 packets or blocks: EKEYREJECTED). After
  * the peer's NEWKEYS is handed up, reads fail with EKEYEXPIRED until the new
  * RX keys are installed.
  */

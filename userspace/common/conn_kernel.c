@@ -233,6 +233,9 @@ static int read_error(struct kssh_conn *c)
 	case EBADMSG:
 		return kssh_transport_fail(c->t, KSSH_ERR_MAC_INVALID,
 		                           "the kernel found a bad packet (tag, length or padding)");
+	case EKEYREJECTED:
+		return kssh_transport_fail(c->t, KSSH_ERR_PROTOCOL,
+		                           "the peer went past its key's limits (2^32 packets or blocks) without a rekey");
 	case EMSGSIZE:
 		return kssh_transport_fail(c->t, KSSH_ERR_PACKET_LENGTH, "a message too large for the kernel's buffer");
 	case ECONNRESET:

@@ -1,6 +1,6 @@
 # Crypto backends side by side, inside the VM (TCG: figures compare with each
 # other only): ksftp get and put against ksshd with both ends on openssl,
-# then both on af-alg, then both on kernel/'s record layer (AES-GCM only).
+# then both on af-alg, then both on kernel/'s record layer.
 # Each server runs in its own cgroup (cpu.stat), the client's CPU time comes
 # from bash's times. Then one traced transfer per case and backend counts the
 # bytes the server's processes copied between user and kernel (read/write-
@@ -38,7 +38,7 @@ start_server afalg "$P_AFALG" af-alg
 start_server kernel "$P_KERNEL" kernel
 offload_of() { case $1 in afalg) echo af-alg ;; kernel) echo kernel ;; *) echo none ;; esac; }
 port_of() { case $1 in afalg) echo "$P_AFALG" ;; kernel) echo "$P_KERNEL" ;; *) echo "$P_OPENSSL" ;; esac; }
-backends_for() { case $1 in *gcm*) echo openssl afalg kernel ;; *) echo openssl afalg ;; esac; }
+backends_for() { echo openssl afalg kernel; }
 
 ksftp_() {
 	ksftp -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
