@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,60 @@ static int raw_case(int fd, const char *name)
 		report_plaintext(fd);
 		return 0;
 	}
+	if (strcmp(name, "endless-version") == 0) {
+		/* 1 MiB without a line end where the version belongs: the server reads a bounded line */
+		static char junk[65536];
+
+		memset(junk, 'A', sizeof(junk));
+		for (int i = 0; i < 16; i++)
+			if (write(fd, junk, sizeof(junk)) != (ssize_t)sizeof(junk))
+				break;
+		report_plaintext(fd);
+		return 0;
+	}
+	if (strncmp(name, "length-", 7) == 0) {
+		/* a packet length at the edges: 0..4, huge, or not a block multiple */
+		uint8_t pkt[16] = { 0 };
+		uint32_t len = (uint32_t)strtoul(name + 7, NULL, 0);
+
+		kssh_poke_u32(pkt, len);
+		pkt[4] = 4;
+		pkt[5] = 20;
+		send_all(fd, version, strlen(version));
+		send_all(fd, pkt, sizeof(pkt));
+		report_plaintext(fd);
+		return 0;
+	}
+	if (strcmp(name, "huge-name-list") == 0) {
+		/* a KEXINIT whose kex list has 100000 names in 200 KB */
+		static uint8_t pkt[300000];
+		size_t n = 4 + 1 + 1 + 16, list = 200000, pad;
+
+		pkt[5] = 20;
+		kssh_poke_u32(pkt + n, (uint32_t)list);
+		n += 4;
+		for (size_t i = 0; i < list; i += 2) {
+			pkt[n + i] = 'k';
+			pkt[n + i + 1] = ',';
+		}
+		pkt[n + list - 1] = 'x';
+		n += list;
+		for (int i = 0; i < 9; i++) { /* the other nine lists: empty */
+			kssh_poke_u32(pkt + n, 0);
+			n += 4;
+		}
+		n += 1 + 4; /* first_kex_packet_follows, reserved */
+		pad = 8 - n % 8;
+		if (pad < 4)
+			pad += 8;
+		n += pad;
+		kssh_poke_u32(pkt, (uint32_t)(n - 4));
+		pkt[4] = (uint8_t)pad;
+		send_all(fd, version, strlen(version));
+		send_all(fd, pkt, n);
+		report_plaintext(fd);
+		return 0;
+	}
 	if (strcmp(name, "garbage-version") == 0) {
 		send_all(fd, "GET / HTTP/1.0\r\n\r\n", 18);
 		report_plaintext(fd);
@@ -147,6 +202,73 @@ static int keyed_case(struct kssh_conn *c, const char *name)
 		if (conn_next_message(c, &type, &payload) != 0 || type != SSH_MSG_SERVICE_ACCEPT)
 			return -1;
 		send_msg(c, 90, "session", NULL);
+	} else if (strcmp(name, "exec-before-auth") == 0) {
+		/* CVE-2025-32433's shape: a session and an exec of $HOSTILE_CMD, no authentication */
+		struct kssh_buf *b;
+
+		send_msg(c, SSH_MSG_SERVICE_REQUEST, "ssh-userauth", NULL);
+		conn_flush(c);
+		if (conn_next_message(c, &type, &payload) != 0 || type != SSH_MSG_SERVICE_ACCEPT)
+			return -1;
+		b = kssh_transport_begin(c->t, 90); /* CHANNEL_OPEN */
+		kssh_buf_put_cstring(b, "session");
+		kssh_buf_put_u32(b, 0);
+		kssh_buf_put_u32(b, 1 << 20);
+		kssh_buf_put_u32(b, 32768);
+		kssh_transport_send(c->t);
+		b = kssh_transport_begin(c->t, 98); /* CHANNEL_REQUEST, without waiting for the confirmation */
+		kssh_buf_put_u32(b, 0);
+		kssh_buf_put_cstring(b, "exec");
+		kssh_buf_put_u8(b, 1);
+		kssh_buf_put_cstring(b, getenv("HOSTILE_CMD") ? getenv("HOSTILE_CMD") : "true");
+		kssh_transport_send(c->t);
+	} else if (strcmp(name, "malformed-pubkey") == 0) {
+		/* CVE-2018-15473's probe: a publickey request whose key blob is cut short, for $HOSTILE_USER */
+		struct kssh_buf *b;
+
+		send_msg(c, SSH_MSG_SERVICE_REQUEST, "ssh-userauth", NULL);
+		conn_flush(c);
+		if (conn_next_message(c, &type, &payload) != 0 || type != SSH_MSG_SERVICE_ACCEPT)
+			return -1;
+		b = kssh_transport_begin(c->t, SSH_MSG_USERAUTH_REQUEST);
+		kssh_buf_put_cstring(b, getenv("HOSTILE_USER") ? getenv("HOSTILE_USER") : "root");
+		kssh_buf_put_cstring(b, "ssh-connection");
+		kssh_buf_put_cstring(b, "publickey");
+		kssh_buf_put_u8(b, 0);
+		kssh_buf_put_cstring(b, "ssh-ed25519");
+		kssh_buf_put_string(b, "\0\0\0\x0bssh", 7);
+		kssh_transport_send(c->t);
+		conn_flush(c);
+		r = conn_next_message(c, &type, &payload);
+		if (r == 0)
+			printf("reply %u\n", type);
+		else if (r == KSSH_ERR_PEER_DISCONNECTED)
+			printf("disconnect reason %u\n", kssh_transport_peer_disconnect_reason(c->t));
+		else
+			printf("closed (%s)\n", kssh_strerror(r));
+		return 0;
+	} else if (strcmp(name, "ping-flood") == 0) {
+		/* CVE-2025-26466's shape: thousands of pings before authentication, then the service request */
+		struct kssh_transport_info before, after;
+
+		kssh_transport_get_info(c->t, &before);
+		for (int i = 0; i < 5000; i++) {
+			struct kssh_buf *b = kssh_transport_begin(c->t, 192); /* ping@openssh.com */
+
+			kssh_buf_put_cstring(b, "ping-data-ping-data-ping-data");
+			kssh_transport_send(c->t);
+			if (i % 100 == 99 && conn_flush(c) != 0)
+				break;
+		}
+		send_msg(c, SSH_MSG_SERVICE_REQUEST, "ssh-userauth", NULL);
+		conn_flush(c);
+		while ((r = conn_next_message(c, &type, &payload)) == 0 && type != SSH_MSG_SERVICE_ACCEPT)
+			;
+		/* our transport takes PONGs silently: count what arrived instead */
+		kssh_transport_get_info(c->t, &after);
+		printf("%s, %llu packets for 5000 pings\n", r == 0 ? "service accepted" : kssh_strerror(r),
+		       (unsigned long long)(after.packets_in - before.packets_in));
+		return 0;
 	} else if (strcmp(name, "unknown-service") == 0) {
 		send_msg(c, SSH_MSG_SERVICE_REQUEST, "ssh-connection", NULL);
 	} else if (strcmp(name, "unimplemented-type") == 0) {
@@ -179,6 +301,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: hostile_peer PORT CASE\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a server that hangs up mid-write is an answer, not a crash */
 	fd = connect_port(atoi(argv[1]));
 	if ((r = raw_case(fd, argv[2])) == 0)
 		return 0;
