@@ -3,7 +3,7 @@
 # and aes-gcm, MiB each way byte-exact with rekeys every 4 MiB started by
 # each side in turn, and the session saying af-alg.
 . /kssh/tests/lib.sh
-MIB=${AFALG_MIB:-64}
+MIB=${AFALG_MIB:-16}
 REKEY=4194304
 
 ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"

@@ -7,7 +7,7 @@
 # sessions use the module.
 . /kssh/tests/lib.sh
 MIB=${KMOD_MIB:-256}
-SMALL=$((MIB / 8))
+SMALL=$((MIB / 16))
 REKEY=4194304
 
 check "insmod kssh_ulp.ko" insmod /kssh/kssh_ulp.ko
