@@ -77,7 +77,8 @@ static int kssh_ulp_install_gcm(struct kssh_ulp_dir *dir, const struct kssh_ulp_
 	if (info->mac || memchr_inv(info->ctr, 0, sizeof(info->ctr)) ||
 	    memchr_inv(info->mac_key, 0, sizeof(info->mac_key)))
 		return -EINVAL;
-	aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+	/* async allowed: the SIMD drivers (AES-NI, CLMUL) register that way; we wait for them */
+	aead = crypto_alloc_aead("gcm(aes)", 0, 0);
 	if (IS_ERR(aead))
 		return PTR_ERR(aead);
 	dir->aead = aead;
@@ -115,7 +116,7 @@ static int kssh_ulp_install_ctr(struct kssh_ulp_dir *dir, const struct kssh_ulp_
 	if (memchr_inv(info->iv, 0, sizeof(info->iv)) ||
 	    memchr_inv(info->mac_key + mac_key_len, 0, sizeof(info->mac_key) - mac_key_len))
 		return -EINVAL;
-	dir->ctr = crypto_alloc_skcipher("ctr(aes)", 0, CRYPTO_ALG_ASYNC);
+	dir->ctr = crypto_alloc_skcipher("ctr(aes)", 0, 0);
 	if (IS_ERR(dir->ctr)) {
 		err = PTR_ERR(dir->ctr);
 		dir->ctr = NULL;
@@ -220,10 +221,13 @@ static int kssh_ulp_ctr_crypt(struct kssh_ulp_dir *dir, struct scatterlist *src,
 	u8 iv[16];
 	int err;
 
+	DECLARE_CRYPTO_WAIT(wait);
+
 	memcpy(iv, dir->iv, sizeof(iv));
-	skcipher_request_set_callback(dir->sreq, 0, NULL, NULL);
+	skcipher_request_set_callback(dir->sreq, CRYPTO_TFM_REQ_MAY_BACKLOG, crypto_req_done, &wait);
 	skcipher_request_set_crypt(dir->sreq, src, dst, len, iv);
-	err = encrypt ? crypto_skcipher_encrypt(dir->sreq) : crypto_skcipher_decrypt(dir->sreq);
+	err = crypto_wait_req(encrypt ? crypto_skcipher_encrypt(dir->sreq) : crypto_skcipher_decrypt(dir->sreq),
+			      &wait);
 	memzero_explicit(iv, sizeof(iv));
 	if (!err)
 		kssh_ulp_ctr_add(dir->iv, len / KSSH_ULP_BLOCK);
@@ -242,12 +246,14 @@ int kssh_ulp_seal(struct kssh_ulp_dir *tx, struct scatterlist *src, u8 *record, 
 	int err;
 
 	if (tx->aead) {
+		DECLARE_CRYPTO_WAIT(wait);
+
 		sg_init_one(&dst, record, 4 + packet_len + tx->tag_len);
 		aead_request_set_tfm(tx->req, tx->aead);
-		aead_request_set_callback(tx->req, 0, NULL, NULL);
+		aead_request_set_callback(tx->req, CRYPTO_TFM_REQ_MAY_BACKLOG, crypto_req_done, &wait);
 		aead_request_set_ad(tx->req, 4);
 		aead_request_set_crypt(tx->req, src ? src : &dst, &dst, packet_len, tx->iv);
-		err = crypto_aead_encrypt(tx->req);
+		err = crypto_wait_req(crypto_aead_encrypt(tx->req), &wait);
 		if (!err)
 			kssh_ulp_gcm_next_iv(tx->iv);
 		return err;
@@ -267,12 +273,14 @@ int kssh_ulp_open(struct kssh_ulp_dir *rx, u8 *buf, u32 packet_len)
 	int err;
 
 	if (rx->aead) {
+		DECLARE_CRYPTO_WAIT(wait);
+
 		sg_init_one(&sg, buf, 4 + packet_len + rx->tag_len);
 		aead_request_set_tfm(rx->req, rx->aead);
-		aead_request_set_callback(rx->req, 0, NULL, NULL);
+		aead_request_set_callback(rx->req, CRYPTO_TFM_REQ_MAY_BACKLOG, crypto_req_done, &wait);
 		aead_request_set_ad(rx->req, 4);
 		aead_request_set_crypt(rx->req, &sg, &sg, packet_len + rx->tag_len, rx->iv);
-		if (crypto_aead_decrypt(rx->req))
+		if (crypto_wait_req(crypto_aead_decrypt(rx->req), &wait))
 			return -EBADMSG;
 		kssh_ulp_gcm_next_iv(rx->iv);
 		return 0;
