@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer: the connection protocol's channel messages (RFC 4254, types
- * 90-100) in any order and shape, against a server's channel table that
+ * 90-100) in any order and shape, against a channel table that
  * accepts opens, consumes data, answers requests and sends data back.
  * Input: records of type (mod 11, + 90), 16-bit length, body.
  */
@@ -46,7 +46,7 @@ static void act(struct kssh_chan_table *tab, struct kssh_transport *t, struct ks
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kssh_transport_config cfg = { .is_server = 1 };
+	struct kssh_transport_config cfg = { .is_server = 0 }; /* a server needs host keys; channels are the same either way */
 	struct kssh_transport *t = kssh_transport_new(&cfg);
 	struct kssh_chan_table tab;
 	uint8_t msg[65536 + 1];
