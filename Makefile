@@ -147,7 +147,7 @@ build/fuzz/%: tools/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(LIB_SRC) -lcrypto
 # the configuration language lives in the daemon: its parser and lpts' with it
-FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/dataplane/lpts_config.c userspace/common/log.c
+FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
 build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC) $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(FUZZ_CONFIG_SRC) $(LIB_SRC) -lcrypto

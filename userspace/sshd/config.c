@@ -33,6 +33,7 @@ void sshd_config_defaults(struct sshd_options *o)
 	o->session_limit = 64;
 	o->server_dscp = o->client_dscp = 16;
 	o->tcp_window_scale = 1;
+	sshd_startups_defaults(o);
 	lpts_settings_init(&o->lpts);
 }
 
@@ -536,6 +537,8 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 	}
 	if (strcmp(w[0], "crypto-offload") == 0)
 		return cmd_crypto_offload(&o->crypto_offload, &o->crypto_offload_required, no, w, n, err, errlen);
+	if (strcmp(w[0], "max-startups") == 0)
+		return sshd_cmd_max_startups(o, no, w, n, err, errlen);
 	if (strcmp(w[0], "algorithms") == 0)
 		return cmd_server_algorithms(o, no, w + 1, n - 1, err, errlen);
 	if (n >= 2 && strcmp(w[0], "enable") == 0 && strcmp(w[1], "cipher") == 0)
@@ -714,6 +717,7 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		print_list(out, "ssh server disable hmac", o->disabled_macs);
 	if (o->port_forwarding_local)
 		fprintf(out, "ssh server port-forwarding local\n");
+	sshd_print_max_startups(o, out);
 	print_crypto_offload(out, "server", o->crypto_offload, o->crypto_offload_required);
 	if (o->client_ciphers[0])
 		print_list(out, "ssh client algorithms cipher", o->client_ciphers);

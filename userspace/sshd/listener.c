@@ -245,6 +245,11 @@ static void accept_one(const struct listen_socket *ls)
 		refuse(fd, why);
 		return;
 	}
+	if (sshd_startups_refuse(o, &L.reg, host, why, sizeof(why))) {
+		kssh_log_event(LOG_WARNING, "ERR_GENERAL", "connection from %s port %u refused: %s", host, port, why);
+		refuse(fd, why);
+		return;
+	}
 	if (!rate_allows(time(NULL))) {
 		kssh_log_event(LOG_WARNING, "ERR_GENERAL", "connection from %s port %u refused: rate limit (%u per minute) exceeded",
 		               host, port, o->rate_limit);

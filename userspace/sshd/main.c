@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
 	        "             [--authorized-keys PATTERN (%%h home, %%u user; default %%h/.ssh/authorized_keys)]\n"
 	        "             [--sftp-root PATTERN (%%h, %%u: SFTP sessions see only this directory)]\n"
-	        "             [--rate-limit 1-600] [--session-limit 1-1024]\n"
+	        "             [--rate-limit 1-600] [--session-limit 1-1024] [--max-startups START[:RATE:FULL]]\n"
 	        "             [--control PATH (ksshctl's socket; default " KSSHD_CONTROL_SOCKET ", \"\" for none)]\n"
 	        "  -D  stay in the foreground    -e  log to stderr    -d  debug logging\n"
 	        "  -t  check the configuration, print it back (running-config) and exit\n"
@@ -85,7 +85,7 @@ enum {
 	OPT_KEX = 256, OPT_HOSTKEY, OPT_CIPHERS, OPT_MACS, OPT_ENABLE_CIPHER, OPT_DISABLE_HMAC,
 	OPT_REKEY_TIME, OPT_REKEY_VOLUME, OPT_REKEY_BYTES, OPT_TIMEOUT, OPT_MAX_AUTH, OPT_HELP,
 	OPT_PAM_SERVICE, OPT_PORT_FORWARDING, OPT_PERMIT_ROOT_PASSWORD, OPT_AUTHORIZED_KEYS, OPT_SFTP_ROOT, OPT_CONTROL, OPT_RATE_LIMIT, OPT_SESSION_LIMIT,
-	OPT_CRYPTO_OFFLOAD,
+	OPT_CRYPTO_OFFLOAD, OPT_MAX_STARTUPS,
 };
 
 static const struct option long_options[] = {
@@ -109,6 +109,7 @@ static const struct option long_options[] = {
 	{ "sftp-root", required_argument, NULL, OPT_SFTP_ROOT },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "max-startups", required_argument, NULL, OPT_MAX_STARTUPS },
 	{ "session-limit", required_argument, NULL, OPT_SESSION_LIMIT },
 	{ NULL, 0, NULL, 0 },
 };
@@ -149,6 +150,15 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 				return -1;
 			o->rate_limit = (unsigned)v;
 			break;
+		case OPT_MAX_STARTUPS: {
+			char *w[2] = { "max-startups", optarg }, err[160];
+
+			if (sshd_cmd_max_startups(o, 0, w, 2, err, sizeof(err)) != 0) {
+				fprintf(stderr, "ksshd: %s\n", err);
+				return -1;
+			}
+			break;
+		}
 		case OPT_SESSION_LIMIT:
 			if (parse_uint(optarg, 1, 1024, "session-limit", &v))
 				return -1;

@@ -60,6 +60,8 @@ struct sshd_options {
 	size_t n_vrfs;            /* 0: the default VRF (our own namespace) */
 	unsigned rate_limit;      /* new connections per minute */
 	unsigned session_limit;   /* live sessions */
+	/* "ssh server max-startups START:RATE:FULL" and "... per-source N" (preauth_limits.c) */
+	unsigned startups_begin, startups_rate, startups_full, startups_per_source;
 	unsigned server_dscp, client_dscp;
 	unsigned tcp_window_scale;
 	unsigned rekey_volume_mb;
@@ -119,6 +121,11 @@ struct sshd_peer {
 	char local_addr[64];
 	unsigned local_port;
 };
+
+/* preauth_limits.c: unauthenticated connection limits */
+void sshd_startups_defaults(struct sshd_options *o);
+int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+void sshd_print_max_startups(const struct sshd_options *o, FILE *out);
 
 /* config.c: the spec's configuration lines */
 void sshd_config_defaults(struct sshd_options *o);

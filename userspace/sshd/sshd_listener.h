@@ -50,6 +50,10 @@ struct sshd_registry {
 
 extern volatile sig_atomic_t sshd_got_term, sshd_got_child;
 
+/* preauth_limits.c: 1 and why when max-startups refuses a new connection from host */
+int sshd_startups_refuse(const struct sshd_options *o, const struct sshd_registry *r, const char *host, char *why,
+                         size_t len);
+
 /* registry.c */
 void sshd_registry_init(struct sshd_registry *r);
 size_t sshd_registry_live(const struct sshd_registry *r);

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Limits on unauthenticated connections, checked at accept (OpenSSH's
+ * MaxStartups and PerSourceMaxStartups, in the configuration language):
+ *
+ *   ssh server max-startups START[:RATE:FULL]   (10:30:100)
+ *   ssh server max-startups per-source N        (off)
+ *
+ * With START or more connections not yet authenticated, a new one is
+ * refused with probability RATE %, rising linearly to 100 % at FULL (random
+ * early drop); a source with N unauthenticated connections gets no more.
+ * Authenticated sessions never count.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sshd_listener.h"
+
+#define STARTUPS_MAX 1024
+
+void sshd_startups_defaults(struct sshd_options *o)
+{
+	o->startups_begin = 10;
+	o->startups_rate = 30;
+	o->startups_full = 100;
+	o->startups_per_source = 0;
+}
+
+__attribute__((format(printf, 3, 4))) static int refuse_line(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* "1024" or "10:30:100": 0, or -1 */
+static int parse_triple(const char *s, unsigned *begin, unsigned *rate, unsigned *full)
+{
+	char tail;
+
+	if (sscanf(s, "%u:%u:%u%c", begin, rate, full, &tail) == 3)
+		return 0;
+	if (sscanf(s, "%u%c", begin, &tail) == 1 && strspn(s, "0123456789") == strlen(s)) {
+		*rate = 100;
+		*full = *begin;
+		return 0;
+	}
+	return -1;
+}
+
+/* w[0] is "max-startups" */
+int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	unsigned begin, rate, full, per;
+
+	if (n >= 2 && strcmp(w[1], "per-source") == 0) {
+		if (no) {
+			o->startups_per_source = 0;
+			return 0;
+		}
+		if (n != 3 || sscanf(w[2], "%u", &per) != 1 || strspn(w[2], "0123456789") != strlen(w[2]) ||
+		    per < 1 || per > STARTUPS_MAX)
+			return refuse_line(err, errlen, "max-startups per-source '%s': must be 1 to %u", n > 2 ? w[2] : "",
+			                   STARTUPS_MAX);
+		o->startups_per_source = per;
+		return 0;
+	}
+	if (no) {
+		unsigned keep = o->startups_per_source;
+
+		sshd_startups_defaults(o);
+		o->startups_per_source = keep;
+		return 0;
+	}
+	if (n != 2 || parse_triple(w[1], &begin, &rate, &full) != 0)
+		return refuse_line(err, errlen, "want: max-startups START[:RATE:FULL] | max-startups per-source N");
+	if (begin < 1 || full > STARTUPS_MAX || begin > full || rate < 1 || rate > 100)
+		return refuse_line(err, errlen,
+		                   "max-startups '%s': want 1 <= START <= FULL <= %u and RATE 1 to 100 (percent)", w[1],
+		                   STARTUPS_MAX);
+	o->startups_begin = begin;
+	o->startups_rate = rate;
+	o->startups_full = full;
+	return 0;
+}
+
+void sshd_print_max_startups(const struct sshd_options *o, FILE *out)
+{
+	if (o->startups_begin != 10 || o->startups_rate != 30 || o->startups_full != 100)
+		fprintf(out, "ssh server max-startups %u:%u:%u\n", o->startups_begin, o->startups_rate,
+		        o->startups_full);
+	if (o->startups_per_source)
+		fprintf(out, "ssh server max-startups per-source %u\n", o->startups_per_source);
+}
+
+int sshd_startups_refuse(const struct sshd_options *o, const struct sshd_registry *r, const char *host, char *why,
+                         size_t len)
+{
+	unsigned unauth = 0, same = 0, chance;
+
+	for (size_t i = 0; i < r->n_live; i++) {
+		const struct sshd_session_info *s = &r->live[i];
+
+		if (s->outgoing || strcmp(s->state, "SESSION_OPEN") == 0)
+			continue;
+		unauth++;
+		same += strcmp(s->host, host) == 0;
+	}
+	if (o->startups_per_source && same >= o->startups_per_source) {
+		snprintf(why, len, "max-startups per-source (%u) reached", o->startups_per_source);
+		return 1;
+	}
+	if (unauth < o->startups_begin)
+		return 0;
+	if (unauth >= o->startups_full) {
+		snprintf(why, len, "max-startups (%u unauthenticated connections) reached", o->startups_full);
+		return 1;
+	}
+	/* random early drop: RATE % at START, rising linearly to 100 % at FULL */
+	chance = o->startups_rate +
+	         (100 - o->startups_rate) * (unauth - o->startups_begin) / (o->startups_full - o->startups_begin);
+	if (arc4random_uniform(100) >= chance)
+		return 0;
+	snprintf(why, len, "max-startups %u:%u:%u: %u unauthenticated connections, dropped early",
+	         o->startups_begin, o->startups_rate, o->startups_full, unauth);
+	return 1;
+}
