@@ -3,7 +3,11 @@
 # and per-source N): idle connections that never authenticate fill the
 # limit and the next one is refused with a line saying why; authenticated
 # sessions never count; one source cannot take another's share; between
-# START and FULL connections are dropped at random; the lines round-trip.
+# START and FULL connections are dropped at random. Per-source penalties
+# (ssh server penalties): a connection that leaves without authenticating,
+# fails authentication, runs into the grace time or crashes its process
+# blocks its source for a while, an exempt access list excepted, and show
+# ssh penalties lists them. The lines round-trip.
 . "$(dirname "$0")/lib.sh"
 
 # probe PORT [ADDR]: one connection: "ssh" if the server speaks SSH, "refused: ..." with its line, else "closed"
@@ -33,6 +37,7 @@ PY
 	IDLE_PID=$!
 	PIDS+=($IDLE_PID)
 }
+export -f probe
 wait_held() { for _ in $(seq 100); do grep -q held "$1" && return 0; sleep 0.1; done; return 1; }
 
 P=$(pick_port)
@@ -93,6 +98,62 @@ check "past START about half are dropped at random: $dropped dropped, $served se
 	bash -c "[ $dropped -ge 8 ] && [ $served -ge 8 ] && [ $((dropped + served)) -eq 40 ]"
 kill "$IDLE_PID"
 
+# per-source penalties
+penalized() { # PORT REASON: the next connection is refused for that reason
+	local out
+	out=$(probe "$1")
+	grep -q "^refused: kssh: penalty for $2: blocked for [0-9]* more seconds; closing the connection\$" <<<"$out"
+}
+printf '%s\n' 'ssh server rate-limit 600' 'ssh server penalties noauth 30 authfail 30 crash 30 grace-exceeded 30' \
+	'ssh timeout 5' >"$TEST_TMP/pen.conf"
+P4=$(pick_port)
+start_ksshd "$P4" "$TEST_TMP/k4" -f "$TEST_TMP/pen.conf"
+check "penalties off by default: connections that leave without authenticating change nothing" \
+	bash -c "[ \"\$(probe $P)\" = ssh ] && sleep 0.5 && [ \"\$(probe $P)\" = ssh ]"
+# start_ksshd's own port probe is such a connection: a TCP connect and close, nothing more
+check "penalties on: a connection that left without authenticating blocks 127.0.0.1, with the reason" \
+	waited penalized "$P4" noauth
+check "... and logged" grep -q "refused: penalty for noauth" "$TEST_TMP/k4/log"
+check "... ::1, another source, is served" [ "$(probe "$P4" ::1)" = ssh ]
+check "show ssh penalties --json: 127.0.0.1 for noauth, with the time left" \
+	bash -c "$BUILD/ksshctl -s '$TEST_TMP/k4/ctl.sock' show ssh penalties --json |
+		grep -Eq '^\{\"enabled\":true,\"penalties\":\[\{\"source\":\"127.0.0.1\",\"reason\":\"noauth\",\"remaining_seconds\":[12][0-9],\"events\":[0-9]+\}'"
+check "show ssh penalties: a row for it" \
+	bash -c "$BUILD/ksshctl -s '$TEST_TMP/k4/ctl.sock' show ssh penalties | grep -Eq '^127.0.0.1 +noauth +[0-9]+s +[0-9]+'"
+# an exempt access list
+printf '%s\n' 'ssh server rate-limit 600' 'ssh server penalties noauth 30' 'ipv4 access-list LOCAL 10 permit host 127.0.0.1' \
+	'ssh server penalties exempt LOCAL' >"$TEST_TMP/ex.conf"
+P5=$(pick_port)
+start_ksshd "$P5" "$TEST_TMP/k5" -f "$TEST_TMP/ex.conf"
+probe "$P5" >/dev/null
+sleep 1 # the session's end reaches the listener
+check "penalties exempt LOCAL: 127.0.0.1 is never blocked" bash -c "[ \"\$(probe $P5)\" = ssh ] && [ \"\$(probe $P5)\" = ssh ]"
+# a failed authentication, the grace time, a crash: each its own reason (noauth 0: the port probes go free)
+printf '%s\n' 'ssh server rate-limit 600' 'ssh server penalties noauth 0 authfail 30 crash 30 grace-exceeded 30' \
+	'ssh timeout 5' >"$TEST_TMP/pen2.conf"
+P6=$(pick_port)
+start_ksshd "$P6" "$TEST_TMP/k6" -f "$TEST_TMP/pen2.conf"
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/stranger"
+ossh_keys -i "$TEST_TMP/stranger" -p "$P6" "$USER_NAME@127.0.0.1" true 2>/dev/null
+check "a failed publickey login: blocked for authfail" waited penalized "$P6" authfail
+P7=$(pick_port)
+start_ksshd "$P7" "$TEST_TMP/k7" -f "$TEST_TMP/pen2.conf"
+python3 -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', $P7)); s.sendall(b'SSH-2.0-slow\r\n')
+while s.recv(4096): pass" 2>/dev/null
+check "a connection cut at the 5 s grace time: blocked for grace-exceeded" waited penalized "$P7" grace-exceeded
+P8=$(pick_port)
+start_ksshd "$P8" "$TEST_TMP/k8" -f "$TEST_TMP/pen2.conf"
+idle "$P8" 1 >"$TEST_TMP/idle5"
+wait_held "$TEST_TMP/idle5"
+listener=$(pgrep -P "${PIDS[-2]}" ksshd)
+victim=$(pgrep -P "$listener" | head -1)
+kill -SEGV "$victim"
+kill "$IDLE_PID"
+check "a connection's process killed by SIGSEGV: blocked for crash" \
+	waited bash -c "$BUILD/ksshctl -s '$TEST_TMP/k8/ctl.sock' show ssh penalties --json | grep -q '\"reason\":\"crash\"'"
+
 # the configuration language
 printf '%s\n' 'ssh server max-startups 3:50:6' 'ssh server max-startups per-source 2' >"$TEST_TMP/c.conf"
 "$KSSHD" -t -f "$TEST_TMP/c.conf" >"$TEST_TMP/rc" 2>&1
@@ -101,6 +162,16 @@ check "max-startups lines print back as running-config" \
 printf '%s\n' 'ssh server max-startups 3:50:6' 'no ssh server max-startups' >"$TEST_TMP/c.conf"
 "$KSSHD" -t -f "$TEST_TMP/c.conf" >"$TEST_TMP/rc" 2>&1
 check "no ssh server max-startups: back to the default 10:30:100 (not printed)" bash -c "! grep -q max-startups '$TEST_TMP/rc'"
+printf '%s\n' 'ssh server penalties crash 60 authfail 10' 'ssh server penalties exempt LOCAL' >"$TEST_TMP/c.conf"
+"$KSSHD" -t -f "$TEST_TMP/c.conf" >"$TEST_TMP/rc" 2>&1
+check "penalties lines print back whole (defaults filled in)" \
+	bash -c "grep -qx 'ssh server penalties crash 60 authfail 10 noauth 1 grace-exceeded 20 max 600' '$TEST_TMP/rc' &&
+		grep -qx 'ssh server penalties exempt LOCAL' '$TEST_TMP/rc'"
+for bad in 'max 0' 'crash' 'foo 3' 'noauth -1' 'grace-exceeded 90000'; do
+	printf 'ssh server penalties %s\n' "$bad" >"$TEST_TMP/c.conf"
+	out=$("$KSSHD" -t -f "$TEST_TMP/c.conf" 2>&1)
+	check "penalties $bad: refused, naming the line" bash -c "grep -q 'line 1' <<<\"\$1\" && grep -q 'penalties' <<<\"\$1\"" _ "$out"
+done
 for bad in 6:50:3 0 3:0:6 3:101:6 2000 abc 'per-source 0'; do
 	printf 'ssh server max-startups %s\n' "$bad" >"$TEST_TMP/c.conf"
 	out=$("$KSSHD" -t -f "$TEST_TMP/c.conf" 2>&1)

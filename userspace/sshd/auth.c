@@ -89,6 +89,7 @@ static int on_failure(struct auth_ctx *a, const char *method)
 	int is_password = strcmp(method, "password") == 0;
 
 	a->failures++;
+	sshd_report("authfail", "1"); /* the listener's per-source penalties count it */
 	a->password_failures += is_password;
 	kssh_log_event(LOG_WARNING, "ERR_GENERAL", "%s port %u: %s authentication failed for user '%s' "
 	               "(%u of %u)", a->peer->addr, a->peer->port, method, a->user, a->failures,

@@ -539,6 +539,8 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		return cmd_crypto_offload(&o->crypto_offload, &o->crypto_offload_required, no, w, n, err, errlen);
 	if (strcmp(w[0], "max-startups") == 0)
 		return sshd_cmd_max_startups(o, no, w, n, err, errlen);
+	if (strcmp(w[0], "penalties") == 0)
+		return sshd_cmd_penalties(o, no, w, n, err, errlen);
 	if (strcmp(w[0], "algorithms") == 0)
 		return cmd_server_algorithms(o, no, w + 1, n - 1, err, errlen);
 	if (n >= 2 && strcmp(w[0], "enable") == 0 && strcmp(w[1], "cipher") == 0)

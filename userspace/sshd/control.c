@@ -183,6 +183,38 @@ static void show_sessions(const struct sshd_options *o, const struct sshd_regist
 	fprintf(out, "\n");
 }
 
+/* ---- show ssh penalties: sources refused for a while after bad ends ---- */
+
+static void show_penalties(const struct sshd_options *o, const struct sshd_registry *r, int json, FILE *out)
+{
+	time_t now = time(NULL);
+	int first = 1;
+
+	if (json)
+		fprintf(out, "{\"enabled\":%s,\"penalties\":[", o->penalties ? "true" : "false");
+	else
+		fprintf(out, "%s\n\nPer-source penalties: %s\n%-40s %-16s %10s %8s\n"
+		        "--------------------------------------------------------------------------------\n",
+		        SSH_VERSION_LINE, o->penalties ? "on" : "off", "source", "last reason", "remaining", "events");
+	for (size_t i = 0; i < r->n_penalties; i++) {
+		const struct sshd_penalty *p = &r->penalties[i];
+
+		if (p->until <= now)
+			continue;
+		if (!json) {
+			fprintf(out, "%-40s %-16s %9lds %8u\n", p->host, p->why, (long)(p->until - now), p->events);
+			continue;
+		}
+		fprintf(out, "%s{\"source\":", first ? "" : ",");
+		json_str(out, p->host);
+		fprintf(out, ",\"reason\":");
+		json_str(out, p->why);
+		fprintf(out, ",\"remaining_seconds\":%ld,\"events\":%u}", (long)(p->until - now), p->events);
+		first = 0;
+	}
+	fprintf(out, json ? "]}\n" : "\n");
+}
+
 /* ---- show ssh offload: sessions whose records kernel/ carries, with the module's counters ---- */
 
 static void show_offload(const struct sshd_registry *r, int json, FILE *out)
@@ -505,6 +537,10 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 	}
 	if (sshd_words_are(w, n, "show ssh history") || sshd_words_are(w, n, "show ssh history details")) {
 		show_sessions(o, r, 1, n == 4, json, out);
+		return 1;
+	}
+	if (sshd_words_are(w, n, "show ssh penalties")) {
+		show_penalties(o, r, json, out);
 		return 1;
 	}
 	if (sshd_words_are(w, n, "show ssh offload")) {

@@ -191,6 +191,26 @@ static int acl_permits(const struct listen_socket *ls, const struct sockaddr_sto
 	}
 }
 
+/* ssh server penalties exempt ACL: a source that list permits is never refused for a penalty */
+static int penalty_exempt(const struct sockaddr_storage *ss)
+{
+	const char *name = L.o->penalty_exempt;
+	const uint8_t *addr = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+	int family = AF_INET, found = 0;
+
+	if (ss->ss_family == AF_INET6) {
+		addr = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr))
+			addr += 12;
+		else
+			family = AF_INET6;
+	}
+	/* a missing list exempts nobody (sshd_acl_permits would permit everyone) */
+	for (size_t i = 0; i < L.o->n_acls && !found; i++)
+		found = strcmp(L.o->acls[i].name, name) == 0 && L.o->acls[i].family == family;
+	return name[0] && found && sshd_acl_permits(L.o, name, family, addr);
+}
+
 /* Connections accepted in the last minute, the new one included when it fits */
 static int rate_allows(time_t now)
 {
@@ -242,6 +262,11 @@ static void accept_one(const struct listen_socket *ls)
 		kssh_log_event(LOG_WARNING, "ERR_GENERAL", "connection from %s port %u refused: session limit (%u) reached",
 		               host, port, o->session_limit);
 		snprintf(why, sizeof(why), "session limit (%u) reached", o->session_limit);
+		refuse(fd, why);
+		return;
+	}
+	if (!penalty_exempt(&ss) && sshd_penalty_refuse(&L.reg, host, why, sizeof(why))) {
+		kssh_log_event(LOG_WARNING, "ERR_GENERAL", "connection from %s port %u refused: %s", host, port, why);
 		refuse(fd, why);
 		return;
 	}
@@ -444,6 +469,7 @@ int sshd_listener_run(struct sshd_options *o)
 
 	L.o = o;
 	sshd_registry_init(&L.reg);
+	L.reg.o = o;
 	/* the data plane first: the port is policed before it accepts anything */
 	if (o->lpts.n_ifaces > 0) {
 		o->lpts.ports[0] = (uint16_t)o->port;

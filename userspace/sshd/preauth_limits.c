@@ -10,6 +10,12 @@
  * refused with probability RATE %, rising linearly to 100 % at FULL (random
  * early drop); a source with N unauthenticated connections gets no more.
  * Authenticated sessions never count.
+ *
+ *   ssh server penalties [crash S] [authfail S] [noauth S] [grace-exceeded S] [max S]
+ *   ssh server penalties exempt ACCESS-LIST
+ *
+ * turn on per-source penalties (penalties.c; OpenSSH's defaults 90, 5, 1,
+ * 20, max 600 seconds); off by default.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +32,13 @@ void sshd_startups_defaults(struct sshd_options *o)
 	o->startups_rate = 30;
 	o->startups_full = 100;
 	o->startups_per_source = 0;
+	o->penalties = 0;
+	o->penalty_crash = 90;
+	o->penalty_authfail = 5;
+	o->penalty_noauth = 1;
+	o->penalty_grace = 20;
+	o->penalty_max = 600;
+	o->penalty_exempt[0] = 0;
 }
 
 __attribute__((format(printf, 3, 4))) static int refuse_line(char *err, size_t errlen, const char *fmt, ...)
@@ -71,10 +84,9 @@ int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char 
 		return 0;
 	}
 	if (no) {
-		unsigned keep = o->startups_per_source;
-
-		sshd_startups_defaults(o);
-		o->startups_per_source = keep;
+		o->startups_begin = 10;
+		o->startups_rate = 30;
+		o->startups_full = 100;
 		return 0;
 	}
 	if (n != 2 || parse_triple(w[1], &begin, &rate, &full) != 0)
@@ -89,8 +101,57 @@ int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char 
 	return 0;
 }
 
+/* w[0] is "penalties" */
+int sshd_cmd_penalties(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "crash", "authfail", "noauth", "grace-exceeded", "max" };
+	unsigned *fields[] = { &o->penalty_crash, &o->penalty_authfail, &o->penalty_noauth, &o->penalty_grace,
+	                       &o->penalty_max };
+	unsigned v[5] = { 90, 5, 1, 20, 600 };
+
+	if (n >= 2 && strcmp(w[1], "exempt") == 0) {
+		if (no) {
+			o->penalty_exempt[0] = 0;
+			return 0;
+		}
+		if (n != 3 || strlen(w[2]) >= sizeof(o->penalty_exempt))
+			return refuse_line(err, errlen, "want: penalties exempt ACCESS-LIST");
+		snprintf(o->penalty_exempt, sizeof(o->penalty_exempt), "%s", w[2]);
+		return 0;
+	}
+	if (no) {
+		if (n != 1)
+			return refuse_line(err, errlen, "want: no ssh server penalties [exempt]");
+		o->penalties = 0;
+		return 0;
+	}
+	if (n % 2 != 1)
+		return refuse_line(err, errlen, "want: penalties [crash S] [authfail S] [noauth S] [grace-exceeded S] [max S]");
+	for (int i = 1; i < n; i += 2) {
+		size_t k;
+
+		for (k = 0; k < 5 && strcmp(w[i], kinds[k]) != 0; k++)
+			;
+		if (k == 5 || strspn(w[i + 1], "0123456789") != strlen(w[i + 1]) || sscanf(w[i + 1], "%u", &v[k]) != 1 ||
+		    v[k] > 86400)
+			return refuse_line(err, errlen, "penalties %s '%s': want crash, authfail, noauth, grace-exceeded "
+			                   "or max, each 0 to 86400 seconds", w[i], w[i + 1]);
+	}
+	if (v[4] == 0)
+		return refuse_line(err, errlen, "penalties max 0: turn them off with no ssh server penalties");
+	for (int k = 0; k < 5; k++)
+		*fields[k] = v[k];
+	o->penalties = 1;
+	return 0;
+}
+
 void sshd_print_max_startups(const struct sshd_options *o, FILE *out)
 {
+	if (o->penalties)
+		fprintf(out, "ssh server penalties crash %u authfail %u noauth %u grace-exceeded %u max %u\n",
+		        o->penalty_crash, o->penalty_authfail, o->penalty_noauth, o->penalty_grace, o->penalty_max);
+	if (o->penalty_exempt[0])
+		fprintf(out, "ssh server penalties exempt %s\n", o->penalty_exempt);
 	if (o->startups_begin != 10 || o->startups_rate != 30 || o->startups_full != 100)
 		fprintf(out, "ssh server max-startups %u:%u:%u\n", o->startups_begin, o->startups_rate,
 		        o->startups_full);

@@ -7,6 +7,7 @@
  * the last 100. A report is bounded and only ever changes its own session.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -113,6 +114,14 @@ static void apply_report(struct sshd_session_info *s, const char *msg)
 		return;
 	if (name_len == 4 && strncmp(msg, "host", 4) == 0 && !s->outgoing)
 		return;
+	if (name_len == 8 && strncmp(msg, "authfail", 8) == 0 && !s->outgoing) {
+		s->authfails++;
+		return;
+	}
+	if (name_len == 5 && strncmp(msg, "grace", 5) == 0 && !s->outgoing) {
+		s->grace_exceeded = 1;
+		return;
+	}
 	if (name_len == 7 && strncmp(msg, "offload", 7) == 0 && !s->outgoing) {
 		s->offload.on = sscanf(tab + 1, "%llu %llu %llu %llu %u %u %u", &s->offload.tx_packets,
 		                       &s->offload.tx_bytes, &s->offload.rx_packets, &s->offload.rx_bytes,
@@ -151,6 +160,9 @@ static void end_session(struct sshd_registry *r, size_t i)
 	close(s->report_fd);
 	s->report_fd = -1;
 	s->end = time(NULL);
+	/* a connection that never authenticated earns its source a penalty (when they are on) */
+	if (!s->outgoing && strcmp(s->state, "SESSION_OPEN") != 0)
+		sshd_penalize(r, s->host, s->grace_exceeded ? "grace-exceeded" : s->authfails ? "authfail" : "noauth");
 	r->history[r->history_next] = *s;
 	r->history_next = (r->history_next + 1) % KSSHD_HISTORY;
 	if (r->n_history < KSSHD_HISTORY)
@@ -185,9 +197,21 @@ void sshd_registry_reap(struct sshd_registry *r)
 {
 	int status;
 
-	(void)r;
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* a connection's process killed by a signal we did not send: a crash, its source penalized */
+		if (!WIFSIGNALED(status) || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL)
+			continue;
+		for (size_t i = 0; i < r->n_live + r->n_history; i++) {
+			const struct sshd_session_info *s = i < r->n_live ? &r->live[i] : &r->history[i - r->n_live];
+
+			if (s->pid == pid && !s->outgoing) {
+				sshd_penalize(r, s->host, "crash");
+				break;
+			}
+		}
+	}
 }
 
 const struct sshd_session_info *sshd_registry_history(const struct sshd_registry *r, size_t i)

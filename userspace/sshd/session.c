@@ -158,6 +158,7 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	r = serve(&conn, o, &p, &res);
 	sshd_auth_result_free(&res);
 	if (r == KSSH_ERR_TIMEOUT) {
+		sshd_report("grace", "1");
 		kssh_log_event(LOG_ERR, "ERR_GENERAL", "%s port %u: login grace time (%u s) exceeded",
 		               peer, peer_port, o->login_timeout);
 		kssh_transport_disconnect(conn.t, KSSH_DISCONNECT_BY_APPLICATION,

@@ -62,6 +62,10 @@ struct sshd_options {
 	unsigned session_limit;   /* live sessions */
 	/* "ssh server max-startups START:RATE:FULL" and "... per-source N" (preauth_limits.c) */
 	unsigned startups_begin, startups_rate, startups_full, startups_per_source;
+	/* "ssh server penalties ...": seconds a source is refused after each kind of bad end (off: 0) */
+	int penalties;
+	unsigned penalty_crash, penalty_authfail, penalty_noauth, penalty_grace, penalty_max;
+	char penalty_exempt[64]; /* an access list: the sources it permits are never penalized */
 	unsigned server_dscp, client_dscp;
 	unsigned tcp_window_scale;
 	unsigned rekey_volume_mb;
@@ -125,6 +129,7 @@ struct sshd_peer {
 /* preauth_limits.c: unauthenticated connection limits */
 void sshd_startups_defaults(struct sshd_options *o);
 int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+int sshd_cmd_penalties(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
 void sshd_print_max_startups(const struct sshd_options *o, FILE *out);
 
 /* config.c: the spec's configuration lines */

@@ -32,6 +32,8 @@ struct sshd_session_info {
 	time_t start, end;
 	char reason[128];
 	int outgoing;               /* a local client's session (kssh, ksftp, kscp), as it reported it */
+	unsigned authfails;         /* failed authentication attempts it reported */
+	int grace_exceeded;         /* it ended at the login grace time */
 	/* crypto-offload kernel: the module's counters, as the session last reported them */
 	struct {
 		int on;
@@ -40,7 +42,19 @@ struct sshd_session_info {
 	} offload;
 };
 
+/* A source refused for a while after bad ends of its connections (ssh server penalties) */
+#define KSSHD_PENALTIES 256
+struct sshd_penalty {
+	char host[64];
+	time_t until;
+	unsigned events;
+	char why[16];               /* the last: crash, authfail, noauth, grace-exceeded */
+};
+
 struct sshd_registry {
+	const struct sshd_options *o; /* the running configuration, for the penalties */
+	struct sshd_penalty penalties[KSSHD_PENALTIES];
+	size_t n_penalties;
 	struct sshd_session_info live[KSSHD_MAX_SESSIONS + KSSHD_MAX_OUTGOING];
 	size_t n_live;
 	struct sshd_session_info history[KSSHD_HISTORY]; /* a ring: the last 100 ended sessions */
@@ -53,6 +67,11 @@ extern volatile sig_atomic_t sshd_got_term, sshd_got_child;
 /* preauth_limits.c: 1 and why when max-startups refuses a new connection from host */
 int sshd_startups_refuse(const struct sshd_options *o, const struct sshd_registry *r, const char *host, char *why,
                          size_t len);
+
+/* 1 and why when host is serving a penalty (the listener checks exemption first) */
+int sshd_penalty_refuse(struct sshd_registry *r, const char *host, char *why, size_t len);
+/* A connection from host ended badly: why is crash, authfail, noauth or grace-exceeded */
+void sshd_penalize(struct sshd_registry *r, const char *host, const char *why);
 
 /* registry.c */
 void sshd_registry_init(struct sshd_registry *r);
