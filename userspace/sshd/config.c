@@ -37,7 +37,7 @@ void sshd_config_defaults(struct sshd_options *o)
 	lpts_settings_init(&o->lpts);
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt, ...)
+int sshd_config_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,6 +46,7 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, 
 	va_end(ap);
 	return -1;
 }
+#define fail sshd_config_fail
 
 static int split_words(char *line, char **w)
 {

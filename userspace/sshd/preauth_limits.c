@@ -17,7 +17,6 @@
  * turn on per-source penalties (penalties.c; OpenSSH's defaults 90, 5, 1,
  * 20, max 600 seconds); off by default.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +38,6 @@ void sshd_startups_defaults(struct sshd_options *o)
 	o->penalty_grace = 20;
 	o->penalty_max = 600;
 	o->penalty_exempt[0] = 0;
-}
-
-__attribute__((format(printf, 3, 4))) static int refuse_line(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* "1024" or "10:30:100": 0, or -1 */
@@ -78,7 +67,7 @@ int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char 
 		}
 		if (n != 3 || sscanf(w[2], "%u", &per) != 1 || strspn(w[2], "0123456789") != strlen(w[2]) ||
 		    per < 1 || per > STARTUPS_MAX)
-			return refuse_line(err, errlen, "max-startups per-source '%s': must be 1 to %u", n > 2 ? w[2] : "",
+			return sshd_config_fail(err, errlen, "max-startups per-source '%s': must be 1 to %u", n > 2 ? w[2] : "",
 			                   STARTUPS_MAX);
 		o->startups_per_source = per;
 		return 0;
@@ -90,9 +79,9 @@ int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char 
 		return 0;
 	}
 	if (n != 2 || parse_triple(w[1], &begin, &rate, &full) != 0)
-		return refuse_line(err, errlen, "want: max-startups START[:RATE:FULL] | max-startups per-source N");
+		return sshd_config_fail(err, errlen, "want: max-startups START[:RATE:FULL] | max-startups per-source N");
 	if (begin < 1 || full > STARTUPS_MAX || begin > full || rate < 1 || rate > 100)
-		return refuse_line(err, errlen,
+		return sshd_config_fail(err, errlen,
 		                   "max-startups '%s': want 1 <= START <= FULL <= %u and RATE 1 to 100 (percent)", w[1],
 		                   STARTUPS_MAX);
 	o->startups_begin = begin;
@@ -115,18 +104,18 @@ int sshd_cmd_penalties(struct sshd_options *o, int no, char **w, int n, char *er
 			return 0;
 		}
 		if (n != 3 || strlen(w[2]) >= sizeof(o->penalty_exempt))
-			return refuse_line(err, errlen, "want: penalties exempt ACCESS-LIST");
+			return sshd_config_fail(err, errlen, "want: penalties exempt ACCESS-LIST");
 		snprintf(o->penalty_exempt, sizeof(o->penalty_exempt), "%s", w[2]);
 		return 0;
 	}
 	if (no) {
 		if (n != 1)
-			return refuse_line(err, errlen, "want: no ssh server penalties [exempt]");
+			return sshd_config_fail(err, errlen, "want: no ssh server penalties [exempt]");
 		o->penalties = 0;
 		return 0;
 	}
 	if (n % 2 != 1)
-		return refuse_line(err, errlen, "want: penalties [crash S] [authfail S] [noauth S] [grace-exceeded S] [max S]");
+		return sshd_config_fail(err, errlen, "want: penalties [crash S] [authfail S] [noauth S] [grace-exceeded S] [max S]");
 	for (int i = 1; i < n; i += 2) {
 		size_t k;
 
@@ -134,11 +123,11 @@ int sshd_cmd_penalties(struct sshd_options *o, int no, char **w, int n, char *er
 			;
 		if (k == 5 || strspn(w[i + 1], "0123456789") != strlen(w[i + 1]) || sscanf(w[i + 1], "%u", &v[k]) != 1 ||
 		    v[k] > 86400)
-			return refuse_line(err, errlen, "penalties %s '%s': want crash, authfail, noauth, grace-exceeded "
+			return sshd_config_fail(err, errlen, "penalties %s '%s': want crash, authfail, noauth, grace-exceeded "
 			                   "or max, each 0 to 86400 seconds", w[i], w[i + 1]);
 	}
 	if (v[4] == 0)
-		return refuse_line(err, errlen, "penalties max 0: turn them off with no ssh server penalties");
+		return sshd_config_fail(err, errlen, "penalties max 0: turn them off with no ssh server penalties");
 	for (int k = 0; k < 5; k++)
 		*fields[k] = v[k];
 	o->penalties = 1;

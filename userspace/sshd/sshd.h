@@ -133,6 +133,8 @@ int sshd_cmd_penalties(struct sshd_options *o, int no, char **w, int n, char *er
 void sshd_print_max_startups(const struct sshd_options *o, FILE *out);
 
 /* config.c: the spec's configuration lines */
+/* A refused line's reason into err: always -1 */
+int sshd_config_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sshd_config_defaults(struct sshd_options *o);
 /* One line into o: 0, or -1 with err saying why (o may then be half-changed: apply to a copy) */
 int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t errlen);

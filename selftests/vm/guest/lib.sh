@@ -41,3 +41,23 @@ wait_port() {
 
 # ksshd's host keys, made on the host (RSA key generation under TCG takes long)
 KSSHD_KEYS=/kssh/keys
+
+# start_ksshd PORT DIR [ksshd options...]: a ksshd on 127.0.0.1 with the VM's host keys, log and
+# control socket in DIR, stopped with the test
+start_ksshd() {
+	local port=$1 dir=$2; shift 2
+	mkdir -p "$dir"
+	ksshd -D -e -d -p "$port" -l 127.0.0.1 -s "$KSSHD_KEYS" --control "$dir/ctl" --rate-limit 600 \
+		"$@" >"$dir/log" 2>&1 &
+	PIDS+=($!)
+	wait_port "$port"
+}
+
+# history_says BACKEND CTL CIPHER N: the last N sessions of the ksshd behind CTL ran CIPHER on BACKEND both ways
+history_says() {
+	local backend=$1 ctl=$2 cipher=$3 n=$4 got
+	got=$(ksshctl -s "$ctl" show ssh history details --json |
+		grep -o "\"incipher\":\"$cipher\",\"outcipher\":\"$cipher\",[^}]*\"inbackend\":\"$backend\",\"outbackend\":\"$backend\"" |
+		wc -l)
+	[ "$got" -ge "$n" ] || { echo "# $cipher: $got of $n sessions on $backend" >&2; return 1; }
+}
