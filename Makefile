@@ -133,7 +133,7 @@ $(BUILD)/selftests/vm/kmod_ulp_test: $(BUILD)/selftests/vm/kmod_ulp_test.o $(BUI
 $(BUILD)/selftests/vm/flip_proxy: $(BUILD)/selftests/vm/flip_proxy.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(COMMON_OBJ) $(LIB)
+$(HOSTILE_BIN): $(BUILD)/selftests/interop/hostile_peer.o $(BUILD)/selftests/interop/hostile_keyswap.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(PAM_TEST_MODULE): selftests/pam/pam_kssh_test_otp.c

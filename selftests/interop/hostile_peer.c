@@ -19,6 +19,7 @@
 #include "kssh/err.h"
 #include "kssh/transport.h"
 #include "conn_io.h"
+#include "hostile_peer.h"
 #include "kex/kex_internal.h"
 
 static int connect_port(int port)
@@ -269,6 +270,8 @@ static int keyed_case(struct kssh_conn *c, const char *name)
 		printf("%s, %llu packets for 5000 pings\n", r == 0 ? "service accepted" : kssh_strerror(r),
 		       (unsigned long long)(after.packets_in - before.packets_in));
 		return 0;
+	} else if (strcmp(name, "key-swap") == 0) {
+		return hostile_key_swap(c);
 	} else if (strcmp(name, "unknown-service") == 0) {
 		send_msg(c, SSH_MSG_SERVICE_REQUEST, "ssh-connection", NULL);
 	} else if (strcmp(name, "unimplemented-type") == 0) {

@@ -40,6 +40,20 @@ fake=$(HOSTILE_USER=nosuchuser$$ peer malformed-pubkey)
 check "CVE-2018-15473: a cut-short key blob gets the same answer for a real and a missing user ($real)" \
 	bash -c "[ -n '$real' ] && [ '$real' = '$fake' ]"
 
+# CVE-2024-45337 class (golang.org/x/crypto): the login and its authorized_keys options belong to the
+# key that signed, not to the last key asked about
+for k in a b c; do ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/key_$k"; done
+authorize_key "$USER_NAME" "$TEST_TMP/key_a.pub" 'command="echo forced-for-A"'
+authorize_key "$USER_NAME" "$TEST_TMP/key_b.pub"
+swap() { HOSTILE_USER=$USER_NAME HOSTILE_KEY_A=$TEST_TMP/key_$1 HOSTILE_KEY_B=$TEST_TMP/key_$2 \
+	HOSTILE_CMD="echo chosen-by-the-client" peer key-swap | tr '\n' '|'; }
+out=$(swap a b)
+check "CVE-2024-45337: B asked about, A signs: logged in as A, A's forced command runs ($out)" \
+	[ "$out" = "query B: PK_OK|signed A: success|output: forced-for-A||" ]
+out=$(swap c b)
+check "CVE-2024-45337: B asked about, an unauthorized key signs: refused ($out)" \
+	bash -c "grep -q '^query B: PK_OK|signed A: failure|' <<<'$out'"
+
 # CVE-2025-26466 (OpenSSH ping flood): no PONG before authentication, nothing queued for the peer
 out=$(peer ping-flood)
 n=$(grep -o '[0-9]* packets' <<<"$out" | cut -d' ' -f1)
