@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
-FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
 passed=0 failed=0
