@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -91,13 +92,16 @@ int conn_kernel_start(struct kssh_conn *c, const struct kssh_channel *ch)
 		.recipient = ch->remote_id, .window = ch->remote_window,
 		.max_packet = ch->remote_max_packet, .local = ch->local_id,
 	};
-	uint8_t rxbuf[sizeof(rx) + KSSH_PACKET_MAX_SIZE + 64];
 	size_t pending = kssh_buf_len(&p->input);
+	uint8_t *rxbuf;
 	int strict = strict_kex(c), r = 0;
 
 	if (!kssh_transport_ready(c->t) || kssh_transport_in_kex(c->t) ||
-	    kssh_buf_len(&p->output) > 0 || input_has_packet(p) || pending > sizeof(rxbuf) - sizeof(rx))
+	    kssh_buf_len(&p->output) > 0 || input_has_packet(p) || pending > KSSH_PACKET_MAX_SIZE + 64)
 		return KSSH_ERR_AGAIN;
+	/* the RX state, then the ciphertext already read: one option value */
+	if ((rxbuf = malloc(sizeof(rx) + pending)) == NULL)
+		return KSSH_ERR_ALLOC;
 	if (kssh_packet_kernel_export(p, KSSH_DIR_OUT, p->dir[KSSH_DIR_OUT].seqnr, strict, &tx) != 0 ||
 	    kssh_packet_kernel_export(p, KSSH_DIR_IN, p->dir[KSSH_DIR_IN].seqnr, strict, &rx) != 0) {
 		errno = EOPNOTSUPP;
@@ -122,6 +126,7 @@ out:
 	OPENSSL_cleanse(&tx, sizeof(tx));
 	OPENSSL_cleanse(&rx, sizeof(rx));
 	OPENSSL_cleanse(rxbuf, sizeof(rx));
+	free(rxbuf);
 	return r;
 }
 
