@@ -234,6 +234,24 @@ static int kssh_ulp_ctr_crypt(struct kssh_ulp_dir *dir, struct scatterlist *src,
 	return err;
 }
 
+/* One AES-GCM request (AAD: the 4-byte length), then the invocation counter steps on success */
+static int kssh_ulp_gcm_crypt(struct kssh_ulp_dir *dir, struct scatterlist *src, struct scatterlist *dst,
+			      u32 len, bool encrypt)
+{
+	int err;
+
+	DECLARE_CRYPTO_WAIT(wait);
+
+	aead_request_set_tfm(dir->req, dir->aead);
+	aead_request_set_callback(dir->req, CRYPTO_TFM_REQ_MAY_BACKLOG, crypto_req_done, &wait);
+	aead_request_set_ad(dir->req, 4);
+	aead_request_set_crypt(dir->req, src, dst, len, dir->iv);
+	err = crypto_wait_req(encrypt ? crypto_aead_encrypt(dir->req) : crypto_aead_decrypt(dir->req), &wait);
+	if (!err)
+		kssh_ulp_gcm_next_iv(dir->iv);
+	return err;
+}
+
 /*
  * Seals a packet into record: its length (4 bytes, already in record) then
  * packet_len bytes, encrypted, then the tag or MAC. src NULL: the packet is
@@ -246,17 +264,8 @@ int kssh_ulp_seal(struct kssh_ulp_dir *tx, struct scatterlist *src, u8 *record, 
 	int err;
 
 	if (tx->aead) {
-		DECLARE_CRYPTO_WAIT(wait);
-
 		sg_init_one(&dst, record, 4 + packet_len + tx->tag_len);
-		aead_request_set_tfm(tx->req, tx->aead);
-		aead_request_set_callback(tx->req, CRYPTO_TFM_REQ_MAY_BACKLOG, crypto_req_done, &wait);
-		aead_request_set_ad(tx->req, 4);
-		aead_request_set_crypt(tx->req, src ? src : &dst, &dst, packet_len, tx->iv);
-		err = crypto_wait_req(crypto_aead_encrypt(tx->req), &wait);
-		if (!err)
-			kssh_ulp_gcm_next_iv(tx->iv);
-		return err;
+		return kssh_ulp_gcm_crypt(tx, src ? src : &dst, &dst, packet_len, true);
 	}
 	sg_init_one(&dst, record + 4, packet_len);
 	err = kssh_ulp_ctr_crypt(tx, src ? &src[1] : &dst, &dst, packet_len, true);
@@ -273,17 +282,8 @@ int kssh_ulp_open(struct kssh_ulp_dir *rx, u8 *buf, u32 packet_len)
 	int err;
 
 	if (rx->aead) {
-		DECLARE_CRYPTO_WAIT(wait);
-
 		sg_init_one(&sg, buf, 4 + packet_len + rx->tag_len);
-		aead_request_set_tfm(rx->req, rx->aead);
-		aead_request_set_callback(rx->req, CRYPTO_TFM_REQ_MAY_BACKLOG, crypto_req_done, &wait);
-		aead_request_set_ad(rx->req, 4);
-		aead_request_set_crypt(rx->req, &sg, &sg, packet_len + rx->tag_len, rx->iv);
-		if (crypto_wait_req(crypto_aead_decrypt(rx->req), &wait))
-			return -EBADMSG;
-		kssh_ulp_gcm_next_iv(rx->iv);
-		return 0;
+		return kssh_ulp_gcm_crypt(rx, &sg, &sg, packet_len + rx->tag_len, false) ? -EBADMSG : 0;
 	}
 	/* encrypt-then-MAC: nothing is decrypted before the MAC is right */
 	err = kssh_ulp_mac(rx, buf, packet_len, mac);

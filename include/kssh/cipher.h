@@ -56,6 +56,8 @@ struct kssh_cipher_backend {
 	int (*get_length)(struct kssh_cipher *c, uint32_t seqnr,
 	                  const uint8_t *src, uint32_t *plen);
 	void (*cleanup)(struct kssh_cipher *c);
+	/* CBC: the chaining block where the stream stands (for moving a connection); NULL: not kept */
+	int (*get_iv)(struct kssh_cipher *c, uint8_t *iv, size_t len);
 };
 
 struct kssh_cipher {

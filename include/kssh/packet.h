@@ -30,11 +30,11 @@ struct kssh_packet_dir {
 	uint64_t bytes;
 	uint64_t total_packets; /* for the life of the connection */
 	uint64_t total_bytes;
-	/* AES-GCM and AES-CTR with an -etm MAC: the keys and first IV or counter block, for kernel/ */
-	uint8_t key[32];
+	/* the keys and first IV or counter block, for kernel/ and for moving the connection to another process */
+	uint8_t key[64];
 	uint8_t iv[16];
 	uint8_t mac_key[64];
-	uint64_t ctr_blocks;   /* AES-CTR: blocks through the cipher under these keys */
+	uint64_t ctr_blocks;   /* block modes: blocks through the cipher under these keys */
 };
 
 /*
@@ -50,6 +50,9 @@ enum kssh_record_kind {
 	KSSH_REC_KEYS = 'K',    /* the new TX keys are to be installed here */
 };
 #define KSSH_REC_HEADER 5
+/* Input records have 4 bytes of room after the header, so that a data
+ * record's first piece can be framed in place as CHANNEL_DATA (9 bytes). */
+#define KSSH_REC_IN_HEADER 9
 #define KSSH_REC_DATA_PIECE (32u * 1024) /* KSSH_CHAN_PACKET: the largest data packet our channels take */
 
 struct kssh_packet_kernel {
@@ -59,6 +62,7 @@ struct kssh_packet_kernel {
 	int install[2];             /* per direction: keys waiting for the module */
 	size_t sent;                /* bytes of the first output record's body already out */
 	size_t taken;               /* bytes of the first input data record already taken */
+	uint32_t data_len;          /* that record's length (its header is overwritten by the first piece) */
 };
 
 struct kssh_packet {
@@ -89,6 +93,8 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction d,
 /* "openssl", "af-alg", or "none" before the first NEWKEYS */
 const char *kssh_packet_backend(const struct kssh_packet *p, enum kssh_direction d);
 void kssh_packet_reset_seqnr(struct kssh_packet *p, enum kssh_direction d);
+/* A big-endian counter of len bytes plus n (GCM's invocation counter, CTR's counter block) */
+void kssh_packet_counter_add(uint8_t *ctr, size_t len, uint64_t n);
 
 /* Compose: begin returns the payload buffer with the type byte written. */
 struct kssh_buf *kssh_packet_begin(struct kssh_packet *p, uint8_t type);

@@ -125,6 +125,20 @@ uint32_t kssh_disconnect_reason_for(int err);
 struct kssh_packet *kssh_transport_packet(struct kssh_transport *t);
 int kssh_transport_send_file(struct kssh_transport *t, int fd, uint64_t offset, uint32_t len);
 int kssh_transport_kernel(const struct kssh_transport *t);
+/*
+ * Moving an established connection to another process (ksshd's monitor takes
+ * it from the sandboxed pre-authentication process): the state, once no key
+ * exchange runs, the output is out and no packet is half read (else
+ * KSSH_ERR_AGAIN); it holds the session keys: wipe it after use. Import
+ * builds a transport from it under cfg (the same role; a server's host keys
+ * must include the one that signed), checking every field.
+ */
+int kssh_transport_export(const struct kssh_transport *t, struct kssh_buf *out);
+struct kssh_transport *kssh_transport_import(const struct kssh_transport_config *cfg, const uint8_t *state,
+                                             size_t len, int *err);
+
+/* strict kex (CVE-2023-48795) was agreed: sequence numbers restart at each NEWKEYS */
+int kssh_transport_strict(const struct kssh_transport *t);
 
 
 #endif

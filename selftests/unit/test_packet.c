@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "kssh/err.h"
 #include "kssh/packet.h"
+#include "kssh/msg.h"
 #include "test.h"
 
 static const uint8_t key[64] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde";
@@ -182,6 +183,65 @@ TEST(rekey_accounting_counts_bytes_and_resets_with_new_keys)
 	EXPECT_EQ(tx.dir[KSSH_DIR_OUT].bytes, 0u);
 	EXPECT_EQ(tx.dir[KSSH_DIR_OUT].seqnr, 10u); /* only strict kex resets it */
 	done(&tx, &rx);
+}
+
+/* Kernel mode's input record as conn_kernel's recvmsg writes it: kind, length, 4 bytes of room, body */
+static void put_record(struct kssh_packet *p, uint8_t kind, const uint8_t *body, uint32_t len)
+{
+	uint8_t *dst;
+
+	if (kssh_buf_reserve(&p->input, KSSH_REC_IN_HEADER + len, &dst) != 0)
+		abort();
+	dst[0] = kind;
+	kssh_poke_u32(dst + 1, len);
+	memcpy(dst + KSSH_REC_IN_HEADER, body, len);
+}
+
+/* Kernel mode: the bound channel's data comes back as CHANNEL_DATA pieces of 32 KiB, framed in
+ * place, in order with the messages around it; WINDOW_ADJUST for it is noted; bad records refused. */
+TEST(kernel_mode_input_records_become_channel_data_and_messages)
+{
+	static uint8_t data[70000];
+	uint8_t adjust[9] = { SSH_MSG_CHANNEL_WINDOW_ADJUST }, type, *seen = malloc(sizeof(data));
+	struct kssh_packet p;
+	struct kssh_buf payload;
+	size_t got = 0;
+	int pieces = 0;
+
+	ASSERT(seen != NULL);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	kssh_packet_init(&p);
+	kssh_packet_kernel_start(&p, 3, 7);
+	kssh_poke_u32(adjust + 1, 7);
+	kssh_poke_u32(adjust + 5, 65536);
+	put_record(&p, KSSH_REC_DATA, data, sizeof(data));
+	put_record(&p, KSSH_REC_MESSAGE, adjust, sizeof(adjust));
+	while (got < sizeof(data)) {
+		ASSERT(kssh_packet_read(&p, &type, &payload) == 0);
+		ASSERT(type == SSH_MSG_CHANNEL_DATA && kssh_buf_len(&payload) > 9);
+		const uint8_t *m = kssh_buf_ptr(&payload);
+		uint32_t n = kssh_peek_u32(m + 5);
+
+		EXPECT(m[0] == SSH_MSG_CHANNEL_DATA && kssh_peek_u32(m + 1) == 7);
+		ASSERT(n == kssh_buf_len(&payload) - 9 && n <= KSSH_REC_DATA_PIECE && got + n <= sizeof(data));
+		memcpy(seen + got, m + 9, n);
+		got += n;
+		pieces++;
+	}
+	EXPECT(memcmp(seen, data, sizeof(data)) == 0);
+	EXPECT_EQ(pieces, 3);
+	ASSERT(kssh_packet_read(&p, &type, &payload) == 0);
+	EXPECT(type == SSH_MSG_CHANNEL_WINDOW_ADJUST && kssh_buf_len(&payload) == 9);
+	EXPECT_EQ(p.kernel.window_add, 65536u);
+	EXPECT(kssh_packet_read(&p, &type, &payload) == KSSH_ERR_AGAIN);
+	put_record(&p, 'X', adjust, sizeof(adjust));
+	EXPECT(kssh_packet_read(&p, &type, &payload) == KSSH_ERR_PACKET_LENGTH);
+	kssh_buf_reset(&p.input);
+	put_record(&p, KSSH_REC_MESSAGE, adjust, 0);
+	EXPECT(kssh_packet_read(&p, &type, &payload) == KSSH_ERR_PACKET_LENGTH);
+	free(seen);
+	kssh_packet_free(&p);
 }
 
 TEST_MAIN()

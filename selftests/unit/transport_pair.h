@@ -47,10 +47,11 @@ static int send_empty(struct kssh_transport *t, uint8_t type, const char *s1, co
 	return kssh_transport_send(t);
 }
 
-/* Two transports past key exchange only: the userauth phase. */
-static int pair_kex(struct pair *p)
+/* Two transports past key exchange only, on these ciphers and MACs (NULL: the defaults): the userauth phase. */
+static int pair_kex_with(struct pair *p, const char *ciphers, const char *macs)
 {
-	struct kssh_transport_config sc = { .is_server = 1 }, cc = { 0 };
+	struct kssh_transport_config sc = { .is_server = 1, .ciphers = ciphers, .macs = macs },
+	                             cc = { .ciphers = ciphers, .macs = macs };
 	struct kssh_buf payload;
 	uint8_t type;
 
@@ -70,13 +71,18 @@ static int pair_kex(struct pair *p)
 	return kssh_transport_ready(p->client) && kssh_transport_ready(p->server) ? 0 : -1;
 }
 
+static inline int pair_kex(struct pair *p)
+{
+	return pair_kex_with(p, NULL, NULL);
+}
+
 /* Two transports past key exchange and "none" authentication: the connection phase. */
-static int pair_up(struct pair *p)
+static int pair_up_with(struct pair *p, const char *ciphers, const char *macs)
 {
 	struct kssh_buf payload;
 	uint8_t type;
 
-	if (pair_kex(p) != 0 ||
+	if (pair_kex_with(p, ciphers, macs) != 0 ||
 	    send_empty(p->client, SSH_MSG_SERVICE_REQUEST, "ssh-userauth", NULL, NULL) ||
 	    next_msg(p, p->server, &type, &payload) || type != SSH_MSG_SERVICE_REQUEST ||
 	    send_empty(p->server, SSH_MSG_SERVICE_ACCEPT, "ssh-userauth", NULL, NULL) ||
@@ -89,6 +95,11 @@ static int pair_up(struct pair *p)
 	kssh_chan_table_init(&p->ct);
 	kssh_chan_table_init(&p->st);
 	return 0;
+}
+
+static inline int pair_up(struct pair *p)
+{
+	return pair_up_with(p, NULL, NULL);
 }
 
 static void pair_free(struct pair *p)

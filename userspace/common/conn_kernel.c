@@ -43,21 +43,13 @@ int conn_kernel_stats(int fd, struct kssh_ulp_stats *st)
 	return getsockopt(fd, SOL_KSSH, KSSH_ULP_STATS, st, &len);
 }
 
-static int strict_kex(struct kssh_conn *c)
-{
-	struct kssh_transport_info info;
-
-	kssh_transport_get_info(c->t, &info);
-	return info.strict_kex;
-}
-
 /* New keys after a rekey: sequence numbers go on from the module's, or restart under strict kex */
 static int install(struct kssh_conn *c, enum kssh_direction d)
 {
 	struct kssh_packet *p = kssh_transport_packet(c->t);
 	struct kssh_ulp_crypto_info info;
 	struct kssh_ulp_stats st;
-	int strict = strict_kex(c), r;
+	int strict = kssh_transport_strict(c->t), r;
 
 	if (conn_kernel_stats(c->fd, &st) != 0)
 		return KSSH_ERR_SYSTEM;
@@ -94,7 +86,7 @@ int conn_kernel_start(struct kssh_conn *c, const struct kssh_channel *ch)
 	};
 	size_t pending = kssh_buf_len(&p->input);
 	uint8_t *rxbuf;
-	int strict = strict_kex(c), r = 0;
+	int strict = kssh_transport_strict(c->t), r = 0;
 
 	if (!kssh_transport_ready(c->t) || kssh_transport_in_kex(c->t) ||
 	    kssh_buf_len(&p->output) > 0 || input_has_packet(p) || pending > KSSH_PACKET_MAX_SIZE + 64)
@@ -263,16 +255,16 @@ static int read_one(struct kssh_conn *c, struct kssh_buf *in, int flags)
 	ssize_t n;
 	int r;
 
-	if (in->max - kssh_buf_len(in) < KSSH_REC_HEADER + READ_CHUNK)
+	if (in->max - kssh_buf_len(in) < KSSH_REC_IN_HEADER + READ_CHUNK)
 		return KSSH_ERR_NO_BUFFER_SPACE;
-	if ((r = kssh_buf_reserve(in, KSSH_REC_HEADER + READ_CHUNK, &dst)) != 0)
+	if ((r = kssh_buf_reserve(in, KSSH_REC_IN_HEADER + READ_CHUNK, &dst)) != 0)
 		return r;
-	iov = (struct iovec){ .iov_base = dst + KSSH_REC_HEADER, .iov_len = READ_CHUNK };
+	iov = (struct iovec){ .iov_base = dst + KSSH_REC_IN_HEADER, .iov_len = READ_CHUNK };
 	msg.msg_control = control.buf;
 	msg.msg_controllen = sizeof(control.buf);
 	n = recvmsg(c->fd, &msg, flags);
 	if (n <= 0) {
-		kssh_buf_consume_end(in, KSSH_REC_HEADER + READ_CHUNK);
+		kssh_buf_consume_end(in, KSSH_REC_IN_HEADER + READ_CHUNK);
 		return n == 0 ? KSSH_ERR_CONN_CLOSED : read_error(c);
 	}
 	/* a whole message comes with its type in a control message; the bound channel's data without */

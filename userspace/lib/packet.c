@@ -36,15 +36,14 @@ static void dir_clear_keys(struct kssh_packet_dir *d)
 	d->ctr_blocks = 0;
 }
 
-/* What kernel/ can take over: AES-GCM, or AES-CTR with an encrypt-then-MAC SHA-2 HMAC */
-static int kernel_can_carry(const struct kssh_cipher_alg *cipher, const struct kssh_mac_alg *mac)
+void kssh_packet_counter_add(uint8_t *ctr, size_t len, uint64_t n)
 {
-	if (cipher->key_len > 32 || cipher->iv_len > 16)
-		return 0;
-	if (cipher->flags & KSSH_CIPHER_AEAD)
-		return !(cipher->flags & KSSH_CIPHER_CHACHAPOLY) && cipher->iv_len == 12;
-	return strstr(cipher->name, "-ctr") != NULL && mac != NULL && mac->etm && mac->key_len <= 64 &&
-	       (strcmp(mac->digest, "SHA256") == 0 || strcmp(mac->digest, "SHA512") == 0);
+	for (size_t i = len; i-- > 0 && n != 0;) {
+		uint64_t sum = ctr[i] + (n & 0xff);
+
+		ctr[i] = (uint8_t)sum;
+		n = (n >> 8) + (sum >> 8);
+	}
 }
 
 void kssh_packet_free(struct kssh_packet *p)
@@ -72,12 +71,13 @@ int kssh_packet_set_keys(struct kssh_packet *p, enum kssh_direction dir,
 	dir_clear_keys(d);
 	if (cipher->flags & KSSH_CIPHER_AEAD)
 		mac = NULL;
-	if (kernel_can_carry(cipher, mac)) {
-		memcpy(d->key, key, cipher->key_len);
-		memcpy(d->iv, iv, cipher->iv_len);
-		if (mac != NULL)
-			memcpy(d->mac_key, mac_key, mac->key_len);
-	}
+	if (cipher->key_len > sizeof(d->key) || cipher->iv_len > sizeof(d->iv) ||
+	    (mac != NULL && mac->key_len > sizeof(d->mac_key)))
+		return KSSH_ERR_INVALID_ARGUMENT;
+	memcpy(d->key, key, cipher->key_len);
+	memcpy(d->iv, iv, cipher->iv_len);
+	if (mac != NULL)
+		memcpy(d->mac_key, mac_key, mac->key_len);
 	if (p->kernel.on) {
 		/* the module takes them (conn_io), at the record boundary this marks */
 		d->cipher = cipher;
@@ -199,6 +199,7 @@ int kssh_packet_finish(struct kssh_packet *p)
 	} else {
 		if ((r = kssh_mac_compute(&d->mctx, d->seqnr, src, total, dst + total)) == 0)
 			r = d->cctx.backend->crypt(&d->cctx, d->seqnr, dst, src, total, 0, 0);
+		d->ctr_blocks += total / d->block_size;
 	}
 	if (r != 0) {
 		kssh_buf_consume_end(&p->output, total + d->mac_len);
@@ -239,6 +240,8 @@ static int read_block_mode(struct kssh_packet *p, struct kssh_packet_dir *d)
 			memcpy(dst, in, bs);
 		else if ((r = d->cctx.backend->crypt(&d->cctx, d->seqnr, dst, in, bs, 0, 0)) != 0)
 			return r;
+		else
+			d->ctr_blocks++;
 		p->recv_packet_length = kssh_peek_u32(dst);
 		if ((r = check_length(d, p->recv_packet_length)) != 0)
 			return r;
@@ -254,6 +257,8 @@ static int read_block_mode(struct kssh_packet *p, struct kssh_packet_dir *d)
 	else if ((r = d->cctx.backend->crypt(&d->cctx, d->seqnr, dst, in + bs,
 	                                     (uint32_t)(total - bs), 0, 0)) != 0)
 		return r;
+	else
+		d->ctr_blocks += (total - bs) / bs;
 	if (d->mac != NULL &&
 	    (r = kssh_mac_verify(&d->mctx, d->seqnr, kssh_buf_ptr(&p->incoming),
 	                         total, in + total)) != 0)

@@ -41,17 +41,6 @@ static const struct {
 	{ "aes256-ctr", KSSH_ULP_AES256_CTR },
 };
 
-/* A big-endian counter of len bytes plus n */
-static void counter_add(uint8_t *ctr, size_t len, uint64_t n)
-{
-	for (size_t i = len; i-- > 0 && n != 0;) {
-		uint64_t sum = ctr[i] + (n & 0xff);
-
-		ctr[i] = (uint8_t)sum;
-		n = (n >> 8) + (sum >> 8);
-	}
-}
-
 int kssh_packet_kernel_export(const struct kssh_packet *p, enum kssh_direction dir,
                               uint32_t seqnr, int strict, struct kssh_ulp_crypto_info *info)
 {
@@ -78,7 +67,7 @@ int kssh_packet_kernel_export(const struct kssh_packet *p, enum kssh_direction d
 	 */
 	if (d->cipher->flags & KSSH_CIPHER_AEAD) {
 		memcpy(info->iv, d->iv, sizeof(info->iv));
-		counter_add(info->iv + 4, 8, p->kernel.on ? 0 : d->packets);
+		kssh_packet_counter_add(info->iv + 4, 8, p->kernel.on ? 0 : d->packets);
 		return 0;
 	}
 	if (d->mac == NULL || !d->mac->etm)
@@ -90,7 +79,7 @@ int kssh_packet_kernel_export(const struct kssh_packet *p, enum kssh_direction d
 	else
 		return KSSH_ERR_UNAVAILABLE;
 	memcpy(info->ctr, d->iv, sizeof(info->ctr));
-	counter_add(info->ctr, sizeof(info->ctr), p->kernel.on ? 0 : d->ctr_blocks);
+	kssh_packet_counter_add(info->ctr, sizeof(info->ctr), p->kernel.on ? 0 : d->ctr_blocks);
 	memcpy(info->mac_key, d->mac_key, d->mac->key_len);
 	return 0;
 }
@@ -191,59 +180,65 @@ void kssh_packet_kernel_drop_output(struct kssh_packet *p)
 	kssh_buf_reset(&p->output);
 }
 
-/* A data record's next piece as the CHANNEL_DATA it came in (our channels take 32 KiB packets) */
-static int take_data(struct kssh_packet *p, const uint8_t *data, uint32_t len, uint8_t *type,
-                     struct kssh_buf *payload)
+/*
+ * A data record's next piece as the CHANNEL_DATA it came in (our channels
+ * take 32 KiB packets), framed in place: the 9 bytes before the piece are the
+ * record's header and room (first piece) or data already taken. The payload
+ * is a view into the input, valid until the next read or the next append to
+ * the input (consumed bytes stay where they are until then).
+ */
+static int take_data(struct kssh_packet *p, uint8_t *rec, struct kssh_buf *payload)
 {
+	uint32_t len = p->kernel.data_len;
 	size_t n = len - p->kernel.taken;
-	uint8_t *dst;
-	int r;
+	uint8_t *piece = rec + KSSH_REC_IN_HEADER + p->kernel.taken - 9;
 
 	if (n > KSSH_REC_DATA_PIECE)
 		n = KSSH_REC_DATA_PIECE;
-	kssh_buf_reset(&p->incoming);
-	if ((r = kssh_buf_reserve(&p->incoming, 9 + n, &dst)) != 0)
-		return r;
-	dst[0] = SSH_MSG_CHANNEL_DATA;
-	kssh_poke_u32(dst + 1, p->kernel.local);
-	kssh_poke_u32(dst + 5, (uint32_t)n);
-	memcpy(dst + 9, data + p->kernel.taken, n);
+	piece[0] = SSH_MSG_CHANNEL_DATA;
+	kssh_poke_u32(piece + 1, p->kernel.local);
+	kssh_poke_u32(piece + 5, (uint32_t)n);
 	p->kernel.taken += n;
 	if (p->kernel.taken == len) {
-		kssh_buf_consume(&p->input, KSSH_REC_HEADER + (size_t)len);
+		kssh_buf_consume(&p->input, KSSH_REC_IN_HEADER + (size_t)len);
 		p->kernel.taken = 0;
 	}
 	kernel_account(&p->dir[KSSH_DIR_IN], 9 + n);
-	kssh_buf_view(payload, dst, 9 + n);
-	*type = SSH_MSG_CHANNEL_DATA;
+	kssh_buf_view(payload, piece, 9 + n);
 	return 0;
 }
 
 /* Input records (conn_io wrote them): messages whole, the bound channel's data in pieces; its WINDOW_ADJUST is noted for the module. */
 int kssh_packet_kernel_read(struct kssh_packet *p, uint8_t *type, struct kssh_buf *payload)
 {
-	const uint8_t *in = kssh_buf_ptr(&p->input);
+	uint8_t *in = kssh_buf_mutable_ptr(&p->input);
 	size_t have = kssh_buf_len(&p->input);
 	uint32_t len;
 	uint8_t *dst;
 	int r;
 
-	if (have < KSSH_REC_HEADER)
+	*type = SSH_MSG_CHANNEL_DATA;
+	if (p->kernel.taken > 0)
+		return take_data(p, in, payload);
+	if (have < KSSH_REC_IN_HEADER)
 		return KSSH_ERR_AGAIN;
 	len = kssh_peek_u32(in + 1);
 	if ((in[0] != KSSH_REC_MESSAGE && in[0] != KSSH_REC_DATA) || len == 0 || len > KSSH_PACKET_INPUT_MAX)
 		return KSSH_ERR_PACKET_LENGTH;
-	if (have < KSSH_REC_HEADER + (size_t)len)
+	if (have < KSSH_REC_IN_HEADER + (size_t)len)
 		return KSSH_ERR_AGAIN;
-	if (in[0] == KSSH_REC_DATA)
-		return take_data(p, in + KSSH_REC_HEADER, len, type, payload);
+	if (in[0] == KSSH_REC_DATA) {
+		p->kernel.data_len = len;
+		return take_data(p, in, payload);
+	}
 	if (len > KSSH_PACKET_MAX_SIZE)
 		return KSSH_ERR_PACKET_LENGTH;
+	/* messages are copied: they are small, and the channel layer may keep one past the next append */
 	kssh_buf_reset(&p->incoming);
 	if ((r = kssh_buf_reserve(&p->incoming, len, &dst)) != 0)
 		return r;
-	memcpy(dst, in + KSSH_REC_HEADER, len);
-	kssh_buf_consume(&p->input, KSSH_REC_HEADER + (size_t)len);
+	memcpy(dst, in + KSSH_REC_IN_HEADER, len);
+	kssh_buf_consume(&p->input, KSSH_REC_IN_HEADER + (size_t)len);
 	kernel_account(&p->dir[KSSH_DIR_IN], len);
 	if (dst[0] == SSH_MSG_CHANNEL_WINDOW_ADJUST && len >= 9 && kssh_peek_u32(dst + 1) == p->kernel.local) {
 		uint32_t add = kssh_peek_u32(dst + 5);

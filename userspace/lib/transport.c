@@ -259,7 +259,7 @@ static int read_version(struct kssh_transport *t)
 	}
 }
 
-static uint64_t rekey_limit(const struct kssh_transport *t)
+uint64_t transport_rekey_limit(const struct kssh_transport *t)
 {
 	uint64_t limit = t->cfg.rekey_bytes;
 
@@ -279,7 +279,7 @@ static uint64_t rekey_limit(const struct kssh_transport *t)
 
 void transport_keys_changed(struct kssh_transport *t)
 {
-	t->volume_limit = rekey_limit(t);
+	t->volume_limit = transport_rekey_limit(t);
 	t->kex_done_at = transport_now();
 }
 
@@ -401,6 +401,11 @@ struct kssh_packet *kssh_transport_packet(struct kssh_transport *t)
 int kssh_transport_kernel(const struct kssh_transport *t)
 {
 	return t->pkt.kernel.on;
+}
+
+int kssh_transport_strict(const struct kssh_transport *t)
+{
+	return t->strict;
 }
 
 int kssh_transport_send_file(struct kssh_transport *t, int fd, uint64_t offset, uint32_t len)

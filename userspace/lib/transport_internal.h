@@ -60,6 +60,8 @@ int transport_offload_choose(struct kssh_transport *t);
 int transport_offload_set_keys(struct kssh_transport *t, enum kssh_direction d,
                                const struct kssh_cipher_alg *cipher, const struct kssh_mac_alg *mac,
                                const uint8_t *key, const uint8_t *iv, const uint8_t *mac_key);
+/* Bytes each way before a rekey with the ciphers in force (RFC 4344 caps 64-bit blocks) */
+uint64_t transport_rekey_limit(const struct kssh_transport *t);
 /* New keys are in force both ways: restart the rekey clock and volume limit. */
 void transport_keys_changed(struct kssh_transport *t);
 

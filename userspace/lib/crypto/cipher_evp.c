@@ -222,10 +222,18 @@ static void evp_cleanup(struct kssh_cipher *c)
 	c->state = NULL;
 }
 
+static int evp_get_iv(struct kssh_cipher *c, uint8_t *iv, size_t len)
+{
+	struct evp_state *s = c->state;
+
+	return EVP_CIPHER_CTX_get_updated_iv(s->ctx, iv, len) == 1 ? 0 : KSSH_ERR_LIBCRYPTO;
+}
+
 const struct kssh_cipher_backend kssh_cipher_backend_evp = {
 	.name = "openssl",
 	.init = evp_init,
 	.crypt = evp_crypt,
 	.get_length = evp_get_length,
 	.cleanup = evp_cleanup,
+	.get_iv = evp_get_iv,
 };
