@@ -39,6 +39,8 @@ BPF_TEST_BIN = $(BPF_TEST_SRC:selftests/bpf/%.c=$(BUILD)/selftests/bpf/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer
 VM_TEST_BIN = $(BUILD)/selftests/vm/kmod_ulp_test $(BUILD)/selftests/vm/flip_proxy
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
+# ksshd whose pre-authentication process tries open("/etc/shadow") after the key exchange: the sandbox test's (never installed)
+SANDBOX_PROBE = $(BUILD)/selftests/interop/ksshd-sandbox-probe
 
 SFTP_SERVER_SRC = userspace/sftp/sftp_server_main.c
 KSFTP_SRC = userspace/sftp/ksftp.c userspace/sftp/sftp_channel.c userspace/sftp/sftp_files.c
@@ -60,7 +62,7 @@ BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD
        $(BUILD)/tools/lpts-prog-bench
 
 .PHONY: all deps check run unit fuzz clean vm-check kmod
-all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN)
+all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN) $(SANDBOX_PROBE)
 
 deps:
 	@./tools/install-deps.sh
@@ -89,9 +91,18 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil $(BPF_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil -lseccomp $(BPF_LIBS)
 
 $(SSHD_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
+
+$(BUILD)/selftests/interop/session_probe.o: userspace/sshd/session.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (sandbox probe)"
+	@$(CC) $(CPPFLAGS) -Iuserspace/dataplane -DKSSHD_SANDBOX_PROBE $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(SANDBOX_PROBE): $(filter-out $(BUILD)/userspace/sshd/session.o,$(SSHD_SRC:%.c=$(BUILD)/%.o)) \
+		$(BUILD)/selftests/interop/session_probe.o $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil -lseccomp $(BPF_LIBS)
 
 $(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)

@@ -5,6 +5,10 @@ BUILD=${1:-build}
 PORT=${KSSH_PORT:-2222}
 STATE=${KSSH_STATE:-$(pwd)/state}
 mkdir -p "$STATE"
+# the pre-authentication processes' own user (as root; without it they run as nobody)
+if [ "$(id -u)" -eq 0 ] && ! id kssh >/dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kssh
+fi
 cat <<MSG
 ksshd starting on 127.0.0.1 port $PORT (host keys in $STATE/keys; Ctrl-C stops it)
 

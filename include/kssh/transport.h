@@ -58,6 +58,11 @@ struct kssh_transport_config {
 	const char *macs;
 	struct kssh_key *const *host_keys; /* server */
 	size_t n_host_keys;
+	/* server: the exchange hash signed elsewhere with host_keys[i] (ksshd's monitor holds the
+	 * private keys; host_keys are public); NULL: the key signs here */
+	int (*sign)(void *arg, size_t key_index, const char *alg, const uint8_t *hash, size_t len,
+	            struct kssh_buf *sig);
+	void *sign_arg;
 	/* client: decide on the server's host key at the first exchange; 0 accepts */
 	int (*check_host_key)(void *arg, const struct kssh_key *key, const char *alg);
 	void *check_arg;

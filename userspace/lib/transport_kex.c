@@ -68,12 +68,21 @@ int transport_kex_start(struct kssh_transport *t)
 	                          kssh_buf_len(&t->my_kexinit) - 1);
 }
 
-static const struct kssh_key *server_host_key(struct kssh_transport *t)
+static const struct kssh_key *server_host_key(struct kssh_transport *t, size_t *index)
 {
 	for (size_t i = 0; i < t->cfg.n_host_keys; i++)
-		if (t->cfg.host_keys[i]->type == t->choice.hostkey->key_type)
+		if (t->cfg.host_keys[i]->type == t->choice.hostkey->key_type) {
+			*index = i;
 			return t->cfg.host_keys[i];
+		}
 	return NULL;
+}
+
+static int sign_hash(struct kssh_transport *t, const struct kssh_key *key, size_t index, struct kssh_buf *sig)
+{
+	if (t->cfg.sign != NULL)
+		return t->cfg.sign(t->cfg.sign_arg, index, t->choice.hostkey->name, t->hash, t->hash_len, sig);
+	return kssh_key_sign(key, t->choice.hostkey->name, t->hash, t->hash_len, sig);
 }
 
 /* OpenSSH's dh_estimate: a group as strong as the strongest cipher's key */
@@ -199,7 +208,8 @@ static int send_newkeys(struct kssh_transport *t);
 
 static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kssh_buf *msg)
 {
-	const struct kssh_key *key = server_host_key(t);
+	size_t index = 0;
+	const struct kssh_key *key = server_host_key(t, &index);
 	struct kssh_buf k_s, sig, *b;
 	int r;
 
@@ -225,7 +235,7 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 		goto out;
 	}
 	if ((r = compute_hash(t, kssh_buf_ptr(&k_s), kssh_buf_len(&k_s))) != 0 ||
-	    (r = kssh_key_sign(key, t->choice.hostkey->name, t->hash, t->hash_len, &sig)) != 0 ||
+	    (r = sign_hash(t, key, index, &sig)) != 0 ||
 	    (r = kssh_buf_put_buf_string(b, &sig)) != 0 ||
 	    (r = kssh_packet_finish(&t->pkt)) != 0)
 		goto out;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ssh-userauth service (RFC 4252): one request at a time, each parsed in
- * full before the user's existence matters, with the spec's limits: failures
- * over all methods together (max-auth-limit) and at most three passwords.
+ * The ssh-userauth service (RFC 4252), in the pre-authentication process:
+ * one request at a time, each parsed in full before the user's existence
+ * matters, with the spec's limits: failures over all methods together
+ * (max-auth-limit) and at most three passwords. Whether a user exists and
+ * whether a key, password or conversation is good the monitor decides.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "kssh/transport.h"
 #include "auth_internal.h"
 #include "log.h"
+#include "monitor.h"
 
 #define AUTH_METHODS "publickey,password,keyboard-interactive"
 
@@ -51,6 +54,8 @@ static int on_service_request(struct auth_ctx *a, struct kssh_buf *msg)
 /* RFC 4252 5: the user and service may not change between requests (OpenSSH refuses too). */
 static int fix_user(struct auth_ctx *a, const char *user, const char *service)
 {
+	int r;
+
 	if (strcmp(service, "ssh-connection") != 0) {
 		kssh_transport_disconnect(a->c->t, KSSH_DISCONNECT_SERVICE_NOT_AVAILABLE,
 		                          "service not available");
@@ -68,10 +73,9 @@ static int fix_user(struct auth_ctx *a, const char *user, const char *service)
 		return KSSH_ERR_PROTOCOL;
 	}
 	snprintf(a->user, sizeof(a->user), "%s", user);
-	a->user_known = sshd_user_lookup(user, &a->res->user) == 0;
-	for (size_t i = 0; i < a->o->n_local_users; i++)
-		if (strcmp(a->o->local_users[i].name, user) == 0)
-			a->local = &a->o->local_users[i];
+	if ((r = mm_user(user)) < 0)
+		return r;
+	a->user_known = r == 1;
 	return 0;
 }
 
@@ -106,7 +110,6 @@ static int on_success(struct auth_ctx *a, const char *method)
 	struct kssh_buf *b;
 
 	snprintf(a->res->method, sizeof(a->res->method), "%s", method);
-	a->res->pam = auth_pam_detach(a);
 	kssh_log_event(LOG_INFO, "INFO_GENERAL", "User '%s' authenticated from %s port %u by %s",
 	               a->user, a->peer->addr, a->peer->port, method);
 	if ((b = kssh_transport_begin(a->c->t, SSH_MSG_USERAUTH_SUCCESS)) == NULL)
@@ -192,7 +195,6 @@ int sshd_authenticate(struct kssh_conn *c, const struct sshd_options *o,
 		if (r != 0 || kssh_transport_phase(c->t) == KSSH_PHASE_CONNECTION)
 			break;
 	}
-	auth_pam_end(&a);
 	kssh_buf_release(&a.stashed);
 	if (r == 0)
 		r = conn_flush(c);

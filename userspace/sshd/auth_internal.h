@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* State of one ssh-userauth exchange, shared by auth.c and the method files. */
+/*
+ * State of one ssh-userauth exchange, shared by auth.c and the method files:
+ * the pre-authentication process parses the requests (c is its connection);
+ * the monitor checks them (c is NULL; the session id, the PAM handle and the
+ * conversation relay are its).
+ */
 #ifndef KSSHD_AUTH_INTERNAL_H
 #define KSSHD_AUTH_INTERNAL_H
 
@@ -27,14 +32,26 @@ struct auth_ctx {
 	char info[1024];           /* PAM text to show with the next prompts */
 	int fatal;                 /* the connection failed during a conversation */
 	struct kssh_buf stashed;   /* a USERAUTH_REQUEST that cancelled a conversation */
+	/* the monitor's */
+	uint8_t sid[64];           /* the session id: the first exchange hash it signed */
+	size_t sid_len;
+	/* keyboard-interactive: the prompts to the client and its answers, through the pre-authentication process */
+	int (*relay)(struct auth_ctx *a, int n, const struct pam_message **msg, struct pam_response *resp);
+	int mon_fd;
+	int64_t deadline_ms;
 };
 
-/* auth_pubkey.c */
+/* auth_pubkey.c: the request (pre-authentication process) and the decision (monitor) */
 int auth_publickey(struct auth_ctx *a, const char *method, struct kssh_buf *msg,
                    enum auth_outcome *out);
-/* auth_password.c */
+int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, const uint8_t *blob,
+                      size_t blob_len, const struct kssh_buf *hostkey, const uint8_t *sig, size_t sig_len,
+                      enum auth_outcome *out);
+/* auth_password.c: the same split */
 int auth_password(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out);
 int auth_kbdint(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out);
+int auth_password_check(struct auth_ctx *a, const char *password);
+int auth_kbdint_check(struct auth_ctx *a);
 /* pam.c */
 int auth_pam_check(struct auth_ctx *a);
 int auth_kbdint_ask(struct auth_ctx *a, const char *prompt, char **answer);

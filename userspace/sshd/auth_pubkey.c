@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The publickey method (RFC 4252 7) and OpenSSH's publickey-hostbound-v00
- * (PROTOCOL 2.5), against the user's ~/.ssh/authorized_keys.
+ * (PROTOCOL 2.5), against the user's ~/.ssh/authorized_keys. The request is
+ * parsed in the pre-authentication process (auth_publickey); the monitor,
+ * which can read the user's files, decides (auth_pubkey_check): it parses
+ * the key again, builds the signed data from the session id it recorded
+ * itself, and verifies the signature.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include "kssh/msg.h"
 #include "auth_internal.h"
 #include "log.h"
+#include "monitor.h"
 
 /* As OpenSSH's StrictModes: nobody but the user (or root) may be able to change the keys. */
 static int safe_path(const char *path, uid_t uid)
@@ -104,13 +109,12 @@ static int verify(struct auth_ctx *a, const char *method, const char *alg, const
                   const uint8_t *sig, size_t sig_len)
 {
 	struct kssh_buf data;
-	const uint8_t *sid;
-	uint32_t sid_len;
 	int r;
 
+	if (a->sid_len == 0)
+		return KSSH_ERR_PROTOCOL; /* no key exchange signed yet: nothing to bind to */
 	kssh_buf_init(&data, 0);
-	sid = kssh_transport_session_id(a->c->t, &sid_len);
-	r = kssh_auth_pubkey_signed_data(sid, sid_len, a->user, "ssh-connection", method, alg, blob,
+	r = kssh_auth_pubkey_signed_data(a->sid, a->sid_len, a->user, "ssh-connection", method, alg, blob,
 	                                 blob_len, hostkey, &data);
 	if (r == 0)
 		r = kssh_key_verify(key, alg, sig, sig_len, kssh_buf_ptr(&data), kssh_buf_len(&data));
@@ -118,16 +122,52 @@ static int verify(struct auth_ctx *a, const char *method, const char *alg, const
 	return r;
 }
 
+/* The monitor's decision on a parsed request: sig NULL asks whether the key would do (AUTH_PK_OK) */
+int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, const uint8_t *blob,
+                      size_t blob_len, const struct kssh_buf *hostkey, const uint8_t *sig, size_t sig_len,
+                      enum auth_outcome *out)
+{
+	int hostbound = strcmp(method, KSSH_AUTH_HOSTBOUND) == 0;
+	struct kssh_authkey_opts opts = { 0 };
+	struct kssh_key *key = NULL;
+	char fp[128] = "";
+
+	*out = AUTH_FAILED;
+	if (hostbound != (hostkey != NULL))
+		return KSSH_ERR_PROTOCOL;
+	if (kssh_key_from_blob(blob, blob_len, &key) != 0 || !alg_acceptable(a, alg, key))
+		goto out; /* an unknown or refused key type is an ordinary failure */
+	kssh_key_fingerprint(key, fp, sizeof(fp));
+	if (!key_authorized(a, key, &opts))
+		goto out;
+	if (sig == NULL) {
+		*out = AUTH_PK_OK;
+		goto out;
+	}
+	if (verify(a, method, alg, blob, blob_len, hostkey, key, sig, sig_len) != 0) {
+		kssh_log(LOG_INFO, "user '%s': bad signature from key %s", a->user, fp);
+		goto out;
+	}
+	kssh_log(LOG_INFO, "user '%s': accepted %s key %s", a->user, alg, fp);
+	kssh_authkey_opts_free(&a->res->key_opts);
+	a->res->key_opts = opts;
+	memset(&opts, 0, sizeof(opts));
+	*out = AUTH_OK;
+out:
+	kssh_authkey_opts_free(&opts);
+	kssh_key_free(key);
+	return 0;
+}
+
+/* The pre-authentication process: the request parsed, the monitor asked */
 int auth_publickey(struct auth_ctx *a, const char *method, struct kssh_buf *msg,
                    enum auth_outcome *out)
 {
 	int hostbound = strcmp(method, KSSH_AUTH_HOSTBOUND) == 0, has_sig;
 	const uint8_t *blob, *sig = NULL;
 	size_t blob_len, sig_len = 0;
-	struct kssh_authkey_opts opts = { 0 };
 	struct kssh_buf hostkey;
-	struct kssh_key *key = NULL;
-	char *alg = NULL, fp[128] = "";
+	char *alg = NULL;
 	int r;
 
 	*out = AUTH_FAILED;
@@ -144,28 +184,13 @@ int auth_publickey(struct auth_ctx *a, const char *method, struct kssh_buf *msg,
 		r = kssh_transport_fail(a->c->t, r, "malformed publickey signature");
 		goto out;
 	}
-	if (kssh_key_from_blob(blob, blob_len, &key) != 0 || !alg_acceptable(a, alg, key))
-		goto out; /* an unknown or refused key type is an ordinary failure */
-	kssh_key_fingerprint(key, fp, sizeof(fp));
-	if (!key_authorized(a, key, &opts))
+	if (has_sig && sig_len == 0)
+		goto out; /* an empty signature: a failure (the monitor reads "" as a query) */
+	if ((r = mm_pubkey(method, alg, blob, blob_len, hostbound ? &hostkey : NULL, sig, sig_len)) < 0)
 		goto out;
-	if (!has_sig) {
-		*out = AUTH_PK_OK;
-		r = send_pk_ok(a->c->t, alg, blob, blob_len);
-		goto out;
-	}
-	if (verify(a, method, alg, blob, blob_len, hostbound ? &hostkey : NULL, key, sig,
-	           sig_len) != 0) {
-		kssh_log(LOG_INFO, "user '%s': bad signature from key %s", a->user, fp);
-		goto out;
-	}
-	kssh_log(LOG_INFO, "user '%s': accepted %s key %s", a->user, alg, fp);
-	a->res->key_opts = opts;
-	memset(&opts, 0, sizeof(opts));
-	*out = AUTH_OK;
+	*out = r == AUTH_OK && has_sig ? AUTH_OK : r == AUTH_PK_OK && !has_sig ? AUTH_PK_OK : AUTH_FAILED;
+	r = *out == AUTH_PK_OK ? send_pk_ok(a->c->t, alg, blob, blob_len) : 0;
 out:
-	kssh_authkey_opts_free(&opts);
-	kssh_key_free(key);
 	kssh_buf_release(&hostkey);
 	free(alg);
 	return r;

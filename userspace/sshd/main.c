@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "kssh/kex.h"
 #include "kssh/transport.h"
 #include "log.h"
+#include "monitor.h"
 #include "sshd.h"
 #include "sshd_listener.h"
 
@@ -32,6 +34,25 @@ static void on_child(int sig)
 {
 	(void)sig;
 	sshd_got_child = 1;
+}
+
+/* The pre-authentication processes' root directory: empty, root's, writable by nobody else */
+static int sandbox_dir(void)
+{
+	struct stat st;
+
+	if (getuid() != 0)
+		return 0; /* no chroot without root (sandbox.c) */
+	if ((mkdir("/run/kssh", 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(KSSHD_SANDBOX_DIR, 0755) != 0 && errno != EEXIST) || lstat(KSSHD_SANDBOX_DIR, &st) != 0) {
+		kssh_log(LOG_ERR, "%s: %s", KSSHD_SANDBOX_DIR, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0) {
+		kssh_log(LOG_ERR, "%s must be a directory owned by root and writable by nobody else", KSSHD_SANDBOX_DIR);
+		return -1;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -259,7 +280,7 @@ int main(int argc, char **argv)
 	if (o.control_path != NULL && *o.control_path == 0)
 		o.control_path = NULL;
 	kssh_log_open("ksshd", o.log_stderr || o.foreground, 1, o.debug ? LOG_DEBUG : LOG_INFO);
-	if (sshd_load_host_keys(&o) != 0)
+	if (sshd_load_host_keys(&o) != 0 || sandbox_dir() != 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	sa.sa_handler = on_term;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * PAM (service "kssh" by default): authentication with a conversation that
- * either answers with the password the client sent (password method) or
- * relays every prompt to the client as SSH_MSG_USERAUTH_INFO_REQUEST
- * (keyboard-interactive, RFC 4256), so any PAM stack works, second factors too.
- * The conversation runs the connection itself while it waits for answers.
+ * PAM (service "kssh" by default), in the monitor: authentication with a
+ * conversation that either answers with the password the client sent
+ * (password method) or relays every prompt to the client as
+ * SSH_MSG_USERAUTH_INFO_REQUEST (keyboard-interactive, RFC 4256) through the
+ * pre-authentication process (a->relay), so any PAM stack works, second
+ * factors too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,83 +64,6 @@ static int conv_password(struct auth_ctx *a, int n, const struct pam_message **m
 	return PAM_SUCCESS;
 }
 
-static int send_info_request(struct auth_ctx *a, int n, const struct pam_message **msg)
-{
-	struct kssh_buf *b = kssh_transport_begin(a->c->t, SSH_MSG_USERAUTH_INFO_REQUEST);
-	uint32_t prompts = 0;
-	int r;
-
-	for (int i = 0; i < n; i++)
-		prompts += msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		           msg[i]->msg_style == PAM_PROMPT_ECHO_ON;
-	if (b == NULL)
-		return KSSH_ERR_ALLOC;
-	if ((r = kssh_buf_put_cstring(b, "")) != 0 ||
-	    (r = kssh_buf_put_cstring(b, a->info)) != 0 ||
-	    (r = kssh_buf_put_cstring(b, "")) != 0 ||
-	    (r = kssh_buf_put_u32(b, prompts)) != 0)
-		return r;
-	for (int i = 0; i < n; i++) {
-		int style = msg[i]->msg_style;
-
-		if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON)
-			continue;
-		if ((r = kssh_buf_put_cstring(b, msg[i]->msg ? msg[i]->msg : "")) != 0 ||
-		    (r = kssh_buf_put_u8(b, style == PAM_PROMPT_ECHO_ON)) != 0)
-			return r;
-	}
-	a->info[0] = 0;
-	return kssh_transport_send(a->c->t);
-}
-
-/* Waits for INFO_RESPONSE. A new USERAUTH_REQUEST cancels (RFC 4256 3.4): it is kept for later. */
-static int read_info_response(struct auth_ctx *a, int n, const struct pam_message **msg,
-                              struct pam_response *resp)
-{
-	struct kssh_buf payload;
-	uint32_t count, want = 0;
-	uint8_t type;
-	int r;
-
-	if ((r = conn_next_message(a->c, &type, &payload)) != 0) {
-		a->fatal = r;
-		return PAM_CONV_ERR;
-	}
-	if (type == SSH_MSG_USERAUTH_REQUEST) {
-		if (kssh_buf_put(&a->stashed, kssh_buf_ptr(&payload), kssh_buf_len(&payload)) != 0)
-			a->fatal = KSSH_ERR_ALLOC;
-		return PAM_CONV_ERR;
-	}
-	if (type != SSH_MSG_USERAUTH_INFO_RESPONSE) {
-		a->fatal = kssh_transport_fail(a->c->t, KSSH_ERR_PROTOCOL,
-		                               "message %u during keyboard-interactive", type);
-		return PAM_CONV_ERR;
-	}
-	kssh_buf_consume(&payload, 1);
-	for (int i = 0; i < n; i++)
-		want += msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON;
-	if ((r = kssh_buf_get_u32(&payload, &count)) != 0 || count != want) {
-		a->fatal = kssh_transport_fail(a->c->t, KSSH_ERR_PROTOCOL,
-		                               "INFO_RESPONSE with %u answers for %u prompts", count, want);
-		return PAM_CONV_ERR;
-	}
-	for (int i = 0; i < n; i++) {
-		char *s = NULL;
-		size_t len;
-
-		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-			continue;
-		if ((r = kssh_buf_get_cstring(&payload, &s, &len)) != 0 || len > RESPONSE_MAX) {
-			free(s);
-			a->fatal = kssh_transport_fail(a->c->t, r ? r : KSSH_ERR_STRING_TOO_LARGE,
-			                               "malformed INFO_RESPONSE");
-			return PAM_CONV_ERR;
-		}
-		resp[i].resp = s;
-	}
-	return PAM_SUCCESS;
-}
-
 static int conv_kbdint(struct auth_ctx *a, int n, const struct pam_message **msg,
                        struct pam_response *resp)
 {
@@ -153,11 +77,11 @@ static int conv_kbdint(struct auth_ctx *a, int n, const struct pam_message **msg
 	}
 	if (prompts == 0)
 		return PAM_SUCCESS; /* text only: shown with the next prompts */
-	if ((r = send_info_request(a, n, msg)) != 0) {
-		a->fatal = r;
+	if (a->relay == NULL)
 		return PAM_CONV_ERR;
-	}
-	return read_info_response(a, n, msg, resp);
+	r = a->relay(a, n, msg, resp);
+	a->info[0] = 0;
+	return r;
 }
 
 /* One prompt to the client over keyboard-interactive, without PAM (configured local users). */

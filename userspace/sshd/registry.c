@@ -122,6 +122,11 @@ static void apply_report(struct sshd_session_info *s, const char *msg)
 		s->grace_exceeded = 1;
 		return;
 	}
+	/* the monitor saw its pre-authentication process die by a signal (a sandbox kill among them) */
+	if (name_len == 5 && strncmp(msg, "crash", 5) == 0 && !s->outgoing) {
+		s->crashed = 1;
+		return;
+	}
 	if (name_len == 7 && strncmp(msg, "offload", 7) == 0 && !s->outgoing) {
 		s->offload.on = sscanf(tab + 1, "%llu %llu %llu %llu %u %u %u", &s->offload.tx_packets,
 		                       &s->offload.tx_bytes, &s->offload.rx_packets, &s->offload.rx_bytes,
@@ -162,7 +167,7 @@ static void end_session(struct sshd_registry *r, size_t i)
 	s->end = time(NULL);
 	/* a connection that never authenticated earns its source a penalty (when they are on) */
 	if (!s->outgoing && strcmp(s->state, "SESSION_OPEN") != 0)
-		sshd_penalize(r, s->host, s->grace_exceeded ? "grace-exceeded" : s->authfails ? "authfail" : "noauth");
+		sshd_penalize(r, s->host, s->crashed ? "crash" : s->grace_exceeded ? "grace-exceeded" : s->authfails ? "authfail" : "noauth");
 	r->history[r->history_next] = *s;
 	r->history_next = (r->history_next + 1) % KSSHD_HISTORY;
 	if (r->n_history < KSSHD_HISTORY)

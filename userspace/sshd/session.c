@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * One connection, in its own process: transport, the ssh-userauth service,
- * then the user's session in a child that runs as the user.
+ * One connection, in its own process (the monitor, root): a sandboxed
+ * pre-authentication child runs the transport and the ssh-userauth service
+ * (monitor.h), hands the connection over after the login, and the monitor
+ * serves the user's session in a child that runs as the user.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +23,7 @@
 #include "conn_io.h"
 #include "kex/kex_internal.h"
 #include "log.h"
+#include "monitor.h"
 #include "sshd.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -75,14 +80,21 @@ static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
 }
 
-static int serve(struct kssh_conn *c, const struct sshd_options *o, const struct sshd_peer *peer,
-                 struct sshd_auth_result *res)
+/* The pre-authentication process: key exchange and ssh-userauth, then the connection to the monitor */
+static int preauth_serve(struct kssh_conn *c, const struct sshd_options *o, const struct sshd_peer *peer,
+                         struct sshd_auth_result *res)
 {
 	struct kssh_transport_info info;
+	struct kssh_buf state;
 	int r;
 
 	if ((r = conn_wait_ready(c)) != 0)
 		return r;
+#ifdef KSSHD_SANDBOX_PROBE
+	/* the sandbox test's build only (selftests/interop/test_privsep.sh): the filter must kill this */
+	if (open("/etc/shadow", O_RDONLY) >= 0)
+		kssh_log(LOG_ERR, "sandbox probe: /etc/shadow opened");
+#endif
 	kssh_transport_get_info(c->t, &info);
 	sshd_report("version", "%s", info.peer_version);
 	sshd_report("kex", "%s", info.kex);
@@ -99,10 +111,92 @@ static int serve(struct kssh_conn *c, const struct sshd_options *o, const struct
 	         info.mac_in, info.mac_out, info.peer_version);
 	if ((r = sshd_authenticate(c, o, peer, res)) != 0)
 		return r;
-	sshd_report("user", "%s", res->user.name);
-	sshd_report("auth", "%s", res->method);
-	sshd_report("state", "SESSION_OPEN");
-	return run_user_session(c, o, peer, res);
+	kssh_buf_init(&state, MON_STATE_MAX);
+	if (c->has_pending || (r = kssh_transport_export(c->t, &state)) != 0)
+		r = r ? r : KSSH_ERR_AGAIN;
+	else
+		r = mm_authenticated(res->method, &state);
+	OPENSSL_cleanse(kssh_buf_mutable_ptr(&state), kssh_buf_len(&state));
+	kssh_buf_release(&state);
+	if (r != 0)
+		kssh_log(LOG_ERR, "%s port %u: cannot hand the connection to the monitor: %s", peer->addr, peer->port,
+		         kssh_strerror(r));
+	return r;
+}
+
+/* How a connection that ended before or at the login is logged (and reported), by the process that ran it */
+static int log_end(struct kssh_conn *c, const struct sshd_options *o, const struct sshd_peer *p, int r)
+{
+	if (r == KSSH_ERR_TIMEOUT) {
+		sshd_report("grace", "1");
+		kssh_log_event(LOG_ERR, "ERR_GENERAL", "%s port %u: login grace time (%u s) exceeded",
+		               p->addr, p->port, o->login_timeout);
+		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "Login timeout exceeded");
+		conn_flush(c);
+	} else if (r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED) {
+		kssh_log_event(LOG_INFO, "INFO_GENERAL", "connection from %s port %u closed: %s", p->addr, p->port,
+		               *kssh_transport_error(c->t) ? kssh_transport_error(c->t) : kssh_strerror(r));
+	} else {
+		kssh_log_event(LOG_ERR, "ERR_GENERAL", "connection from %s port %u: %s", p->addr, p->port,
+		               *kssh_transport_error(c->t) ? kssh_transport_error(c->t) : kssh_strerror(r));
+		conn_flush(c);
+	}
+	return r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1;
+}
+
+/* Public copies of the host keys: the private ones stay with the monitor */
+static int public_keys(const struct sshd_options *o, struct kssh_key **pub)
+{
+	for (size_t i = 0; i < o->n_host_keys; i++) {
+		struct kssh_buf blob;
+		int r;
+
+		kssh_buf_init(&blob, 0);
+		r = kssh_key_to_blob(o->host_keys[i], &blob);
+		if (r == 0)
+			r = kssh_key_from_blob(kssh_buf_ptr(&blob), kssh_buf_len(&blob), &pub[i]);
+		kssh_buf_release(&blob);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The pre-authentication child: forget every secret, enter the sandbox, serve until the login */
+static int preauth_process(struct sshd_options *o, int fd, const struct sshd_peer *p, int mon_fd,
+                           struct kssh_transport_config *cfg)
+{
+	struct kssh_key *pub[KSSHD_MAX_HOST_KEYS] = { 0 };
+	struct sshd_auth_result res = { 0 };
+	struct kssh_conn conn = { 0 };
+	int r;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* the monitor gone, nothing is left to answer */
+	sshd_monitor_fd = mon_fd;
+	sshd_report_fd = -1; /* reports go through the monitor */
+	if (public_keys(o, pub) != 0) {
+		kssh_log(LOG_ERR, "%s port %u: cannot copy the public host keys", p->addr, p->port);
+		return 1;
+	}
+	sshd_free_host_keys(o); /* EVP_PKEY_free clears the private parts */
+	for (size_t i = 0; i < o->n_local_users; i++)
+		OPENSSL_cleanse(o->local_users[i].hash, sizeof(o->local_users[i].hash));
+	cfg->host_keys = pub;
+	cfg->sign = mm_sign;
+	if (sshd_sandbox_enter(o) != 0)
+		return 1;
+	if ((conn.t = kssh_transport_new(cfg)) == NULL) {
+		kssh_log(LOG_ERR, "%s port %u: cannot set up transport", p->addr, p->port);
+		return 1;
+	}
+	conn.fd = fd;
+	conn.stop = (volatile int *)&stop_requested;
+	conn.deadline_ms = conn_now_ms() + (int64_t)o->login_timeout * 1000;
+	r = preauth_serve(&conn, o, p, &res);
+	if (r == 0)
+		return 0; /* the monitor has the connection */
+	sshd_report("reason", "%s", *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t) : kssh_strerror(r));
+	return log_end(&conn, o, p, r);
 }
 
 static void local_name(int fd, struct sshd_peer *peer)
@@ -139,8 +233,10 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	struct sshd_peer p = { .port = peer_port };
 	struct sshd_auth_result res = { 0 };
 	struct kssh_conn conn = { 0 };
+	struct kssh_buf state;
 	char prefix[128];
-	int r;
+	int mon[2], r;
+	pid_t pid;
 
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
@@ -148,33 +244,43 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	cfg.log_arg = prefix;
 	snprintf(p.addr, sizeof(p.addr), "%s", peer);
 	local_name(fd, &p);
-	if ((conn.t = kssh_transport_new(&cfg)) == NULL) {
-		kssh_log(LOG_ERR, "%s: cannot set up transport", prefix);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) != 0 || (pid = fork()) < 0) {
+		kssh_log(LOG_ERR, "%s: cannot start the pre-authentication process: %s", prefix, strerror(errno));
 		return 1;
+	}
+	if (pid == 0) {
+		close(mon[0]);
+		_exit(preauth_process((struct sshd_options *)o, fd, &p, mon[1], &cfg));
+	}
+	close(mon[1]);
+	kssh_buf_init(&state, MON_STATE_MAX);
+	r = sshd_monitor_run(o, &p, mon[0], pid, &res, &state);
+	close(mon[0]);
+	if (r == 0 && (conn.t = kssh_transport_import(&cfg, kssh_buf_ptr(&state), kssh_buf_len(&state), &r)) == NULL)
+		kssh_log(LOG_ERR, "%s port %u: the connection's state from the pre-authentication process: %s", peer,
+		         peer_port, kssh_strerror(r));
+	OPENSSL_cleanse(kssh_buf_mutable_ptr(&state), kssh_buf_len(&state));
+	kssh_buf_release(&state);
+	if (conn.t == NULL) {
+		/* the pre-authentication process logged how it ended; the monitor, what it refused */
+		sshd_auth_result_free(&res);
+		sshd_pam_close(&res);
+		close(fd);
+		return r == KSSH_ERR_CONN_CLOSED ? 0 : 1;
 	}
 	conn.fd = fd;
 	conn.stop = (volatile int *)&stop_requested;
-	conn.deadline_ms = conn_now_ms() + (int64_t)o->login_timeout * 1000;
-	r = serve(&conn, o, &p, &res);
+	sshd_report("user", "%s", res.user.name);
+	sshd_report("auth", "%s", res.method);
+	sshd_report("state", "SESSION_OPEN");
+	r = run_user_session(&conn, o, &p, &res);
 	sshd_auth_result_free(&res);
-	if (r == KSSH_ERR_TIMEOUT) {
-		sshd_report("grace", "1");
-		kssh_log_event(LOG_ERR, "ERR_GENERAL", "%s port %u: login grace time (%u s) exceeded",
-		               peer, peer_port, o->login_timeout);
-		kssh_transport_disconnect(conn.t, KSSH_DISCONNECT_BY_APPLICATION,
-		                          "Login timeout exceeded");
-		conn_flush(&conn);
-	} else if (r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED) {
-		kssh_log_event(LOG_INFO, "INFO_GENERAL", "connection from %s port %u closed: %s",
-		               peer, peer_port,
-		               *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t)
-		                                               : kssh_strerror(r));
-	} else {
-		kssh_log_event(LOG_ERR, "ERR_GENERAL", "connection from %s port %u: %s", peer,
-		               peer_port, *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t)
-		                                                          : kssh_strerror(r));
-		conn_flush(&conn);
-	}
+	if (r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED)
+		kssh_log_event(LOG_INFO, "INFO_GENERAL", "connection from %s port %u closed: %s", peer, peer_port,
+		               *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t) : kssh_strerror(r));
+	else
+		kssh_log_event(LOG_ERR, "ERR_GENERAL", "connection from %s port %u: %s", peer, peer_port,
+		               *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t) : kssh_strerror(r));
 	sshd_report("reason", "%s", *kssh_transport_error(conn.t) ? kssh_transport_error(conn.t) : kssh_strerror(r));
 	kssh_transport_free(conn.t);
 	close(fd);

@@ -34,6 +34,7 @@ struct sshd_session_info {
 	int outgoing;               /* a local client's session (kssh, ksftp, kscp), as it reported it */
 	unsigned authfails;         /* failed authentication attempts it reported */
 	int grace_exceeded;         /* it ended at the login grace time */
+	int crashed;                /* its pre-authentication process died by a signal */
 	/* crypto-offload kernel: the module's counters, as the session last reported them */
 	struct {
 		int on;
