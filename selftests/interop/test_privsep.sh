@@ -15,9 +15,14 @@ P=$(pick_port)
 start_ksshd "$P" "$TEST_TMP/k"
 python3 - "$P" >"$TEST_TMP/held" <<'PY' &
 import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"SSH-2.0-held\r\n")
-print("held" if s.makefile("rb").readline().startswith(b"SSH-2.0-") else "no", flush=True)
+socks = []
+for _ in range(2):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    s.sendall(b"SSH-2.0-held\r\n")
+    if not s.makefile("rb").readline().startswith(b"SSH-2.0-"):
+        sys.exit(1)
+    socks.append(s)
+print("held", flush=True)
 time.sleep(30)
 PY
 HELD=$!
@@ -25,10 +30,18 @@ PIDS+=($HELD)
 for _ in $(seq 100); do grep -q held "$TEST_TMP/held" && break; sleep 0.1; done
 listener=$(pgrep -P "${PIDS[-2]}" ksshd)
 monitor=$(pgrep -P "$listener" | head -1)
+monitor2=$(pgrep -P "$listener" | sed -n 2p)
 preauth=$(pgrep -P "$monitor" | head -1)
+# where libc and the heap lie: the same in every process forked from the listener, different after an exec
+layout() { grep -E 'libc\.so|\[heap\]' "/proc/$1/maps" | awk '{ print $1 }' | head -2 | tr '\n' ' '; }
 st() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"; }
 check "a connection before authentication: a monitor ($monitor) with a pre-authentication child ($preauth)" \
 	bash -c "[ -n '$monitor' ] && [ -n '$preauth' ]"
+check "each connection's process is ksshd re-executed: ksshd --session" \
+	bash -c "tr '\\0' ' ' </proc/$monitor/cmdline | grep -q '^ksshd --session [0-9,]* 127.0.0.1 \$'"
+l0=$(layout "$listener") l1=$(layout "$monitor") l2=$(layout "$monitor2")
+check "... with an address-space layout of its own (libc, heap: listener $l0; two connections $l1/ $l2)" \
+	bash -c "[ -n '$l1' ] && [ '$l0' != '$l1' ] && [ '$l0' != '$l2' ] && [ '$l1' != '$l2' ]"
 check "the monitor is root, unfiltered" bash -c "[ \"$(st "$monitor" Uid)\" = '0 0 0 0' ] && [ \"$(st "$monitor" Seccomp)\" = 0 ]"
 check "the pre-authentication process: uid and gid $want_uid (kssh, else nobody), every id" \
 	bash -c "[ \"$(st "$preauth" Uid)\" = '$want_uid $want_uid $want_uid $want_uid' ] &&

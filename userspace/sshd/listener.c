@@ -302,7 +302,7 @@ static void accept_one(const struct listen_socket *ls)
 		close(report[0]);
 		signal(SIGCHLD, SIG_DFL);
 		sshd_report_fd = report[1];
-		_exit(sshd_session(o, fd, host, port));
+		_exit(sshd_session_exec(o, fd, report[1], host, port));
 	}
 	close(report[1]);
 	close(fd);

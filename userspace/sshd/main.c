@@ -258,6 +258,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	int r;
 
+	if (argc > 1 && strcmp(argv[1], "--session") == 0)
+		return sshd_session_main(argc, argv); /* one connection's process (session_exec.c) */
 	sshd_config_defaults(&o);
 	/* the configuration file first; command-line options override it */
 	for (int i = 1; i + 1 < argc; i++)

@@ -160,6 +160,10 @@ void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(
 void sshd_free_host_keys(struct sshd_options *o);
 /* Serves one connection on fd; returns the process exit status. */
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port);
+/* session_exec.c: the listener's child re-executes ksshd for the connection (returns only on failure);
+ * main() hands "ksshd --session ..." to sshd_session_main */
+int sshd_session_exec(const struct sshd_options *o, int fd, int report_fd, const char *host, unsigned port);
+int sshd_session_main(int argc, char **argv);
 
 /* auth.c: runs ssh-userauth until a user is authenticated; 0 on success. */
 int sshd_authenticate(struct kssh_conn *c, const struct sshd_options *o,

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Each accepted connection's process starts afresh: the listener's child
+ * re-executes ksshd (/proc/self/exe: the very binary running, even after an
+ * upgrade replaced the file) as "ksshd --session FD,REPORT,OPTIONS,PORT
+ * HOST", so every connection gets its own address-space layout, as
+ * OpenSSH's sshd-session does, and nothing of the listener's memory but
+ * what is passed on. The options travel in a memfd: the structure as the
+ * listener has it now (run-time configuration included), then its strings;
+ * the host keys are read again from their files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "kssh/buf.h"
+#include "log.h"
+#include "sshd.h"
+
+#define OPTIONS_MAGIC 0x6b737364u /* "kssd" */
+#define STRING_MAX 4096
+
+/* the options' strings, which travel after the structure */
+static const size_t string_fields[] = {
+	offsetof(struct sshd_options, state_dir),   offsetof(struct sshd_options, config_file),
+	offsetof(struct sshd_options, control_path), offsetof(struct sshd_options, pam_service),
+	offsetof(struct sshd_options, authorized_keys), offsetof(struct sshd_options, sftp_root),
+};
+#define N_STRINGS (sizeof(string_fields) / sizeof(string_fields[0]))
+
+static const char **string_field(struct sshd_options *o, size_t i)
+{
+	return (const char **)((char *)o + string_fields[i]);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p = (const uint8_t *)p + w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p = (uint8_t *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int keep_open(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+}
+
+int sshd_session_exec(const struct sshd_options *o, int fd, int report_fd, const char *host, unsigned port)
+{
+	struct sshd_options copy = *o;
+	uint32_t head[2] = { OPTIONS_MAGIC, (uint32_t)sizeof(copy) };
+	char arg[64];
+	int mfd = memfd_create("ksshd-options", 0);
+
+	if (mfd < 0 || write_all(mfd, head, sizeof(head)) != 0 || write_all(mfd, &copy, sizeof(copy)) != 0)
+		goto fail;
+	for (size_t i = 0; i < N_STRINGS; i++) {
+		const char *s = *string_field(&copy, i);
+		uint32_t len = s ? (uint32_t)strnlen(s, STRING_MAX) : UINT32_MAX;
+
+		if (write_all(mfd, &len, sizeof(len)) != 0 || (s && write_all(mfd, s, len) != 0))
+			goto fail;
+	}
+	if (lseek(mfd, 0, SEEK_SET) != 0 || keep_open(fd) != 0 || keep_open(report_fd) != 0)
+		goto fail;
+	snprintf(arg, sizeof(arg), "%d,%d,%d,%u", fd, report_fd, mfd, port);
+	execv("/proc/self/exe", (char *[]){ "ksshd", "--session", arg, (char *)host, NULL });
+fail:
+	kssh_log(LOG_ERR, "%s port %u: cannot start the connection's process: %s", host, port, strerror(errno));
+	return 1;
+}
+
+static int read_options(int mfd, struct sshd_options *o)
+{
+	static char strings[N_STRINGS][STRING_MAX + 1];
+	uint32_t head[2];
+
+	if (read_all(mfd, head, sizeof(head)) != 0 || head[0] != OPTIONS_MAGIC || head[1] != sizeof(*o) ||
+	    read_all(mfd, o, sizeof(*o)) != 0)
+		return -1;
+	for (size_t i = 0; i < N_STRINGS; i++) {
+		uint32_t len;
+
+		if (read_all(mfd, &len, sizeof(len)) != 0)
+			return -1;
+		*string_field(o, i) = NULL;
+		if (len == UINT32_MAX)
+			continue;
+		if (len > STRING_MAX || read_all(mfd, strings[i], len) != 0)
+			return -1;
+		strings[i][len] = 0;
+		*string_field(o, i) = strings[i];
+	}
+	/* the listener's pointers mean nothing here: its listen addresses are not needed, the keys are read again */
+	memset(o->listen, 0, sizeof(o->listen));
+	o->n_listen = 0;
+	memset(o->host_keys, 0, sizeof(o->host_keys));
+	o->n_host_keys = 0;
+	return 0;
+}
+
+/* ksshd --session FD,REPORT,OPTIONS,PORT HOST */
+int sshd_session_main(int argc, char **argv)
+{
+	static struct sshd_options o;
+	int fd, report_fd, mfd, end = 0;
+	unsigned port;
+
+	if (argc != 4 || sscanf(argv[2], "%d,%d,%d,%u%n", &fd, &report_fd, &mfd, &port, &end) != 4 ||
+	    argv[2][end] != 0 || fd < 0 || report_fd < 0 || mfd < 0 || port > 65535) {
+		fprintf(stderr, "ksshd: --session is ksshd's own (each connection's process)\n");
+		return 2;
+	}
+	if (read_options(mfd, &o) != 0) {
+		fprintf(stderr, "ksshd: --session: cannot read the listener's options\n");
+		return 2;
+	}
+	close(mfd);
+	prctl(PR_SET_NAME, "ksshd");
+	kssh_log_open("ksshd", o.log_stderr || o.foreground, 1, o.debug ? LOG_DEBUG : LOG_INFO);
+	if (sshd_reload_host_keys(&o) != 0 || o.n_host_keys == 0) {
+		kssh_log(LOG_ERR, "%s port %u: cannot read the host keys", argv[3], port);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sshd_report_fd = report_fd;
+	return sshd_session(&o, fd, argv[3], port);
+}
