@@ -162,6 +162,13 @@ FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/preauth_limits.c usersp
 build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC) $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(FUZZ_CONFIG_SRC) $(LIB_SRC) -lcrypto
+# the monitor's requests: the monitor and what it calls, PAM replaced by the harness's refusing stubs
+FUZZ_MONITOR_SRC = $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c auth_pubkey.c auth_password.c \
+	pam.c user.c report.c config.c preauth_limits.c) userspace/dataplane/lpts_config.c \
+	$(addprefix userspace/common/,log.c conn_io.c conn_kernel.c)
+build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c $(FUZZ_MONITOR_SRC) $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(FUZZ_MONITOR_SRC) $(LIB_SRC) -lcrypto -lcrypt
 fuzz: $(FUZZ_BIN)
 
 check: deps

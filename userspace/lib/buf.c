@@ -73,7 +73,7 @@ const uint8_t *kssh_buf_ptr(const struct kssh_buf *b)
 
 uint8_t *kssh_buf_mutable_ptr(struct kssh_buf *b)
 {
-	return b->readonly ? NULL : b->data + b->off;
+	return b->readonly || b->data == NULL ? NULL : b->data + b->off;
 }
 
 int kssh_buf_consume(struct kssh_buf *b, size_t n)

@@ -208,7 +208,6 @@ int auth_kbdint(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out
 		OPENSSL_cleanse(kssh_buf_mutable_ptr(&answers), kssh_buf_len(&answers));
 	}
 out:
-	OPENSSL_cleanse(kssh_buf_mutable_ptr(&answers), kssh_buf_len(&answers));
 	kssh_buf_release(&in);
 	kssh_buf_release(&answers);
 	free(lang);

@@ -241,7 +241,6 @@ static int relay(struct auth_ctx *a, int n, const struct pam_message **msg, stru
 	}
 	r = kssh_buf_len(&b) == 0 ? PAM_SUCCESS : PAM_CONV_ERR;
 out:
-	OPENSSL_cleanse(kssh_buf_mutable_ptr(&b), kssh_buf_len(&b));
 	kssh_buf_release(&b);
 	return r;
 }
@@ -370,7 +369,6 @@ int sshd_monitor_run(const struct sshd_options *o, const struct sshd_peer *peer,
 		if (r != 0 || type == MON_AUTHENTICATED)
 			break;
 	}
-	OPENSSL_cleanse(kssh_buf_mutable_ptr(&req), kssh_buf_len(&req));
 	kssh_buf_release(&req);
 	if (r == KSSH_ERR_TIMEOUT)
 		kssh_log(LOG_ERR, "%s port %u: monitor: the pre-authentication process overran the login grace time",

@@ -119,7 +119,6 @@ int mm_authenticated(const char *method, const struct kssh_buf *state)
 	kssh_buf_init(&req, MON_STATE_MAX);
 	if ((r = kssh_buf_put_cstring(&req, method)) == 0 && (r = kssh_buf_put_buf_string(&req, state)) == 0)
 		r = mon_send(sshd_monitor_fd, MON_AUTHENTICATED, &req);
-	OPENSSL_cleanse(kssh_buf_mutable_ptr(&req), kssh_buf_len(&req));
 	kssh_buf_release(&req);
 	return r;
 }

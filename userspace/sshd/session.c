@@ -116,7 +116,6 @@ static int preauth_serve(struct kssh_conn *c, const struct sshd_options *o, cons
 		r = r ? r : KSSH_ERR_AGAIN;
 	else
 		r = mm_authenticated(res->method, &state);
-	OPENSSL_cleanse(kssh_buf_mutable_ptr(&state), kssh_buf_len(&state));
 	kssh_buf_release(&state);
 	if (r != 0)
 		kssh_log(LOG_ERR, "%s port %u: cannot hand the connection to the monitor: %s", peer->addr, peer->port,
@@ -259,7 +258,6 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	if (r == 0 && (conn.t = kssh_transport_import(&cfg, kssh_buf_ptr(&state), kssh_buf_len(&state), &r)) == NULL)
 		kssh_log(LOG_ERR, "%s port %u: the connection's state from the pre-authentication process: %s", peer,
 		         peer_port, kssh_strerror(r));
-	OPENSSL_cleanse(kssh_buf_mutable_ptr(&state), kssh_buf_len(&state));
 	kssh_buf_release(&state);
 	if (conn.t == NULL) {
 		/* the pre-authentication process logged how it ended; the monitor, what it refused */
