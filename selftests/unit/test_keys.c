@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 
 #include "kssh/err.h"
 #include "kssh/key.h"
@@ -199,6 +202,109 @@ TEST(base64_decoder_is_strict)
 	EXPECT(kssh_base64_decode("aGVsbG8", 7, &b) != 0);
 	EXPECT(kssh_base64_decode("aG=sbG8=", 8, &b) != 0);
 	kssh_buf_release(&b);
+}
+
+/*
+ * CVE-2024-31497's class (PuTTY's P-521 nonces had their top 9 bits zero,
+ * so 60 signatures gave the key away): with the private key known, each
+ * signature's nonce k = s^-1 (e + r d) mod n is recovered and checked. Over
+ * 256 signatures per curve the nonces are all different and use the whole
+ * width of n: a uniform k is shorter than n by 8 bits or more with
+ * probability 2^-8, so more than 16 such nonces (expected: 1) means a bias.
+ */
+static int nonce_bits(const struct kssh_key *k, const char *digest, const uint8_t *data, size_t len,
+                      const struct kssh_buf *sig, BIGNUM *d, BIGNUM *n, BN_CTX *ctx, BIGNUM *kout)
+{
+	struct kssh_buf b, inner;
+	const uint8_t *p, *rp, *sp;
+	size_t plen, rlen, slen;
+	uint8_t md[64];
+	unsigned mdlen = 0;
+	BIGNUM *r = NULL, *s = NULL, *e = NULL, *t = BN_new();
+	int bits = -1, nbits = BN_num_bits(n);
+
+	(void)k;
+	kssh_buf_view(&b, kssh_buf_ptr(sig), kssh_buf_len(sig));
+	if (kssh_buf_get_string_view(&b, &p, &plen) != 0 || kssh_buf_get_string_view(&b, &p, &plen) != 0)
+		goto out;
+	kssh_buf_view(&inner, p, plen);
+	if (kssh_buf_get_mpint_view(&inner, &rp, &rlen) != 0 || kssh_buf_get_mpint_view(&inner, &sp, &slen) != 0 ||
+	    !EVP_Digest(data, len, md, &mdlen, EVP_get_digestbyname(digest), NULL))
+		goto out;
+	r = BN_bin2bn(rp, (int)rlen, NULL);
+	s = BN_bin2bn(sp, (int)slen, NULL);
+	e = BN_bin2bn(md, (int)mdlen, NULL);
+	/* FIPS 186-4: e is the leftmost bits of the hash, as many as n has */
+	if (r == NULL || s == NULL || e == NULL || t == NULL ||
+	    ((int)mdlen * 8 > nbits && !BN_rshift(e, e, (int)mdlen * 8 - nbits)) ||
+	    !BN_mod_mul(t, r, d, n, ctx) || !BN_mod_add(t, t, e, n, ctx) || !BN_mod_inverse(s, s, n, ctx) ||
+	    !BN_mod_mul(kout, s, t, n, ctx))
+		goto out;
+	bits = BN_num_bits(kout);
+out:
+	BN_free(r);
+	BN_free(s);
+	BN_free(e);
+	BN_free(t);
+	return bits;
+}
+
+TEST(ecdsa_nonces_are_unbiased_and_never_repeat)
+{
+	static const struct {
+		enum kssh_key_type type;
+		const char *alg, *digest;
+		int nid;
+	} curves[] = {
+		{ KSSH_KEY_ECDSA_P256, "ecdsa-sha2-nistp256", "SHA256", NID_X9_62_prime256v1 },
+		{ KSSH_KEY_ECDSA_P384, "ecdsa-sha2-nistp384", "SHA384", NID_secp384r1 },
+		{ KSSH_KEY_ECDSA_P521, "ecdsa-sha2-nistp521", "SHA512", NID_secp521r1 },
+	};
+	for (size_t c = 0; c < sizeof(curves) / sizeof(curves[0]); c++) {
+		enum { N = 256 };
+		static BIGNUM *seen[N];
+		struct kssh_key *k = NULL;
+		BN_CTX *ctx = BN_CTX_new();
+		BIGNUM *d = NULL, *n = NULL;
+		int short_ones = 0, repeats = 0, recovered = 0;
+
+		ASSERT(ctx != NULL && kssh_key_generate(curves[c].type, 0, &k) == 0);
+		EC_GROUP *group = EC_GROUP_new_by_curve_name(curves[c].nid);
+
+		ASSERT(group != NULL && (n = BN_dup(EC_GROUP_get0_order(group))) != NULL);
+		EC_GROUP_free(group);
+		ASSERT(EVP_PKEY_get_bn_param(k->pkey, "priv", &d) == 1);
+		for (int i = 0; i < N; i++) {
+			uint8_t data[32];
+			struct kssh_buf sig;
+			int bits;
+
+			memset(data, 0, sizeof(data));
+			memcpy(data, &i, sizeof(i)); /* a different message each time */
+			kssh_buf_init(&sig, 0);
+			seen[i] = BN_new();
+			ASSERT(seen[i] != NULL && kssh_key_sign(k, curves[c].alg, data, sizeof(data), &sig) == 0);
+			/* the recovered nonce is right only if the signature verifies: checked via the key too */
+			EXPECT(kssh_key_verify(k, curves[c].alg, kssh_buf_ptr(&sig), kssh_buf_len(&sig), data, sizeof(data)) == 0);
+			bits = nonce_bits(k, curves[c].digest, data, sizeof(data), &sig, d, n, ctx, seen[i]);
+			kssh_buf_release(&sig);
+			recovered += bits > 0;
+			short_ones += bits > 0 && bits <= BN_num_bits(n) - 8;
+			for (int j = 0; j < i; j++)
+				repeats += BN_cmp(seen[i], seen[j]) == 0;
+		}
+		printf("# %s: %d nonces recovered, %d of them 8+ bits short of n, %d repeated\n", curves[c].alg, recovered,
+		       short_ones, repeats);
+		EXPECT_EQ(recovered, N);
+		EXPECT(short_ones <= 16);
+		EXPECT_EQ(repeats, 0);
+		for (int i = 0; i < N; i++)
+			BN_free(seen[i]);
+		BN_free(d);
+		BN_free(n);
+		BN_CTX_free(ctx);
+		kssh_key_free(k);
+	}
 }
 
 TEST_MAIN()
