@@ -105,4 +105,33 @@ check "ksshd still answers OpenSSH's ssh after every attack" bash -c "ssh -F non
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p $PORT nobody@127.0.0.1 true 2>&1 |
 	grep -q 'Permission denied'"
 check "the listener process survived" kill -0 "${PIDS[0]}"
+
+# kssh, the client, against a hostile server (hostile_server.c): every host-key verification error fails
+# closed before anything is sent to the server (CVE-2025-26465's class: a verification error that let the
+# connection go on), and EXT_INFO is taken only where RFC 8308 allows it (CVE-2023-46445)
+HS="$TOP/$BUILD/selftests/interop/hostile_server"
+against() { # CASE: the hostile server's report, then kssh's exit status and last line
+	local port out
+	port=$(pick_port)
+	"$HS" "$port" "$1" >"$TEST_TMP/hs.$1" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do grep -q listening "$TEST_TMP/hs.$1" && break; sleep 0.1; done
+	out=$(timeout 20 "$KSSH" -B -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+		-p "$port" root@127.0.0.1 true 2>&1)
+	echo "rc=$? $(tail -1 <<<"$out")"
+	wait "${PIDS[-1]}" 2>/dev/null
+}
+for c in "bad-signature:a byte flipped" "other-key-signature:made by another key than the one sent" \
+	"alg-mismatch:named for another algorithm"; do
+	out=$(against "${c%%:*}")
+	check "CVE-2025-26465 class: kssh refuses an exchange-hash signature ${c#*:} ($out), and asks nothing of the server" \
+		bash -c "grep -q '^rc=255 .*key exchange failed: incorrect signature' <<<'$out' &&
+			! grep -q 'reached' '$TEST_TMP/hs.${c%%:*}'"
+done
+out=$(against ext-info-plaintext)
+check "CVE-2023-46445: kssh refuses an EXT_INFO in the clear before NEWKEYS ($out)" \
+	bash -c "grep -q '^rc=255 .*unexpected message 7 during initial key exchange' <<<'$out' &&
+		! grep -q 'reached' '$TEST_TMP/hs.ext-info-plaintext'"
+out=$(against ext-info-after-auth)
+check "... and an EXT_INFO after USERAUTH_SUCCESS ($out)" bash -c "grep -q '^rc=255 .*EXT_INFO after authentication' <<<'$out'"
 done_testing

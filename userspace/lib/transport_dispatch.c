@@ -194,6 +194,9 @@ int transport_dispatch(struct kssh_transport *t, uint8_t type, struct kssh_buf *
 	case SSH_MSG_EXT_INFO:
 		if (t->cfg.is_server)
 			return transport_fail(t, KSSH_ERR_PROTOCOL, "EXT_INFO from a client we did not ask");
+		/* RFC 8308 2.4: after the first NEWKEYS or just before USERAUTH_SUCCESS, never after the login */
+		if (t->phase == KSSH_PHASE_CONNECTION)
+			return transport_fail(t, KSSH_ERR_PROTOCOL, "EXT_INFO after authentication");
 		return on_ext_info(t, &msg);
 	case SSH_MSG_NEWKEYS:
 		return transport_fail(t, KSSH_ERR_PROTOCOL, "NEWKEYS outside key exchange");
