@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -118,11 +119,15 @@ int sshd_sandbox_enter(const struct sshd_options *o)
 {
 	struct tm tm;
 	time_t now = time(NULL);
+	pid_t monitor = getppid();
 	int r;
 
 	(void)o;
 	localtime_r(&now, &tm); /* the time zone is read now, not from inside the empty root */
 	if (getuid() == 0 && drop(KSSHD_SANDBOX_DIR) != 0)
+		return -1;
+	/* after the uid change (which clears it): the monitor gone, nothing is left to answer */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != monitor)
 		return -1;
 	if (limits() != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		kssh_log(LOG_ERR, "sandbox: limits: %s", strerror(errno));

@@ -53,8 +53,8 @@ static void known_flow(int fd, int add)
 static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
                             const struct sshd_peer *peer, struct sshd_auth_result *res)
 {
+	pid_t pid, monitor = getpid();
 	int status, r;
-	pid_t pid;
 
 	if (!res->user.name[0] || sshd_pam_open_session(res) != 0) {
 		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "cannot start a session");
@@ -67,6 +67,9 @@ static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
 	}
 	if (pid == 0) {
 		if (sshd_user_drop_privileges(&res->user) != 0)
+			_exit(1);
+		/* the monitor killed: the session ends in order (the setting does not survive the uid change: set here) */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != monitor)
 			_exit(1);
 		r = sshd_serve_connection(c, o, peer, res);
 		_exit(r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1);
@@ -170,7 +173,6 @@ static int preauth_process(struct sshd_options *o, int fd, const struct sshd_pee
 	struct kssh_conn conn = { 0 };
 	int r;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL); /* the monitor gone, nothing is left to answer */
 	sshd_monitor_fd = mon_fd;
 	sshd_report_fd = -1; /* reports go through the monitor */
 	if (public_keys(o, pub) != 0) {
