@@ -94,8 +94,9 @@ check "a pty session shows its pty ($(sed 's|/dev/||' "/home/$U/tty" 2>/dev/null
 check "a -L session shows port-forwarded-local" grep -q 'port-forwarded-local' "$TEST_TMP/types.txt"
 kill "$FWD_PID" 2>/dev/null
 wait "$TTY_PID" "$FWD_PID" 2>/dev/null
-sleep 0.5
-check "history: ended sessions with start and end times, the sftp one as sftp-subsystem" bash -c "
+# the sessions' ends reach the listener a moment after their clients exit: wait for them
+waited() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+check "history: ended sessions with start and end times, the sftp one as sftp-subsystem" waited bash -c "
 	$CTL show ssh history --json >'$TEST_TMP/hist.json' &&
 	json '\" \".join(s[\"connection_type\"] for s in d[\"incoming\"])' <'$TEST_TMP/hist.json' | grep -q sftp-subsystem &&
 	[ \"\$(json 'sum(1 for s in d[\"incoming\"] if s[\"state\"] == \"SESSION_OPEN\" and s[\"userid\"] == \"$U\" and s[\"start_time\"] and s[\"end_time\"]) >= 4' <'$TEST_TMP/hist.json')\" = True ] &&
@@ -103,7 +104,7 @@ check "history: ended sessions with start and end times, the sftp one as sftp-su
 check "history keeps the last 100" bash -c "
 	printf 'ssh server rate-limit 600\n' | $CTL configure &&
 	for i in \$(seq 1 102); do to $PORT $U@127.0.0.1 true || exit 1; done &&
-	[ \"\$($CTL show ssh history --json | json 'len(d[\"incoming\"])')\" = 100 ]"
+	for i in \$(seq 100); do [ \"\$($CTL show ssh history --json | json 'len(d[\"incoming\"])')\" = 100 ] && exit 0; sleep 0.1; done; exit 1"
 
 # crypto keys
 PUB_ED=$TEST_TMP/d/keys/ssh_host_ed25519_key.pub
@@ -138,6 +139,8 @@ banner() { python3 -c "
 import socket; s = socket.create_connection(('127.0.0.1', $1)); s.settimeout(5)
 print(s.recv(200).decode(errors='replace').strip())"; }
 export -f banner
+# start_ksshd's port probe is a connection too: it must have left before two sessions fill the limit
+for _ in $(seq 300); do [ "$($CTL -s "$TEST_TMP/d2/ctl.sock" show ssh --json | json 'len(d["incoming"])')" = 0 ] && break; sleep 0.1; done
 to "$PORT2" "$U@127.0.0.1" 'sleep 60' & S1=$!
 to "$PORT2" "$U@127.0.0.1" 'sleep 60' & S2=$!
 # wait on the condition, not the clock: the registry shows both sessions open

@@ -108,8 +108,14 @@ printf '%s\n' 'ssh server rate-limit 600' 'ssh server penalties noauth 30 authfa
 	'ssh timeout 5' >"$TEST_TMP/pen.conf"
 P4=$(pick_port)
 start_ksshd "$P4" "$TEST_TMP/k4" -f "$TEST_TMP/pen.conf"
+# (the first probe must have ended at the listener before the second: a penalty would be in place by then)
+ended_at() { $BUILD/ksshctl -s "$TEST_TMP/k/ctl.sock" show ssh history --json |
+	python3 -c "import json,sys; print(len(json.load(sys.stdin)['incoming']))"; }
+before=$(ended_at)
+first=$(probe "$P")
+waited bash -c "[ \$($(declare -f ended_at); BUILD=$BUILD TEST_TMP=$TEST_TMP ended_at) -gt $before ]"
 check "penalties off by default: connections that leave without authenticating change nothing" \
-	bash -c "[ \"\$(probe $P)\" = ssh ] && sleep 0.5 && [ \"\$(probe $P)\" = ssh ]"
+	bash -c "[ '$first' = ssh ] && [ \"\$(probe $P)\" = ssh ]"
 # start_ksshd's own port probe is such a connection: a TCP connect and close, nothing more
 check "penalties on: a connection that left without authenticating blocks 127.0.0.1, with the reason" \
 	waited penalized "$P4" noauth
@@ -126,7 +132,10 @@ printf '%s\n' 'ssh server rate-limit 600' 'ssh server penalties noauth 30' 'ipv4
 P5=$(pick_port)
 start_ksshd "$P5" "$TEST_TMP/k5" -f "$TEST_TMP/ex.conf"
 probe "$P5" >/dev/null
-sleep 1 # the session's end reaches the listener
+# both connections so far (start_ksshd's probe and this one) have ended at the listener: any penalty is in place
+history_n() { $BUILD/ksshctl -s "$TEST_TMP/k5/ctl.sock" show ssh history --json |
+	python3 -c "import json,sys; sys.exit(len(json.load(sys.stdin)['incoming']) < $1)"; }
+waited history_n 2
 check "penalties exempt LOCAL: 127.0.0.1 is never blocked" bash -c "[ \"\$(probe $P5)\" = ssh ] && [ \"\$(probe $P5)\" = ssh ]"
 # a failed authentication, the grace time, a crash: each its own reason (noauth 0: the port probes go free)
 printf '%s\n' 'ssh server rate-limit 600' 'ssh server penalties noauth 0 authfail 30 crash 30 grace-exceeded 30' \
