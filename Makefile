@@ -154,29 +154,36 @@ $(PAM_TEST_MODULE): selftests/pam/pam_kssh_test_otp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -o $@ $< -lpam
 
-# libFuzzer harnesses: always built with clang, ASan and UBSan
+# libFuzzer harnesses: always built with clang, ASan and UBSan; the sources they share compiled once
 FUZZ_SRC = $(wildcard tools/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tools/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tools/fuzz/%.c $(LIB_SRC)
-	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(LIB_SRC) -lcrypto
+FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN)
 # the configuration language lives in the daemon: its parser and lpts' with it
 FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
-build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC) $(LIB_SRC)
-	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(FUZZ_CONFIG_SRC) $(LIB_SRC) -lcrypto
 # the monitor's requests: the monitor and what it calls, PAM replaced by the harness's refusing stubs
-FUZZ_MONITOR_SRC = $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c auth_pubkey.c auth_password.c \
-	pam.c user.c report.c config.c preauth_limits.c) userspace/dataplane/lpts_config.c \
-	$(addprefix userspace/common/,log.c conn_io.c conn_kernel.c)
-build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c $(FUZZ_MONITOR_SRC) $(LIB_SRC)
+FUZZ_MONITOR_SRC = $(FUZZ_CONFIG_SRC) $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c \
+	auth_pubkey.c auth_password.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -o $@ $< $(FUZZ_MONITOR_SRC) $(LIB_SRC) -lcrypto -lcrypt
+	@echo "  CC $< (fuzz)"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build/fuzz/%: tools/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto
+build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto
+build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c $(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lcrypt
 fuzz: $(FUZZ_BIN)
 
+# the VM tests start as soon as the binaries and the module are built; the fuzzers are built beside them (run.sh)
 check: deps
-	$(MAKE) all fuzz kmod
-	BUILD=$(BUILD) ./selftests/run.sh
+	$(MAKE) -j$$(nproc) all kmod
+	BUILD=$(BUILD) MAKE="$(MAKE)" ./selftests/run.sh
 
 # kernel/: the TCP ULP module, against the VM kernel's own headers (Debian 12's linux-headers, unpacked under build/vm)
 kmod:
