@@ -136,6 +136,13 @@ $(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB)
 $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the monitor with what it calls (the daemon's objects but main and the session)
+MONITOR_TEST_OBJ = $(addprefix $(BUILD)/userspace/sshd/,monitor.o monitor_wire.o monitor_client.o auth_pubkey.o \
+	auth_password.o pam.o user.o report.o config.o preauth_limits.o) $(BUILD)/userspace/dataplane/lpts_config.o
+$(BUILD)/selftests/unit/test_monitor: $(BUILD)/selftests/unit/test_monitor.o $(MONITOR_TEST_OBJ) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt
+$(BUILD)/selftests/unit/test_monitor.o: CPPFLAGS += -Iuserspace/sshd -Iuserspace/dataplane
+
 # run inside the VM, against kernel/
 $(BUILD)/selftests/vm/kmod_ulp_test: $(BUILD)/selftests/vm/kmod_ulp_test.o $(BUILD)/selftests/vm/kmod_ulp_tx_test.o \
 		$(BUILD)/selftests/vm/kmod_ulp_rx_test.o $(LIB)

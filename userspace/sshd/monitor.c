@@ -119,13 +119,17 @@ static int on_user(struct monitor *m, struct kssh_buf *req)
 	return reply_u8(m, MON_USER, (uint8_t)a->user_known);
 }
 
-/* After each check: success is remembered for its method; failures are counted like the process counts them */
+/*
+ * After each check: success is remembered for its method; refusals are
+ * counted (a key that would do, asked about first, is not one), with some
+ * room over the process's own count, which stops the client first.
+ */
 static int checked(struct monitor *m, const char *method, int ok, uint8_t answer)
 {
 	if (ok) {
 		m->authenticated = 1;
 		snprintf(m->method, sizeof(m->method), "%s", method);
-	} else if (++m->checks > m->a.o->max_auth + KSSHD_PASSWORD_TRIES) {
+	} else if (answer == AUTH_FAILED && ++m->checks > m->a.o->max_auth + KSSHD_PASSWORD_TRIES) {
 		return fail(m, "more failed checks than max-auth-limit allows");
 	}
 	return reply_u8(m, MON_RESULT, answer);
