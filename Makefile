@@ -182,9 +182,15 @@ build/fuzz/%: tools/fuzz/%.c $(FUZZ_LIB_OBJ)
 build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto
-build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c $(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB_OBJ)
+build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c tools/fuzz/pam_refuse.c $(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) \
+		$(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lcrypt
+# ssh-userauth as the pre-authentication process parses it, its monitor in a thread
+build/fuzz/fuzz_userauth: tools/fuzz/fuzz_userauth.c tools/fuzz/pam_refuse.c \
+		$(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/userspace/sshd/auth.o $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lcrypt -lpthread
 fuzz: $(FUZZ_BIN)
 
 # the VM tests start as soon as the binaries and the module are built; the fuzzers are built beside them (run.sh)

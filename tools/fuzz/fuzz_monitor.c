@@ -4,10 +4,10 @@
  * what a compromised pre-authentication process could write on its socket:
  * the input is the byte stream itself (length, type, fields, repeated). The
  * monitor signs with a real host key, looks users up and checks
- * authorized_keys; PAM is replaced by a stack that refuses at once (PAM's own
- * code is not the target, and its failure delay would stall the run).
+ * authorized_keys; PAM is replaced by a stack that refuses at once
+ * (pam_refuse.c: PAM's own code is not the target, and its failure delay
+ * would stall the run).
  */
-#include <security/pam_appl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,23 +18,6 @@
 #include "sshd.h"
 
 static struct sshd_options o; /* large: not on the stack */
-
-/* PAM, refusing: every conversation and check fails without a delay */
-int pam_start(const char *service, const char *user, const struct pam_conv *conv, pam_handle_t **pamh)
-{
-	(void)service, (void)user, (void)conv;
-	*pamh = NULL;
-	return PAM_ABORT;
-}
-int pam_end(pam_handle_t *pamh, int status) { (void)pamh, (void)status; return PAM_SUCCESS; }
-int pam_set_item(pam_handle_t *pamh, int type, const void *item) { (void)pamh, (void)type, (void)item; return PAM_SUCCESS; }
-int pam_authenticate(pam_handle_t *pamh, int flags) { (void)pamh, (void)flags; return PAM_AUTH_ERR; }
-int pam_acct_mgmt(pam_handle_t *pamh, int flags) { (void)pamh, (void)flags; return PAM_AUTH_ERR; }
-const char *pam_strerror(pam_handle_t *pamh, int errnum) { (void)pamh, (void)errnum; return "refused"; }
-int pam_setcred(pam_handle_t *pamh, int flags) { (void)pamh, (void)flags; return PAM_SUCCESS; }
-int pam_open_session(pam_handle_t *pamh, int flags) { (void)pamh, (void)flags; return PAM_SUCCESS; }
-int pam_close_session(pam_handle_t *pamh, int flags) { (void)pamh, (void)flags; return PAM_SUCCESS; }
-char **pam_getenvlist(pam_handle_t *pamh) { (void)pamh; return NULL; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
