@@ -4,6 +4,7 @@
 #   make run        install deps, build, run ksshd on 127.0.0.1:2222 in the foreground
 #   make vm-check   the tests that need Debian's own kernel (AF_ALG, kernel/), in qemu
 #   make kmod       the kernel module (kernel/), against that kernel's headers
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (60) each
 #   make SANITIZE=1 check   the same tests under AddressSanitizer + UBSan
 
 CC      ?= cc
@@ -61,7 +62,7 @@ CTL_SRC = $(wildcard userspace/ctl/*.c)
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
        $(BUILD)/tools/lpts-prog-bench
 
-.PHONY: all deps check run unit fuzz clean vm-check kmod
+.PHONY: all deps check run unit fuzz fuzz-build clean vm-check kmod
 all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN) $(SANDBOX_PROBE)
 
 deps:
@@ -191,7 +192,11 @@ build/fuzz/fuzz_userauth: tools/fuzz/fuzz_userauth.c tools/fuzz/pam_refuse.c \
 		$(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/userspace/sshd/auth.o $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lcrypt -lpthread
-fuzz: $(FUZZ_BIN)
+fuzz-build: $(FUZZ_BIN)
+# every fuzzer for FUZZ_SECONDS (60) from the committed seeds; make check runs them for 5 s
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do ./selftests/fuzz_run.sh $$f $(FUZZ_SECONDS) || exit 1; done
 
 # the VM tests start as soon as the binaries and the module are built; the fuzzers are built beside them (run.sh)
 check: deps
