@@ -165,7 +165,7 @@ $(PAM_TEST_MODULE): selftests/pam/pam_kssh_test_otp.c
 # libFuzzer harnesses: always built with clang, ASan and UBSan; the sources they share compiled once
 FUZZ_SRC = $(wildcard tools/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tools/fuzz/%.c=build/fuzz/%)
-FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -std=gnu11 -g -O1 \
+FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -Itools/fuzz -std=gnu11 -g -O1 \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN)
 # the configuration language lives in the daemon: its parser and lpts' with it
 FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c

@@ -5,17 +5,16 @@
 #include <string.h>
 
 #include "kssh/auth.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kssh_authkey_opts opts;
 	struct kssh_key *key = NULL;
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstring(data, size);
 
 	if (text == NULL)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = 0;
 	if (kssh_authorized_keys_parse_line(text, &key, &opts) == 0) {
 		if (opts.from != NULL)
 			kssh_addr_matches_list(opts.from, "192.0.2.7");

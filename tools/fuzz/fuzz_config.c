@@ -11,19 +11,18 @@
 #include <string.h>
 
 #include "sshd.h"
+#include "fuzz.h"
 
 static struct sshd_options o; /* large: not on the stack */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1), *line, *save = NULL, err[256], *printed = NULL;
+	char *text = fuzz_cstring(data, size), *line, *save = NULL, err[256], *printed = NULL;
 	size_t printed_len = 0;
 	FILE *out;
 
 	if (text == NULL)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = 0;
 	sshd_config_defaults(&o);
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
 		sshd_config_line(&o, line, err, sizeof(err));

@@ -6,16 +6,15 @@
 
 #include "kssh/buf.h"
 #include "kssh/key.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kssh_key *key = NULL;
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstring(data, size);
 
 	if (text == NULL)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = 0;
 	if (kssh_key_parse_private(text, size, &key) == 0) {
 		struct kssh_buf sig;
 

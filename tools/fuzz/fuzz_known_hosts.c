@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kssh/key.h"
+#include "fuzz.h"
 
 static struct kssh_key *host_key;
 
@@ -31,9 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kssh_known_hosts_key_types(path, "host.example", 22, types, 8, &n);
 	}
 	close(fd);
-	if ((text = malloc(size + 1)) != NULL) {
-		memcpy(text, data, size);
-		text[size] = 0;
+	if ((text = fuzz_cstring(data, size)) != NULL) {
 		kssh_known_hosts_host_matches(text, "host.example");
 		kssh_known_hosts_host_matches(text, "[192.0.2.1]:2222");
 		free(text);

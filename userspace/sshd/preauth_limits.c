@@ -24,12 +24,21 @@
 #include "sshd_listener.h"
 
 #define STARTUPS_MAX 1024
+/* OpenSSH's MaxStartups default */
+#define STARTUPS_BEGIN 10
+#define STARTUPS_RATE 30
+#define STARTUPS_FULL 100
+
+static void startups_default(struct sshd_options *o)
+{
+	o->startups_begin = STARTUPS_BEGIN;
+	o->startups_rate = STARTUPS_RATE;
+	o->startups_full = STARTUPS_FULL;
+}
 
 void sshd_startups_defaults(struct sshd_options *o)
 {
-	o->startups_begin = 10;
-	o->startups_rate = 30;
-	o->startups_full = 100;
+	startups_default(o);
 	o->startups_per_source = 0;
 	o->penalties = 0;
 	o->penalty_crash = 90;
@@ -73,9 +82,7 @@ int sshd_cmd_max_startups(struct sshd_options *o, int no, char **w, int n, char 
 		return 0;
 	}
 	if (no) {
-		o->startups_begin = 10;
-		o->startups_rate = 30;
-		o->startups_full = 100;
+		startups_default(o);
 		return 0;
 	}
 	if (n != 2 || parse_triple(w[1], &begin, &rate, &full) != 0)
@@ -141,7 +148,7 @@ void sshd_print_max_startups(const struct sshd_options *o, FILE *out)
 		        o->penalty_crash, o->penalty_authfail, o->penalty_noauth, o->penalty_grace, o->penalty_max);
 	if (o->penalty_exempt[0])
 		fprintf(out, "ssh server penalties exempt %s\n", o->penalty_exempt);
-	if (o->startups_begin != 10 || o->startups_rate != 30 || o->startups_full != 100)
+	if (o->startups_begin != STARTUPS_BEGIN || o->startups_rate != STARTUPS_RATE || o->startups_full != STARTUPS_FULL)
 		fprintf(out, "ssh server max-startups %u:%u:%u\n", o->startups_begin, o->startups_rate,
 		        o->startups_full);
 	if (o->startups_per_source)
