@@ -54,6 +54,8 @@ int kssh_buf_get_bytes(struct kssh_buf *b, void *dst, size_t n);
 int kssh_buf_get_string_view(struct kssh_buf *b, const uint8_t **p, size_t *n);
 int kssh_buf_get_string(struct kssh_buf *b, uint8_t **p, size_t *n);
 int kssh_buf_get_cstring(struct kssh_buf *b, char **s, size_t *n);
+/* A string into dst[len] with its NUL: one that does not fit or holds a NUL is refused */
+int kssh_buf_get_name(struct kssh_buf *b, char *dst, size_t len);
 int kssh_buf_get_mpint_view(struct kssh_buf *b, const uint8_t **p, size_t *n);
 int kssh_buf_peek_u32(const struct kssh_buf *b, size_t offset, uint32_t *v);
 

@@ -247,3 +247,20 @@ void conn_socket_dscp(int fd, unsigned dscp)
 	/* an IPv6 socket may carry IPv4 too (mapped addresses): set both */
 	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 }
+
+int conn_fd_all(int fd, void *buf, size_t n, int writing)
+{
+	uint8_t *b = buf;
+
+	while (n > 0) {
+		ssize_t k = writing ? write(fd, b, n) : read(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return KSSH_ERR_SYSTEM;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}

@@ -37,6 +37,9 @@ int conn_refuse_global_request(struct kssh_transport *t, const struct kssh_buf *
 /* Runs the transport until the first key exchange completes. */
 int conn_wait_ready(struct kssh_conn *c);
 
+/* All n bytes to or from a blocking descriptor (EINTR retried): 0, or KSSH_ERR_SYSTEM at an error or the end */
+int conn_fd_all(int fd, void *buf, size_t n, int writing);
+
 /* DSCP on a socket, both families (IP_TOS, and IPV6_TCLASS on an IPv6 socket); before or after connect */
 void conn_socket_dscp(int fd, unsigned dscp);
 

@@ -328,6 +328,23 @@ int kssh_buf_get_cstring(struct kssh_buf *b, char **s, size_t *n)
 	return kssh_buf_get_string(b, (uint8_t **)s, n);
 }
 
+int kssh_buf_get_name(struct kssh_buf *b, char *dst, size_t len)
+{
+	struct kssh_buf copy = *b;
+	const uint8_t *p;
+	size_t n;
+	int r;
+
+	if ((r = kssh_buf_get_string_view(&copy, &p, &n)) != 0)
+		return r;
+	if (n >= len || memchr(p, 0, n) != NULL)
+		return KSSH_ERR_INVALID_FORMAT;
+	memcpy(dst, p, n);
+	dst[n] = 0;
+	*b = copy;
+	return 0;
+}
+
 int kssh_buf_get_mpint_view(struct kssh_buf *b, const uint8_t **p, size_t *n)
 {
 	struct kssh_buf copy = *b;

@@ -106,21 +106,6 @@ out:
 
 /* ---- import: every field is checked ---- */
 
-static int get_name(struct kssh_buf *b, char *dst, size_t len)
-{
-	const uint8_t *p;
-	size_t n;
-	int r;
-
-	if ((r = kssh_buf_get_string_view(b, &p, &n)) != 0)
-		return r;
-	if (n >= len || memchr(p, 0, n) != NULL)
-		return KSSH_ERR_INVALID_FORMAT;
-	memcpy(dst, p, n);
-	dst[n] = 0;
-	return 0;
-}
-
 /* A string of exactly want bytes into dst */
 static int get_exact(struct kssh_buf *b, uint8_t *dst, size_t want)
 {
@@ -148,7 +133,7 @@ static int get_dir(struct kssh_buf *b, struct kssh_transport *t, enum kssh_direc
 	uint32_t seqnr, afalg;
 	int r;
 
-	if ((r = get_name(b, cname, sizeof(cname))) != 0 || (r = get_name(b, mname, sizeof(mname))) != 0)
+	if ((r = kssh_buf_get_name(b, cname, sizeof(cname))) != 0 || (r = kssh_buf_get_name(b, mname, sizeof(mname))) != 0)
 		return r;
 	if ((cipher = kssh_cipher_by_name(cname)) == NULL ||
 	    (!(cipher->flags & KSSH_CIPHER_AEAD) && (mac = kssh_mac_by_name(mname)) == NULL) ||
@@ -214,13 +199,13 @@ static int import_state(struct kssh_transport *t, struct kssh_buf *b)
 	size_t n;
 	int r;
 
-	if ((r = get_name(b, magic, sizeof(magic))) != 0)
+	if ((r = kssh_buf_get_name(b, magic, sizeof(magic))) != 0)
 		return r;
 	if (strcmp(magic, STATE_MAGIC) != 0)
 		return KSSH_ERR_INVALID_FORMAT;
 	if ((r = kssh_buf_get_u32(b, &is_server)) != 0 ||
-	    (r = get_name(b, t->my_version, sizeof(t->my_version))) != 0 ||
-	    (r = get_name(b, version, sizeof(version))) != 0 || (r = kssh_buf_get_u32(b, &phase)) != 0 ||
+	    (r = kssh_buf_get_name(b, t->my_version, sizeof(t->my_version))) != 0 ||
+	    (r = kssh_buf_get_name(b, version, sizeof(version))) != 0 || (r = kssh_buf_get_u32(b, &phase)) != 0 ||
 	    (r = kssh_buf_get_u32(b, &strict)) != 0 || (r = kssh_buf_get_u32(b, &ext_info)) != 0 ||
 	    (r = kssh_buf_get_u32(b, &t->kex_count)) != 0 || (r = kssh_buf_get_u64(b, &t->kex_done_at)) != 0 ||
 	    (r = kssh_buf_get_string_view(b, &p, &n)) != 0)
@@ -236,7 +221,7 @@ static int import_state(struct kssh_transport *t, struct kssh_buf *b)
 	t->phase = (enum kssh_phase)phase;
 	t->strict = (int)strict;
 	t->peer_ext_info = (int)ext_info;
-	if ((r = get_name(b, kex, sizeof(kex))) != 0 || (r = get_name(b, hostkey, sizeof(hostkey))) != 0)
+	if ((r = kssh_buf_get_name(b, kex, sizeof(kex))) != 0 || (r = kssh_buf_get_name(b, hostkey, sizeof(hostkey))) != 0)
 		return r;
 	if ((t->current.method = kex_method_by_name(kex)) == NULL ||
 	    (t->current.hostkey = kssh_sig_alg_by_name(hostkey)) == NULL)

@@ -9,6 +9,7 @@
 
 #include "kssh/err.h"
 #include "ssh.h"
+#include "conn_io.h"
 
 #define AGENT_FAILURE 5
 #define AGENTC_REQUEST_IDENTITIES 11
@@ -38,23 +39,6 @@ int agent_connect(void)
 	return fd;
 }
 
-static int io_all(int fd, void *p, size_t n, int writing)
-{
-	uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t k = writing ? write(fd, b, n) : read(fd, b, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return KSSH_ERR_SYSTEM;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Sends one request (its length is prefixed here) and reads one reply into reply. */
 static int transact(int fd, const struct kssh_buf *req, struct kssh_buf *reply)
 {
@@ -64,16 +48,16 @@ static int transact(int fd, const struct kssh_buf *req, struct kssh_buf *reply)
 	int r;
 
 	kssh_poke_u32(len, (uint32_t)kssh_buf_len(req));
-	if ((r = io_all(fd, len, 4, 1)) != 0 ||
-	    (r = io_all(fd, (void *)kssh_buf_ptr(req), kssh_buf_len(req), 1)) != 0 ||
-	    (r = io_all(fd, len, 4, 0)) != 0)
+	if ((r = conn_fd_all(fd, len, 4, 1)) != 0 ||
+	    (r = conn_fd_all(fd, (void *)kssh_buf_ptr(req), kssh_buf_len(req), 1)) != 0 ||
+	    (r = conn_fd_all(fd, len, 4, 0)) != 0)
 		return r;
 	n = kssh_peek_u32(len);
 	if (n == 0 || n > AGENT_REPLY_MAX)
 		return KSSH_ERR_INVALID_FORMAT;
 	if ((r = kssh_buf_reserve(reply, n, &dst)) != 0)
 		return r;
-	return io_all(fd, dst, n, 0);
+	return conn_fd_all(fd, dst, n, 0);
 }
 
 int agent_list(int fd, struct kssh_buf *blobs, size_t *n)

@@ -267,19 +267,11 @@ static int on_report(struct monitor *m, struct kssh_buf *req)
 	static const char *const allowed[] = { "version", "kex", "hostkey", "cipher_in", "cipher_out", "mac_in",
 		                               "mac_out", "backend_in", "backend_out", "authfail", "grace", "reason" };
 	char field[32], value[400];
-	const uint8_t *p;
-	size_t n;
 
-	if (kssh_buf_get_string_view(req, &p, &n) != 0 || n >= sizeof(field))
+	if (kssh_buf_get_name(req, field, sizeof(field)) != 0 || kssh_buf_get_name(req, value, sizeof(value)) != 0)
 		return fail(m, "malformed report");
-	memcpy(field, p, n);
-	field[n] = 0;
-	if (kssh_buf_get_string_view(req, &p, &n) != 0 || n >= sizeof(value))
-		return fail(m, "malformed report");
-	memcpy(value, p, n);
-	value[n] = 0;
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		if (strcmp(field, allowed[i]) == 0 && memchr(value, 0, n) == NULL)
+		if (strcmp(field, allowed[i]) == 0)
 			sshd_report(field, "%s", value);
 	if (strcmp(field, "state") == 0 && strcmp(value, "SESSION_AUTHENTICATING") == 0)
 		sshd_report("state", "SESSION_AUTHENTICATING");

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kssh/buf.h"
+#include "conn_io.h"
 #include "log.h"
 #include "sshd.h"
 
@@ -40,36 +41,6 @@ static const char **string_field(struct sshd_options *o, size_t i)
 	return (const char **)((char *)o + string_fields[i]);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p = (const uint8_t *)p + w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p = (uint8_t *)p + r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int keep_open(int fd)
 {
 	int flags = fcntl(fd, F_GETFD);
@@ -84,13 +55,13 @@ int sshd_session_exec(const struct sshd_options *o, int fd, int report_fd, const
 	char arg[64];
 	int mfd = memfd_create("ksshd-options", 0);
 
-	if (mfd < 0 || write_all(mfd, head, sizeof(head)) != 0 || write_all(mfd, &copy, sizeof(copy)) != 0)
+	if (mfd < 0 || conn_fd_all(mfd, head, sizeof(head), 1) != 0 || conn_fd_all(mfd, &copy, sizeof(copy), 1) != 0)
 		goto fail;
 	for (size_t i = 0; i < N_STRINGS; i++) {
 		const char *s = *string_field(&copy, i);
 		uint32_t len = s ? (uint32_t)strnlen(s, STRING_MAX) : UINT32_MAX;
 
-		if (write_all(mfd, &len, sizeof(len)) != 0 || (s && write_all(mfd, s, len) != 0))
+		if (conn_fd_all(mfd, &len, sizeof(len), 1) != 0 || (s && conn_fd_all(mfd, (void *)s, len, 1) != 0))
 			goto fail;
 	}
 	if (lseek(mfd, 0, SEEK_SET) != 0 || keep_open(fd) != 0 || keep_open(report_fd) != 0)
@@ -107,18 +78,18 @@ static int read_options(int mfd, struct sshd_options *o)
 	static char strings[N_STRINGS][STRING_MAX + 1];
 	uint32_t head[2];
 
-	if (read_all(mfd, head, sizeof(head)) != 0 || head[0] != OPTIONS_MAGIC || head[1] != sizeof(*o) ||
-	    read_all(mfd, o, sizeof(*o)) != 0)
+	if (conn_fd_all(mfd, head, sizeof(head), 0) != 0 || head[0] != OPTIONS_MAGIC || head[1] != sizeof(*o) ||
+	    conn_fd_all(mfd, o, sizeof(*o), 0) != 0)
 		return -1;
 	for (size_t i = 0; i < N_STRINGS; i++) {
 		uint32_t len;
 
-		if (read_all(mfd, &len, sizeof(len)) != 0)
+		if (conn_fd_all(mfd, &len, sizeof(len), 0) != 0)
 			return -1;
 		*string_field(o, i) = NULL;
 		if (len == UINT32_MAX)
 			continue;
-		if (len > STRING_MAX || read_all(mfd, strings[i], len) != 0)
+		if (len > STRING_MAX || conn_fd_all(mfd, strings[i], len, 0) != 0)
 			return -1;
 		strings[i][len] = 0;
 		*string_field(o, i) = strings[i];

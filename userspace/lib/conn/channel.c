@@ -59,27 +59,12 @@ void kssh_chan_free(struct kssh_channel *ch)
 	ch->local_id = id;
 }
 
-static int get_name(struct kssh_buf *b, char *out, size_t len)
-{
-	const uint8_t *p;
-	size_t n;
-	int r;
-
-	if ((r = kssh_buf_get_string_view(b, &p, &n)) != 0)
-		return r;
-	if (n >= len || memchr(p, 0, n) != NULL)
-		return KSSH_ERR_INVALID_FORMAT;
-	memcpy(out, p, n);
-	out[n] = 0;
-	return 0;
-}
-
 static int on_open(struct kssh_transport *t, struct kssh_buf *msg, struct kssh_chan_event *ev)
 {
 	int r;
 
 	ev->kind = KSSH_CHAN_EV_OPEN;
-	if ((r = get_name(msg, ev->name, sizeof(ev->name))) != 0 ||
+	if ((r = kssh_buf_get_name(msg, ev->name, sizeof(ev->name))) != 0 ||
 	    (r = kssh_buf_get_u32(msg, &ev->peer_id)) != 0 ||
 	    (r = kssh_buf_get_u32(msg, &ev->peer_window)) != 0 ||
 	    (r = kssh_buf_get_u32(msg, &ev->peer_max_packet)) != 0)
@@ -174,7 +159,7 @@ static int on_request(struct kssh_transport *t, struct kssh_buf *msg, struct kss
 {
 	int r;
 
-	if ((r = get_name(msg, ev->name, sizeof(ev->name))) != 0 ||
+	if ((r = kssh_buf_get_name(msg, ev->name, sizeof(ev->name))) != 0 ||
 	    (r = kssh_buf_get_bool(msg, &ev->want_reply)) != 0)
 		return kssh_transport_fail(t, r, "malformed CHANNEL_REQUEST");
 	ev->kind = KSSH_CHAN_EV_REQUEST;
