@@ -8,6 +8,14 @@
 
 static int use_stderr = 1, use_syslog, max_level = LOG_INFO;
 static const char *log_ident = "kssh";
+static void (*log_sink)(int priority, const char *line);
+
+void kssh_log_set_sink(void (*sink)(int priority, const char *line))
+{
+	log_sink = sink;
+	if (sink != NULL && use_syslog)
+		closelog(); /* the sink's owner writes the lines from now on */
+}
 
 void kssh_log_open(const char *ident, int to_stderr, int to_syslog, int max_priority)
 {
@@ -23,6 +31,10 @@ static void emit(int priority, const char *msg)
 {
 	if (priority > max_level)
 		return;
+	if (log_sink != NULL) {
+		log_sink(priority, msg);
+		return;
+	}
 	if (use_syslog)
 		syslog(priority, "%s", msg);
 	if (use_stderr) {
@@ -56,6 +68,18 @@ void kssh_log(int priority, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	emit(priority, text);
+}
+
+void kssh_log_line(int priority, const char *line)
+{
+	char clean[1200];
+	size_t i;
+
+	/* another process's line: one line of printable characters, whatever it held */
+	for (i = 0; line[i] != 0 && i + 1 < sizeof(clean); i++)
+		clean[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+	clean[i] = 0;
+	emit(priority & 7, clean);
 }
 
 void kssh_log_callback(void *arg, int priority, const char *msg)

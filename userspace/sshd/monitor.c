@@ -55,6 +55,19 @@ static int fail(struct monitor *m, const char *why)
 	return refuse(&m->a, why);
 }
 
+/* The process's log lines (it has no file and no syslog), written here: bounded, one printable line each */
+static int take_log(const struct auth_ctx *a, struct kssh_buf *req)
+{
+	uint32_t priority;
+	char line[1200];
+
+	if (kssh_buf_get_u32(req, &priority) != 0 || priority > LOG_DEBUG ||
+	    kssh_buf_get_name(req, line, sizeof(line)) != 0 || kssh_buf_len(req) != 0)
+		return refuse(a, "malformed log line");
+	kssh_log_line((int)priority, line);
+	return 0;
+}
+
 static int on_sign(struct monitor *m, struct kssh_buf *req)
 {
 	const struct sshd_options *o = m->a.o;
@@ -219,11 +232,19 @@ static int relay(struct auth_ctx *a, int n, const struct pam_message **msg, stru
 		     kssh_buf_put_u8(&b, style == PAM_PROMPT_ECHO_ON) != 0))
 			goto out;
 	}
-	if (mon_send(a->mon_fd, MON_PROMPTS, &b) != 0 ||
-	    mon_recv(a->mon_fd, &type, &b, MON_MSG_MAX, a->deadline_ms) != 0) {
+	if (mon_send(a->mon_fd, MON_PROMPTS, &b) != 0) {
 		a->fatal = KSSH_ERR_CONN_CLOSED;
 		goto out;
 	}
+	/* the answers, after whatever the process logged meanwhile */
+	do {
+		if (mon_recv(a->mon_fd, &type, &b, MON_MSG_MAX, a->deadline_ms) != 0) {
+			a->fatal = KSSH_ERR_CONN_CLOSED;
+			goto out;
+		}
+		if (type == MON_LOG && (a->fatal = take_log(a, &b)) != 0)
+			goto out;
+	} while (type == MON_LOG);
 	if (type == MON_CANCEL)
 		goto out;
 	if (type != MON_ANSWERS || kssh_buf_get_u32(&b, &count) != 0 || count != prompts) {
@@ -355,6 +376,9 @@ int sshd_monitor_run(const struct sshd_options *o, const struct sshd_peer *peer,
 			break;
 		case MON_REPORT:
 			r = on_report(&m, &req);
+			break;
+		case MON_LOG:
+			r = take_log(&m.a, &req);
 			break;
 		case MON_AUTHENTICATED:
 			r = on_authenticated(&m, &req, state);

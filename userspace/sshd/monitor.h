@@ -40,6 +40,7 @@ enum mon_type {
 	MON_CANCEL,         /* the client gave no answers (a new request, or it left) */
 	MON_REPORT,         /* string field, string value: for the listener's registry (some fields only) */
 	MON_AUTHENTICATED,  /* string method, string transport state: the last message */
+	MON_LOG,            /* u32 priority, string line: the process's log (it has no file, no syslog) */
 	/* monitor -> pre-authentication process */
 	MON_PROMPTS,        /* string info, u32 n, n x (string prompt, u8 echo) */
 	MON_RESULT,
@@ -64,6 +65,7 @@ int mm_pubkey(const char *method, const char *alg, const uint8_t *blob, size_t b
 int mm_password(const char *password);
 int mm_report(const char *field, const char *value);
 int mm_authenticated(const char *method, const struct kssh_buf *state);
+void mm_log(int priority, const char *line); /* kssh_log's sink in the process */
 
 /* sandbox.c: the pre-authentication process's confinement; 0, or -1 with the reason logged */
 #define KSSHD_SANDBOX_USER "kssh"           /* else nobody */

@@ -111,6 +111,18 @@ int mm_report(const char *field, const char *value)
 	return r;
 }
 
+void mm_log(int priority, const char *line)
+{
+	struct kssh_buf req;
+
+	if (sshd_monitor_fd < 0)
+		return;
+	kssh_buf_init(&req, MON_MSG_MAX);
+	if (kssh_buf_put_u32(&req, (uint32_t)priority) == 0 && kssh_buf_put_cstring(&req, line) == 0)
+		mon_send(sshd_monitor_fd, MON_LOG, &req);
+	kssh_buf_release(&req);
+}
+
 int mm_authenticated(const char *method, const struct kssh_buf *state)
 {
 	struct kssh_buf req;

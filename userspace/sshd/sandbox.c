@@ -2,12 +2,13 @@
 /*
  * The pre-authentication process's sandbox, entered after the fork and
  * before the first byte from the peer is read: resource limits (few
- * descriptors, no processes), an empty root directory, an unprivileged user (kssh if the
- * system has it, else nobody), no_new_privs, and a seccomp allow-list
- * (libseccomp) that kills the process on any other system call. What the
- * process keeps: its socket, its monitor's socket, stderr and syslog's
- * socket. When ksshd does not run as root only the limits, no_new_privs and
- * the filter apply.
+ * descriptors, no processes, no file growth), an empty root directory, an
+ * unprivileged user (kssh if the system has it, else nobody), no_new_privs,
+ * and a seccomp allow-list (libseccomp) that kills the process on any other
+ * system call. What the process keeps: its socket and its monitor's (its
+ * log lines go to the monitor; stdin, stdout and stderr become /dev/null).
+ * When ksshd does not run as root only the limits, no_new_privs and the
+ * filter apply.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,6 @@ static const int allowed[] = {
 	SCMP_SYS(sched_yield), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	/* AF_ALG (crypto-offload af-alg): the transform and operation sockets at each NEWKEYS */
 	SCMP_SYS(bind), SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(setsockopt),
-	/* glibc's syslog reconnects after an error: connect() finds no /dev/log in the empty root */
-	SCMP_SYS(connect),
 };
 
 static int filter(void)
@@ -56,11 +55,9 @@ static int filter(void)
 		return -ENOMEM;
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
-	/* new sockets: AF_ALG for the kernel's ciphers, AF_UNIX for syslog only */
+	/* new sockets: AF_ALG for the kernel's ciphers only */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_ALG));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	/* mprotect, but never to make memory executable */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
@@ -75,10 +72,25 @@ static int limits(void)
 {
 	struct rlimit none = { 0, 0 }, files = { 64, 64 };
 
-	/* a few descriptors for AF_ALG's sockets; no processes. (No RLIMIT_FSIZE of 0: stderr may be a log
-	 * file, and the filter lets no file be opened anyway.) */
-	if (setrlimit(RLIMIT_NOFILE, &files) != 0 || setrlimit(RLIMIT_NPROC, &none) != 0)
+	/* a few descriptors for AF_ALG's sockets; no processes; no file grows */
+	if (setrlimit(RLIMIT_NOFILE, &files) != 0 || setrlimit(RLIMIT_NPROC, &none) != 0 ||
+	    setrlimit(RLIMIT_FSIZE, &none) != 0)
 		return -1;
+	return 0;
+}
+
+/* stdin, stdout and stderr onto /dev/null: the log goes to the monitor, no file stays open */
+static int quiet_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (fd != i && dup2(fd, i) < 0)
+			return -1;
+	if (fd > 2)
+		close(fd);
 	return 0;
 }
 
@@ -124,6 +136,8 @@ int sshd_sandbox_enter(const struct sshd_options *o)
 
 	(void)o;
 	localtime_r(&now, &tm); /* the time zone is read now, not from inside the empty root */
+	if (quiet_stdio() != 0)
+		return -1;
 	if (getuid() == 0 && drop(KSSHD_SANDBOX_DIR) != 0)
 		return -1;
 	/* after the uid change (which clears it): the monitor gone, nothing is left to answer */

@@ -164,6 +164,16 @@ static int public_keys(const struct sshd_options *o, struct kssh_key **pub)
 	return 0;
 }
 
+/* Every descriptor above stderr closed but the two kept (whatever the listener's parent left open too) */
+static void close_others(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	close_range(3, (unsigned)lo - 1, 0);
+	close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0u, 0);
+}
+
 /* The pre-authentication child: forget every secret, enter the sandbox, serve until the login */
 static int preauth_process(struct sshd_options *o, int fd, const struct sshd_peer *p, int mon_fd,
                            struct kssh_transport_config *cfg)
@@ -174,7 +184,9 @@ static int preauth_process(struct sshd_options *o, int fd, const struct sshd_pee
 	int r;
 
 	sshd_monitor_fd = mon_fd;
-	sshd_report_fd = -1; /* reports go through the monitor */
+	/* the registry's socket among them: reports go through the monitor, which passes on only some */
+	close_others(fd, mon_fd);
+	sshd_report_fd = -1;
 	if (public_keys(o, pub) != 0) {
 		kssh_log(LOG_ERR, "%s port %u: cannot copy the public host keys", p->addr, p->port);
 		return 1;
@@ -184,6 +196,7 @@ static int preauth_process(struct sshd_options *o, int fd, const struct sshd_pee
 		OPENSSL_cleanse(o->local_users[i].hash, sizeof(o->local_users[i].hash));
 	cfg->host_keys = pub;
 	cfg->sign = mm_sign;
+	kssh_log_set_sink(mm_log); /* the monitor writes this process's lines: it keeps no file or syslog open */
 	if (sshd_sandbox_enter(o) != 0)
 		return 1;
 	if ((conn.t = kssh_transport_new(cfg)) == NULL) {
