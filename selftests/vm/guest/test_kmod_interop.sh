@@ -1,7 +1,7 @@
 # kernel/'s record layer under ksshd and ksftp with real OpenSSH peers:
 # OpenSSH's sftp, scp and ssh against ksshd --crypto-offload kernel, and
 # ksftp -o CryptoOffload=kernel against OpenSSH's sshd, for every cipher
-# the module has (AES-GCM, AES-CTR with an -etm MAC), 256 MiB each way
+# the module has (aes128/256-gcm, aes128/192/256-ctr with an -etm MAC), 256 MiB each way
 # byte-exact with rekeys started by each side in the middle of the transfer
 # (every 4 MiB for one cipher of each family, every 32 MiB for the others:
 # a rekey costs about 0.4 s of TCG); a client that
@@ -41,7 +41,7 @@ newkeys() { grep -c 'SSH2_MSG_NEWKEYS received' "$1"; }
 
 # CIPHER:MAC:REKEY-MIB (the ksshd that rekeys at that volume serves the get; sftp rekeys the put)
 for spec in aes128-gcm@openssh.com::4 aes256-gcm@openssh.com::32 aes128-ctr:hmac-sha2-256-etm@openssh.com:4 \
-	aes256-ctr:hmac-sha2-512-etm@openssh.com:32; do
+	aes192-ctr:hmac-sha2-256-etm@openssh.com:32 aes256-ctr:hmac-sha2-512-etm@openssh.com:32; do
 	IFS=: read -r c m r <<<"$spec"
 	mac=()
 	[ -n "$m" ] && mac=(-o "MACs=$m")
