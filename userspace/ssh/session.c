@@ -129,6 +129,17 @@ static void chan_release(struct client_session *s, struct client_chan *cc)
 		kssh_chan_free(ch);
 }
 
+/* At the end, whatever way it came: every channel still held is let go */
+static void release_all(struct client_session *s)
+{
+	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
+
+		if (ch != NULL && ch->owner != NULL)
+			chan_release(s, ch->owner);
+	}
+}
+
 static int send_session_requests(struct client_session *s, struct kssh_channel *ch)
 {
 	struct kssh_buf *b;
@@ -475,8 +486,10 @@ int client_run_session(struct client_options *o, struct kssh_conn *c)
 	if (s.session_closed) {
 		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
 		conn_flush(c);
+		release_all(&s);
 		return s.exit_status >= 0 ? s.exit_status : EXIT_FAILURE_SSH;
 	}
+	release_all(&s);
 	if (r == KSSH_ERR_CONN_CLOSED && signals_caught)
 		return EXIT_FAILURE_SSH;
 	fprintf(stderr, "kssh: connection to %s closed: %s\n", o->host,
