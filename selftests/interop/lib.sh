@@ -186,3 +186,22 @@ http_service() {
 	PIDS+=($!)
 	wait_port "$SVC"
 }
+
+# idle PORT N [ADDR]: N connections that send a version and never authenticate, held until killed ($IDLE_PID);
+# prints "held" once the server has answered every one of them
+idle() {
+	python3 - "$1" "$2" "${3:-127.0.0.1}" <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(int(sys.argv[2])):
+    s = socket.create_connection((sys.argv[3], int(sys.argv[1])), timeout=10)
+    s.sendall(b"SSH-2.0-idle\r\n")
+    if not s.makefile("rb").readline().startswith(b"SSH-2.0-"):
+        sys.exit(1)
+    socks.append(s)
+print("held", flush=True)
+time.sleep(60)
+PY
+	IDLE_PID=$!
+	PIDS+=($IDLE_PID)
+}

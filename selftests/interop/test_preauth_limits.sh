@@ -19,24 +19,6 @@ line = s.makefile("rb").readline().decode(errors="replace").strip()
 print("ssh" if line.startswith("SSH-2.0-") else ("refused: " + line if line else "closed"))
 PY
 }
-# idle PORT N [ADDR]: N connections that send a version and never authenticate, held until killed;
-# prints "held" once the server has answered every one of them
-idle() {
-	python3 - "$1" "$2" "${3:-127.0.0.1}" <<'PY' &
-import socket, sys, time
-socks = []
-for _ in range(int(sys.argv[2])):
-    s = socket.create_connection((sys.argv[3], int(sys.argv[1])), timeout=10)
-    s.sendall(b"SSH-2.0-idle\r\n")
-    if not s.makefile("rb").readline().startswith(b"SSH-2.0-"):
-        sys.exit(1)
-    socks.append(s)
-print("held", flush=True)
-time.sleep(60)
-PY
-	IDLE_PID=$!
-	PIDS+=($IDLE_PID)
-}
 export -f probe
 wait_held() { for _ in $(seq 100); do grep -q held "$1" && return 0; sleep 0.1; done; return 1; }
 

@@ -14,22 +14,10 @@ want_uid=$(id -u kssh 2>/dev/null || id -u nobody)
 waited() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
 P=$(pick_port)
 start_ksshd "$P" "$TEST_TMP/k"
-python3 - "$P" >"$TEST_TMP/held" <<'PY' &
-import socket, sys, time
-socks = []
-for _ in range(2):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-    s.sendall(b"SSH-2.0-held\r\n")
-    if not s.makefile("rb").readline().startswith(b"SSH-2.0-"):
-        sys.exit(1)
-    socks.append(s)
-print("held", flush=True)
-time.sleep(30)
-PY
-HELD=$!
-PIDS+=($HELD)
+idle "$P" 2 >"$TEST_TMP/held"
+HELD=$IDLE_PID
 for _ in $(seq 100); do grep -q held "$TEST_TMP/held" && break; sleep 0.1; done
-listener=$(pgrep -P "${PIDS[-2]}" ksshd)
+listener=$(pgrep -P "${PIDS[0]}" ksshd)
 monitor=$(pgrep -P "$listener" | head -1)
 monitor2=$(pgrep -P "$listener" | sed -n 2p)
 preauth=$(pgrep -P "$monitor" | head -1)
@@ -98,7 +86,7 @@ check "... no host private key in its memory: the Ed25519 secret is in the monit
 check "... it may not start processes or grow a file (RLIMIT_NPROC 0, RLIMIT_FSIZE 0)" \
 	bash -c "awk '/^Max processes/ { p = \$3 } /^Max file size/ { f = \$4 } END { exit !(p == 0 && f == 0) }' /proc/$preauth/limits"
 check "... its log lines reach the log through the monitor" \
-	grep -q "port [0-9]*: remote software version SSH-2.0-held" "$TEST_TMP/k/log"
+	grep -q "port [0-9]*: remote software version SSH-2.0-idle" "$TEST_TMP/k/log"
 kill "$HELD"
 
 # logins through the monitor: a key, a password, keyboard-interactive
