@@ -119,7 +119,11 @@ check "crypto key zeroize ed25519: gone from mypubkey and from the handshake" ba
 check "crypto key generate ed25519: a new key, served at once" bash -c "
 	$CTL crypto key generate ed25519 && [ -f '$PUB_ED' ] &&
 	[ \"\$($CTL show crypto key mypubkey ed25519 --json | json 'd[\"keys\"][0][\"data\"]')\" = \"\$(raw_ed '$PUB_ED')\" ] &&
-	ssh-keyscan -t ed25519 -p $PORT 127.0.0.1 2>/dev/null | grep -qF \"\$(awk '{print \$2}' '$PUB_ED')\""
+	for i in 1 2 3 4 5; do
+		ssh-keyscan -t ed25519 -p $PORT 127.0.0.1 >'$TEST_TMP/keyscan' 2>&1
+		grep -qF \"\$(awk '{print \$2}' '$PUB_ED')\" '$TEST_TMP/keyscan' && exit 0
+		echo \"# keyscan \$i: \$(tr '\\n' ' ' <'$TEST_TMP/keyscan')\" >&2; sleep 0.5
+	done; tail -8 '$TEST_TMP/d/log' >&2; exit 1"
 check "show crypto key mypubkey ecdsa: the three curves" bash -c "
 	[ \$($CTL show crypto key mypubkey ecdsa | grep -c '^Type      : ECDSA General Curve Nistp') -eq 3 ]"
 check "--json: running-config and tech-support are single JSON documents" bash -c "
