@@ -86,6 +86,8 @@ static void *monitor_thread(void *arg)
 	kssh_buf_init(&state, MON_STATE_MAX);
 	sshd_monitor_run(&o, &peer, m->fd, 0, &m->res, &state);
 	kssh_buf_release(&state);
+	/* as the monitor's exit would: the process waiting on an answer sees the end */
+	shutdown(m->fd, SHUT_RDWR);
 	return NULL;
 }
 
