@@ -43,7 +43,7 @@ run_one() {
 }
 
 # The VM tests (selftests/vm/) keep both cores busy with qemu's TCG for about
-# thirteen minutes while the host tests mostly wait on sockets and timers, so
+# fifteen minutes while the host tests mostly wait on sockets and timers, so
 # the VM starts first and runs beside everything else.
 vm_log=$LOGDIR/test_vm.sh.log
 bash selftests/vm/test_vm.sh >"$vm_log" 2>&1 &
