@@ -44,6 +44,8 @@ unsigned kssh_key_bits(const struct kssh_key *k);
 
 int kssh_key_to_blob(const struct kssh_key *k, struct kssh_buf *out);
 int kssh_key_from_blob(const uint8_t *blob, size_t len, struct kssh_key **out);
+/* The public half alone, as a key of its own (no private part in it) */
+int kssh_key_public_copy(const struct kssh_key *k, struct kssh_key **out);
 int kssh_key_equal_public(const struct kssh_key *a, const struct kssh_key *b);
 int kssh_key_fingerprint(const struct kssh_key *k, char *out, size_t outlen);
 

@@ -40,7 +40,7 @@ static int setup(void)
 	struct kssh_transport_config sc = { .is_server = 1, .host_keys = o.host_keys, .n_host_keys = 1 },
 	                             cc = { .is_server = 0 };
 	struct kssh_transport *s, *c;
-	struct kssh_buf payload, blob;
+	struct kssh_buf payload;
 	uint8_t type;
 	int r = -1;
 
@@ -52,10 +52,8 @@ static int setup(void)
 	if (kssh_key_generate(KSSH_KEY_ED25519, 0, &o.host_keys[0]) != 0)
 		return -1;
 	o.n_host_keys = 1;
-	kssh_buf_init(&blob, 0);
-	if (kssh_key_to_blob(o.host_keys[0], &blob) != 0 || kssh_key_from_blob(kssh_buf_ptr(&blob), kssh_buf_len(&blob), &pub) != 0)
+	if (kssh_key_public_copy(o.host_keys[0], &pub) != 0)
 		return -1;
-	kssh_buf_release(&blob);
 	if ((s = kssh_transport_new(&sc)) == NULL || (c = kssh_transport_new(&cc)) == NULL)
 		return -1;
 	for (int i = 0; i < 50 && !(kssh_transport_ready(c) && kssh_transport_ready(s)); i++) {

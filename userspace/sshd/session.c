@@ -150,14 +150,8 @@ static int log_end(struct kssh_conn *c, const struct sshd_options *o, const stru
 static int public_keys(const struct sshd_options *o, struct kssh_key **pub)
 {
 	for (size_t i = 0; i < o->n_host_keys; i++) {
-		struct kssh_buf blob;
-		int r;
+		int r = kssh_key_public_copy(o->host_keys[i], &pub[i]);
 
-		kssh_buf_init(&blob, 0);
-		r = kssh_key_to_blob(o->host_keys[i], &blob);
-		if (r == 0)
-			r = kssh_key_from_blob(kssh_buf_ptr(&blob), kssh_buf_len(&blob), &pub[i]);
-		kssh_buf_release(&blob);
 		if (r != 0)
 			return r;
 	}

@@ -442,3 +442,16 @@ out:
 	kssh_buf_release(&blob);
 	return r;
 }
+
+int kssh_key_public_copy(const struct kssh_key *k, struct kssh_key **out)
+{
+	struct kssh_buf blob;
+	int r;
+
+	kssh_buf_init(&blob, 0);
+	r = kssh_key_to_blob(k, &blob);
+	if (r == 0)
+		r = kssh_key_from_blob(kssh_buf_ptr(&blob), kssh_buf_len(&blob), out);
+	kssh_buf_release(&blob);
+	return r;
+}
