@@ -228,7 +228,7 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 	if ((r = kssh_key_to_blob(key, &k_s)) != 0 ||
 	    (r = kssh_buf_put_buf_string(b, &k_s)) != 0)
 		goto out;
-	if ((r = kex_keygen(&t->kex, b)) != 0 || (r = kex_derive(&t->kex, msg)) != 0)
+	if ((r = kex_server_respond(&t->kex, msg, b)) != 0)
 		goto out;
 	if (kssh_buf_len(msg) != 0) {
 		r = KSSH_ERR_INVALID_FORMAT;

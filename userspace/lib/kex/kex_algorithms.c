@@ -7,17 +7,18 @@
 #include "kex_internal.h"
 
 static const struct kex_method methods[] = {
-	{ "curve25519-sha256", KEX_FAMILY_X25519, "SHA256", NULL, 0 },
-	{ "curve25519-sha256@libssh.org", KEX_FAMILY_X25519, "SHA256", NULL, 0 },
-	{ "ecdh-sha2-nistp256", KEX_FAMILY_ECDH, "SHA256", "prime256v1", 0 },
-	{ "ecdh-sha2-nistp384", KEX_FAMILY_ECDH, "SHA384", "secp384r1", 0 },
-	{ "ecdh-sha2-nistp521", KEX_FAMILY_ECDH, "SHA512", "secp521r1", 0 },
-	{ "diffie-hellman-group-exchange-sha256", KEX_FAMILY_DHGEX, "SHA256", NULL, 0 },
-	{ "diffie-hellman-group14-sha256", KEX_FAMILY_DH, "SHA256", "group14", 0 },
-	{ "diffie-hellman-group16-sha512", KEX_FAMILY_DH, "SHA512", "group16", 0 },
-	{ "diffie-hellman-group18-sha512", KEX_FAMILY_DH, "SHA512", "group18", 0 },
-	{ "diffie-hellman-group14-sha1", KEX_FAMILY_DH, "SHA1", "group14", KSSH_ENABLE_KEX_SHA1 },
-	{ "diffie-hellman-group1-sha1", KEX_FAMILY_DH, "SHA1", "group1", KSSH_ENABLE_KEX_GROUP1 },
+	{ "mlkem768x25519-sha256", KEX_FAMILY_HYBRID, "SHA256", NULL, 0, KEX_KEM_MLKEM768 },
+	{ "curve25519-sha256", KEX_FAMILY_X25519, "SHA256", NULL, 0, KEX_KEM_NONE },
+	{ "curve25519-sha256@libssh.org", KEX_FAMILY_X25519, "SHA256", NULL, 0, KEX_KEM_NONE },
+	{ "ecdh-sha2-nistp256", KEX_FAMILY_ECDH, "SHA256", "prime256v1", 0, KEX_KEM_NONE },
+	{ "ecdh-sha2-nistp384", KEX_FAMILY_ECDH, "SHA384", "secp384r1", 0, KEX_KEM_NONE },
+	{ "ecdh-sha2-nistp521", KEX_FAMILY_ECDH, "SHA512", "secp521r1", 0, KEX_KEM_NONE },
+	{ "diffie-hellman-group-exchange-sha256", KEX_FAMILY_DHGEX, "SHA256", NULL, 0, KEX_KEM_NONE },
+	{ "diffie-hellman-group14-sha256", KEX_FAMILY_DH, "SHA256", "group14", 0, KEX_KEM_NONE },
+	{ "diffie-hellman-group16-sha512", KEX_FAMILY_DH, "SHA512", "group16", 0, KEX_KEM_NONE },
+	{ "diffie-hellman-group18-sha512", KEX_FAMILY_DH, "SHA512", "group18", 0, KEX_KEM_NONE },
+	{ "diffie-hellman-group14-sha1", KEX_FAMILY_DH, "SHA1", "group14", KSSH_ENABLE_KEX_SHA1, KEX_KEM_NONE },
+	{ "diffie-hellman-group1-sha1", KEX_FAMILY_DH, "SHA1", "group1", KSSH_ENABLE_KEX_GROUP1, KEX_KEM_NONE },
 };
 
 const struct kex_method *kex_method_by_name(const char *name)

@@ -23,6 +23,8 @@ void kex_state_clear(struct kex_state *k)
 	BN_free(k->g);
 	BN_clear_free(k->x);
 	EVP_PKEY_free(k->ephemeral);
+	if (k->kem_sk != NULL)
+		OPENSSL_secure_clear_free(k->kem_sk, k->kem_sk_len);
 	kssh_buf_release(&k->client_pub);
 	kssh_buf_release(&k->server_pub);
 	kssh_buf_release(&k->shared);
@@ -38,6 +40,11 @@ int kex_keygen(struct kex_state *k, struct kssh_buf *out)
 	switch (k->method->family) {
 	case KEX_FAMILY_X25519: r = kex_x25519_keygen(k, out); break;
 	case KEX_FAMILY_ECDH: r = kex_ecdh_keygen(k, out); break;
+	case KEX_FAMILY_HYBRID:
+		if (k->is_server)
+			return KSSH_ERR_INVALID_ARGUMENT; /* the server answers with kex_server_respond */
+		r = kex_hybrid_client_init(k, out);
+		break;
 	default: r = kex_dh_keygen(k, out); break;
 	}
 	if (r != 0)
@@ -51,8 +58,21 @@ int kex_derive(struct kex_state *k, struct kssh_buf *msg)
 	switch (k->method->family) {
 	case KEX_FAMILY_X25519: return kex_x25519_derive(k, msg);
 	case KEX_FAMILY_ECDH: return kex_ecdh_derive(k, msg);
+	case KEX_FAMILY_HYBRID:
+		return k->is_server ? KSSH_ERR_INVALID_ARGUMENT : kex_hybrid_client_finish(k, msg);
 	default: return kex_dh_derive(k, msg);
 	}
+}
+
+int kex_server_respond(struct kex_state *k, struct kssh_buf *msg, struct kssh_buf *out)
+{
+	int r;
+
+	if (k->method->family == KEX_FAMILY_HYBRID)
+		return kex_hybrid_server_reply(k, msg, out);
+	if ((r = kex_keygen(k, out)) != 0)
+		return r;
+	return kex_derive(k, msg);
 }
 
 static int hash_gex_fields(const struct kex_state *k, struct kssh_buf *b)

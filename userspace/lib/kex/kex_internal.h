@@ -17,7 +17,15 @@
 #define KEX_STRICT_SERVER "kex-strict-s-v00@openssh.com"
 #define KEX_EXT_INFO_CLIENT "ext-info-c"
 
-enum kex_family { KEX_FAMILY_X25519, KEX_FAMILY_ECDH, KEX_FAMILY_DH, KEX_FAMILY_DHGEX };
+enum kex_family {
+	KEX_FAMILY_X25519,
+	KEX_FAMILY_ECDH,
+	KEX_FAMILY_DH,
+	KEX_FAMILY_DHGEX,
+	KEX_FAMILY_HYBRID, /* a post-quantum KEM with X25519 */
+};
+
+enum kex_kem { KEX_KEM_NONE, KEX_KEM_MLKEM768, KEX_KEM_SNTRUP761 };
 
 struct kex_method {
 	const char *name;
@@ -25,6 +33,7 @@ struct kex_method {
 	const char *digest;
 	const char *group;  /* ECDH: OpenSSL group; DH: RFC 2409/3526 group */
 	unsigned enable;    /* KSSH_ENABLE_* flag when insecure, else 0 */
+	enum kex_kem kem;   /* HYBRID: the KEM beside X25519 */
 };
 
 const struct kex_method *kex_method_by_name(const char *name);
@@ -56,8 +65,11 @@ struct kex_state {
 	/* DH and DH-GEX */
 	BIGNUM *p, *g, *x;
 	uint32_t gex_min, gex_n, gex_max;
-	/* X25519 and ECDH */
+	/* X25519 and ECDH, and the X25519 half of a hybrid */
 	EVP_PKEY *ephemeral;
+	/* HYBRID: the client's KEM secret key until the reply comes */
+	uint8_t *kem_sk;
+	size_t kem_sk_len;
 	/* wire encodings, exactly as they enter the exchange hash */
 	struct kssh_buf client_pub, server_pub, shared;
 };
@@ -69,6 +81,12 @@ void kex_state_clear(struct kex_state *k);
 int kex_keygen(struct kex_state *k, struct kssh_buf *out);
 /* Reads the peer's value from msg, checks it, derives K (k->shared). */
 int kex_derive(struct kex_state *k, struct kssh_buf *msg);
+/*
+ * The server's half of a one-round exchange: reads the client's value from
+ * msg and appends its own to out (a KEM's ciphertext depends on the
+ * client's key, so the order differs by family), deriving K.
+ */
+int kex_server_respond(struct kex_state *k, struct kssh_buf *msg, struct kssh_buf *out);
 
 /* DH groups: fixed ones and the group-exchange selection. */
 int kex_dh_fixed_group(struct kex_state *k);
@@ -80,6 +98,9 @@ int kex_ecdh_keygen(struct kex_state *k, struct kssh_buf *out);
 int kex_ecdh_derive(struct kex_state *k, struct kssh_buf *msg);
 int kex_x25519_keygen(struct kex_state *k, struct kssh_buf *out);
 int kex_x25519_derive(struct kex_state *k, struct kssh_buf *msg);
+int kex_hybrid_client_init(struct kex_state *k, struct kssh_buf *out);
+int kex_hybrid_server_reply(struct kex_state *k, struct kssh_buf *msg, struct kssh_buf *out);
+int kex_hybrid_client_finish(struct kex_state *k, struct kssh_buf *msg);
 
 /* RFC 4253 8: H = HASH(V_C || V_S || I_C || I_S || K_S || method fields || K) */
 int kex_exchange_hash(const struct kex_state *k, const char *v_c, const char *v_s,
