@@ -22,7 +22,7 @@ enum kssh_alg_kind { KSSH_ALG_KEX, KSSH_ALG_HOSTKEY, KSSH_ALG_CIPHER, KSSH_ALG_M
 #define KSSH_ENABLE_SSH_DSS    0x20
 
 #define KSSH_DEFAULT_KEX \
-	"mlkem768x25519-sha256," \
+	"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com," \
 	"curve25519-sha256,curve25519-sha256@libssh.org," \
 	"ecdh-sha2-nistp521,ecdh-sha2-nistp384,ecdh-sha2-nistp256," \
 	"diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512," \

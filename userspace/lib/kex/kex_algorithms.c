@@ -8,6 +8,9 @@
 
 static const struct kex_method methods[] = {
 	{ "mlkem768x25519-sha256", KEX_FAMILY_HYBRID, "SHA256", NULL, 0, KEX_KEM_MLKEM768 },
+	{ "sntrup761x25519-sha512", KEX_FAMILY_HYBRID, "SHA512", NULL, 0, KEX_KEM_SNTRUP761 },
+	{ "sntrup761x25519-sha512@openssh.com", KEX_FAMILY_HYBRID, "SHA512", NULL, 0,
+	  KEX_KEM_SNTRUP761 },
 	{ "curve25519-sha256", KEX_FAMILY_X25519, "SHA256", NULL, 0, KEX_KEM_NONE },
 	{ "curve25519-sha256@libssh.org", KEX_FAMILY_X25519, "SHA256", NULL, 0, KEX_KEM_NONE },
 	{ "ecdh-sha2-nistp256", KEX_FAMILY_ECDH, "SHA256", "prime256v1", 0, KEX_KEM_NONE },

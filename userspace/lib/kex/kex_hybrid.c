@@ -23,21 +23,17 @@ struct kem {
 	int (*decaps)(uint8_t *ss, const uint8_t *ct, const uint8_t *sk);
 };
 
-#ifdef SNTRUP_TODO
 static int sntrup_keygen(uint8_t *pk, uint8_t *sk) { return sntrup761_keygen(pk, sk, NULL, NULL); }
 static int sntrup_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
 {
 	return sntrup761_encaps(ct, ss, pk, NULL, NULL);
 }
-#endif
 
 static const struct kem kems[] = {
 	[KEX_KEM_MLKEM768] = { MLKEM768_EK_LEN, MLKEM768_DK_LEN, MLKEM768_CT_LEN, MLKEM768_SS_LEN,
 	                       mlkem768_keygen, mlkem768_encaps, mlkem768_decaps },
-#ifdef SNTRUP_TODO
 	[KEX_KEM_SNTRUP761] = { SNTRUP761_PK_LEN, SNTRUP761_SK_LEN, SNTRUP761_CT_LEN,
 	                        SNTRUP761_SS_LEN, sntrup_keygen, sntrup_encaps, sntrup761_decaps },
-#endif
 };
 
 #define KEM_MAX_PK MLKEM768_EK_LEN /* the larger public key and ciphertext */
