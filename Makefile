@@ -37,7 +37,8 @@ UNIT_SRC = $(wildcard selftests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:selftests/unit/%.c=$(BUILD)/selftests/unit/%)
 BPF_TEST_SRC = $(wildcard selftests/bpf/test_*.c)
 BPF_TEST_BIN = $(BPF_TEST_SRC:selftests/bpf/%.c=$(BUILD)/selftests/bpf/%)
-HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer $(BUILD)/selftests/interop/hostile_server
+HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer $(BUILD)/selftests/interop/hostile_server \
+             $(BUILD)/selftests/interop/pq_tool
 VM_TEST_BIN = $(BUILD)/selftests/vm/kmod_ulp_test $(BUILD)/selftests/vm/flip_proxy
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 # ksshd whose pre-authentication process tries open("/etc/shadow") after the key exchange: the sandbox test's (never installed)
@@ -153,6 +154,9 @@ $(BUILD)/selftests/vm/flip_proxy: $(BUILD)/selftests/vm/flip_proxy.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/selftests/interop/hostile_peer: $(BUILD)/selftests/interop/hostile_peer.o $(BUILD)/selftests/interop/hostile_keyswap.o $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/selftests/interop/pq_tool: $(BUILD)/selftests/interop/pq_tool.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/selftests/interop/hostile_server: $(BUILD)/selftests/interop/hostile_server.o $(COMMON_OBJ) $(LIB)

@@ -360,6 +360,8 @@ int transport_kex_on_message(struct kssh_transport *t, uint8_t type, struct kssh
 	} else {
 		r = client_finish(t, &msg);
 	}
+	if (r != 0 && t->kex.error[0] != 0)
+		return transport_fail(t, r, "key exchange failed: %s (%s)", kssh_strerror(r), t->kex.error);
 	if (r != 0)
 		return transport_fail(t, r, "key exchange failed: %s", kssh_strerror(r));
 	return 0;

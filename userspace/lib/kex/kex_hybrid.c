@@ -7,6 +7,7 @@
  * K = string(HASH(KEM shared secret || X25519 shared secret)).
  * The messages are SSH_MSG_KEX_ECDH_INIT and SSH_MSG_KEX_ECDH_REPLY.
  */
+#include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -67,6 +68,8 @@ static int x25519_shared(struct kex_state *k, const uint8_t peer_pub[X25519_LEN]
 	for (size_t i = 0; i < X25519_LEN; i++)
 		zero |= out[i];
 	r = zero == 0 ? KSSH_ERR_DH_INVALID : 0;
+	if (r != 0)
+		snprintf(k->error, sizeof(k->error), "%s: small-order X25519 key", k->method->name);
 out:
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
@@ -119,10 +122,17 @@ int kex_hybrid_server_reply(struct kex_state *k, struct kssh_buf *msg, struct ks
 	if ((r = kssh_buf_get_string_view(msg, &blob, &len)) != 0 ||
 	    (r = kssh_buf_put_string(&k->client_pub, blob, len)) != 0)
 		return r;
-	if (len != kem->pk_len + X25519_LEN)
+	if (len != kem->pk_len + X25519_LEN) {
+		snprintf(k->error, sizeof(k->error), "%s: client value is %zu bytes, not %zu",
+		         k->method->name, len, kem->pk_len + X25519_LEN);
 		return KSSH_ERR_DH_INVALID;
-	if ((r = kem->encaps(reply, kem_ss, blob)) != 0)
+	}
+	if ((r = kem->encaps(reply, kem_ss, blob)) != 0) {
+		if (r == KSSH_ERR_DH_INVALID)
+			snprintf(k->error, sizeof(k->error),
+			         "%s: the ML-KEM encapsulation key fails the modulus check", k->method->name);
 		return r;
+	}
 	if ((r = x25519_keygen(k, reply + kem->ct_len)) != 0 ||
 	    (r = x25519_shared(k, blob + kem->pk_len, ecdh_ss)) != 0) {
 		OPENSSL_cleanse(kem_ss, sizeof(kem_ss));
@@ -145,8 +155,11 @@ int kex_hybrid_client_finish(struct kex_state *k, struct kssh_buf *msg)
 	if ((r = kssh_buf_get_string_view(msg, &blob, &len)) != 0 ||
 	    (r = kssh_buf_put_string(&k->server_pub, blob, len)) != 0)
 		return r;
-	if (len != kem->ct_len + X25519_LEN || k->kem_sk == NULL)
+	if (len != kem->ct_len + X25519_LEN || k->kem_sk == NULL) {
+		snprintf(k->error, sizeof(k->error), "%s: server value is %zu bytes, not %zu",
+		         k->method->name, len, kem->ct_len + X25519_LEN);
 		return KSSH_ERR_DH_INVALID;
+	}
 	if ((r = kem->decaps(kem_ss, blob, k->kem_sk)) != 0)
 		return r;
 	if ((r = x25519_shared(k, blob + kem->ct_len, ecdh_ss)) != 0) {

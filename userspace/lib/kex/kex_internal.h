@@ -70,6 +70,8 @@ struct kex_state {
 	/* HYBRID: the client's KEM secret key until the reply comes */
 	uint8_t *kem_sk;
 	size_t kem_sk_len;
+	/* what exactly was wrong with the peer's value, for the log ("" if nothing said) */
+	char error[160];
 	/* wire encodings, exactly as they enter the exchange hash */
 	struct kssh_buf client_pub, server_pub, shared;
 };
