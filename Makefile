@@ -39,6 +39,8 @@ BPF_TEST_SRC = $(wildcard selftests/bpf/test_*.c)
 BPF_TEST_BIN = $(BPF_TEST_SRC:selftests/bpf/%.c=$(BUILD)/selftests/bpf/%)
 HOSTILE_BIN = $(BUILD)/selftests/interop/hostile_peer $(BUILD)/selftests/interop/hostile_server \
              $(BUILD)/selftests/interop/pq_tool
+# the constant-time check's program: the KEMs built for valgrind (never with sanitizers)
+CT_BIN = $(BUILD)/selftests/ct/pq_ct
 VM_TEST_BIN = $(BUILD)/selftests/vm/kmod_ulp_test $(BUILD)/selftests/vm/flip_proxy
 PAM_TEST_MODULE = $(BUILD)/selftests/pam/pam_kssh_test_otp.so
 # ksshd whose pre-authentication process tries open("/etc/shadow") after the key exchange: the sandbox test's (never installed)
@@ -64,7 +66,7 @@ BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD
        $(BUILD)/tools/lpts-prog-bench
 
 .PHONY: all deps check run unit fuzz fuzz-build clean vm-check kmod
-all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN) $(SANDBOX_PROBE)
+all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(CT_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN) $(SANDBOX_PROBE)
 
 deps:
 	@./tools/install-deps.sh
@@ -156,6 +158,10 @@ $(BUILD)/selftests/vm/flip_proxy: $(BUILD)/selftests/vm/flip_proxy.o
 $(BUILD)/selftests/interop/hostile_peer: $(BUILD)/selftests/interop/hostile_peer.o $(BUILD)/selftests/interop/hostile_keyswap.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(CT_BIN): selftests/ct/pq_ct.c userspace/lib/kex/mlkem768.c userspace/lib/kex/sntrup761.c userspace/lib/kex/kex_pq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DKSSH_CT_CHECK -std=gnu11 -O2 -g $(WARN) -o $@ $(filter %.c,$^) -lcrypto
+
 $(BUILD)/selftests/interop/pq_tool: $(BUILD)/selftests/interop/pq_tool.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -224,4 +230,4 @@ clean:
 	rm -rf build
 	rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers kernel/modules.order
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/trixie-root -prune -o -path $(BUILD)/noble -prune -o -type f -name '*.d' -print 2>/dev/null)

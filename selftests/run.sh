@@ -61,7 +61,7 @@ done
 for t in "$BUILD"/selftests/bpf/test_*; do
 	[ -x "$t" ] && run_one "$t" "$t"
 done
-for t in selftests/interop/test_*.sh selftests/bpf/test_*.sh; do
+for t in selftests/interop/test_*.sh selftests/bpf/test_*.sh selftests/ct/test_*.sh; do
 	[ -f "$t" ] && run_one "$t" bash "$t"
 done
 for f in build/fuzz/fuzz_*; do

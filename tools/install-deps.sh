@@ -10,7 +10,7 @@ liburing-dev libnl-3-dev libnl-route-3-dev libpam0g-dev libradcli-dev libseccomp
 openssh-client openssh-server openssh-sftp-server
 python3 iproute2 procps tmux openssl passwd libpam-modules libcrypt-dev
 gnuplot-nox bc tcpdump ethtool
-qemu-system-x86 busybox-static cpio kmod strace debootstrap
+qemu-system-x86 busybox-static cpio kmod strace debootstrap valgrind
 "
 
 missing=""

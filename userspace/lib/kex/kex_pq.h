@@ -10,6 +10,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * KSSH_PUBLIC(p, n): n bytes at p computed from secrets but public from
+ * here on (a public key's seed, whether a candidate was invertible). The
+ * constant-time check (selftests/ct/) builds these files with KSSH_CT_CHECK,
+ * runs them under valgrind with every secret marked undefined, and so
+ * learns of any branch or index on a secret that is not declared here.
+ */
+#ifdef KSSH_CT_CHECK
+#include <valgrind/memcheck.h>
+#define KSSH_PUBLIC(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#else
+#define KSSH_PUBLIC(p, n) ((void)(p), (void)(n))
+#endif
+
 #define MLKEM768_EK_LEN 1184
 #define MLKEM768_DK_LEN 2400
 #define MLKEM768_CT_LEN 1088

@@ -287,7 +287,10 @@ static int pke_keygen(uint8_t pk[PKE_PK_BYTES], uint8_t sk[PKE_SK_BYTES], const 
 	uint8_t n = 0;
 	int r;
 
-	if ((r = G(d, 32, &kk, 1, rs)) != 0 || (r = gen_matrix(a, rho, 0)) != 0)
+	if ((r = G(d, 32, &kk, 1, rs)) != 0)
+		goto out;
+	KSSH_PUBLIC(rs, 32); /* rho is published in ek */
+	if ((r = gen_matrix(a, rho, 0)) != 0)
 		goto out;
 	for (int i = 0; i < K; i++)
 		if ((r = sample_cbd(&s.v[i], sigma, n++)) != 0)

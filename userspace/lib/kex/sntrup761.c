@@ -491,10 +491,14 @@ int sntrup761_keygen(uint8_t pk[SNTRUP761_PK_LEN], uint8_t sk[SNTRUP761_SK_LEN],
 	int r;
 
 	for (;;) {
+		int invertible;
+
 		if ((r = small_random(g, rnd, arg)) != 0)
 			goto out;
-		/* whether g is invertible reveals nothing about the key: g is then discarded */
-		if (r3_recip(v, g) == 0)
+		/* whether g is invertible reveals nothing about the key: a g that is not is discarded */
+		invertible = r3_recip(v, g) == 0;
+		KSSH_PUBLIC(&invertible, sizeof(invertible));
+		if (invertible)
 			break;
 	}
 	if ((r = short_random(f, rnd, arg)) != 0)
