@@ -103,6 +103,26 @@ show_method() {
 }
 check "show ssh session details names the post-quantum kex of a live session" show_method
 
+check "show ssh server lists the post-quantum methods first" bash -c "'$TOP/$BUILD/ksshctl' -s '$TEST_TMP/k/ctl.sock' \
+	show ssh server | grep -q 'Key-Exchange Algorithms := mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256\$'"
+
+# the configuration language takes the new names; a ksshd offering ML-KEM alone
+printf '%s\n' "ssh server algorithms key-exchange mlkem768x25519-sha256" "ssh server rate-limit 600" >"$TEST_TMP/ml.conf"
+check "ssh server algorithms key-exchange mlkem768x25519-sha256 is accepted and printed back" bash -c \
+	"'$KSSHD' -t -f '$TEST_TMP/ml.conf' | grep -qx 'ssh server algorithms key-exchange mlkem768x25519-sha256'"
+bad_name() {
+	printf 'ssh server algorithms key-exchange mlkem1024x25519-sha384\n' >"$TEST_TMP/bad.conf"
+	! "$KSSHD" -t -f "$TEST_TMP/bad.conf" >/dev/null 2>"$TEST_TMP/bad.err" &&
+		grep -q "bad.conf line 1: .*unknown key-exchange algorithm 'mlkem1024x25519-sha384'" "$TEST_TMP/bad.err"
+}
+check "an unknown post-quantum-looking name is refused, naming the line" bad_name
+PORTML=$(pick_port)
+start_ksshd "$PORTML" "$TEST_TMP/ml" -f "$TEST_TMP/ml.conf"
+ml_only_10() { [ "$(ssh10 -p "$PORTML" "$U@127.0.0.1" echo in 2>/dev/null)" = in ]; }
+check "ML-KEM only: OpenSSH 10's ssh gets in" ml_only_10
+check "ML-KEM only: OpenSSH 9.2's ssh, which lacks it, finds no common method" bash -c \
+	"ossh -p $PORTML nobody@127.0.0.1 true 2>&1 | grep -q 'no matching key exchange method found'"
+
 # OpenSSH 10's sshd, in the root
 PORT10=$(pick_port)
 mkdir -p "$ROOT$RT/sshd" "$ROOT/run/sshd"

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "kex/kex_internal.h"
 #include "kex/kex_pq.h"
 #include "kssh/err.h"
 #include "test.h"
@@ -303,6 +304,51 @@ TEST(sntrup761_round_trips_and_rejection)
 	ct[SNTRUP761_CT_LEN - 1] ^= 0x01; /* the confirmation hash */
 	ASSERT(sntrup761_decaps(b, ct, sk) == 0);
 	EXPECT(memcmp(a, b, 32) != 0);
+}
+
+/* The hybrid exchange through the kex state machine: both sides derive the same K */
+static void hybrid_round(int *failed, const char *name, size_t k_len)
+{
+	const struct kex_method *m = kex_method_by_name(name);
+	struct kex_state c, s;
+	struct kssh_buf init, reply;
+
+	ASSERT(m != NULL && m->family == KEX_FAMILY_HYBRID);
+	kex_state_init(&c, m, 0);
+	kex_state_init(&s, m, 1);
+	kssh_buf_init(&init, 0);
+	kssh_buf_init(&reply, 0);
+	EXPECT(kex_keygen(&c, &init) == 0);
+	EXPECT(kex_server_respond(&s, &init, &reply) == 0);
+	EXPECT(kssh_buf_len(&init) == 0);
+	EXPECT(kex_derive(&c, &reply) == 0);
+	EXPECT(kssh_buf_len(&c.shared) == 4 + k_len); /* string(HASH(...)) */
+	EXPECT(kssh_buf_len(&c.shared) == kssh_buf_len(&s.shared) &&
+	       memcmp(kssh_buf_ptr(&c.shared), kssh_buf_ptr(&s.shared), kssh_buf_len(&c.shared)) == 0);
+	/* both sides hash the same client and server values */
+	EXPECT(kssh_buf_len(&c.client_pub) == kssh_buf_len(&s.client_pub) &&
+	       memcmp(kssh_buf_ptr(&c.client_pub), kssh_buf_ptr(&s.client_pub),
+	              kssh_buf_len(&c.client_pub)) == 0);
+	EXPECT(kssh_buf_len(&c.server_pub) == kssh_buf_len(&s.server_pub));
+	kssh_buf_release(&init);
+	kssh_buf_release(&reply);
+	kex_state_clear(&c);
+	kex_state_clear(&s);
+}
+
+TEST(hybrid_exchanges_agree)
+{
+	hybrid_round(failed, "mlkem768x25519-sha256", 32);
+	hybrid_round(failed, "sntrup761x25519-sha512", 64);
+	hybrid_round(failed, "sntrup761x25519-sha512@openssh.com", 64);
+}
+
+TEST(default_kex_order_is_post_quantum_first)
+{
+	static const char want[] = "mlkem768x25519-sha256,sntrup761x25519-sha512,"
+	                           "sntrup761x25519-sha512@openssh.com,curve25519-sha256,";
+
+	EXPECT(strncmp(kssh_alg_default(KSSH_ALG_KEX), want, strlen(want)) == 0);
 }
 
 TEST_MAIN()
