@@ -4,13 +4,18 @@ OpenSSH's sshd (both on 127.0.0.1, ports picked here) through a recording
 proxy, once per key exchange method; what each side sent after its version
 line, up to and including its NEWKEYS, becomes a seed: the client's for
 fuzz_kexinit (a server transport), the server's for fuzz_kex_client.
+mlkem768x25519-sha256, which this machine's OpenSSH 9.2 lacks, is captured
+between OpenSSH 10's ssh and sshd from a Debian 13 root (tools/debian-root.sh)
+when ROOT names one.
 
-usage: capture_kex_seeds.py OUTDIR   (writes OUTDIR/fuzz_kexinit, OUTDIR/fuzz_kex_client)
+usage: [ROOT=DIR] capture_kex_seeds.py OUTDIR   (writes OUTDIR/fuzz_kexinit, OUTDIR/fuzz_kex_client)
 """
-import os, socket, struct, subprocess, sys, tempfile, threading, time
+import os, shutil, socket, struct, subprocess, sys, tempfile, threading, time
 
 KEX = ["curve25519-sha256", "ecdh-sha2-nistp256", "ecdh-sha2-nistp521",
-       "diffie-hellman-group14-sha256", "diffie-hellman-group-exchange-sha256"]
+       "diffie-hellman-group14-sha256", "diffie-hellman-group-exchange-sha256",
+       "sntrup761x25519-sha512@openssh.com"]
+KEX_OPENSSH10 = ["mlkem768x25519-sha256", "sntrup761x25519-sha512"]
 
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
@@ -54,23 +59,30 @@ def main():
     out = sys.argv[1]
     for d in ("fuzz_kexinit", "fuzz_kex_client"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
-    tmp = tempfile.mkdtemp()
-    key = os.path.join(tmp, "host")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-    for kex in KEX:
+    root = os.environ.get("ROOT", "")
+    runs = [(kex, "") for kex in KEX] + [(kex, root) for kex in KEX_OPENSSH10 if root]
+    for kex, chroot in runs:
+        # paths as the programs see them; files live under the root when they run in it
+        tmp = tempfile.mkdtemp(dir=os.path.join(chroot, "tmp") if chroot else None)
+        inner = tmp[len(chroot):] if chroot else tmp
+        pre = ["chroot", chroot] if chroot else []
+        key = os.path.join(inner, "host")
+        subprocess.run(pre + ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        if chroot:
+            os.makedirs(os.path.join(chroot, "run/sshd"), exist_ok=True)
         port = free_port()
-        cfg = os.path.join(tmp, "sshd_config")
-        with open(cfg, "w") as f:
+        cfg = os.path.join(inner, "sshd_config")
+        with open(os.path.join(tmp, "sshd_config"), "w") as f:
             f.write(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {key}\nPidFile none\nUsePAM no\n"
                     f"KexAlgorithms {kex}\n")
-        sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", cfg], stderr=subprocess.DEVNULL)
+        sshd = subprocess.Popen(pre + ["/usr/sbin/sshd", "-D", "-e", "-f", cfg], stderr=subprocess.DEVNULL)
         for _ in range(50):
             try: socket.create_connection(("127.0.0.1", port)).close(); break
             except OSError: time.sleep(0.1)
         lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(1)
         rec = {"c2s": b"", "s2c": b""}
         t = threading.Thread(target=proxy, args=(lst, port, rec)); t.start()
-        subprocess.run(["ssh", "-F", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+        subprocess.run(pre + ["ssh", "-F", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
                         "-o", "UserKnownHostsFile=/dev/null", "-o", f"KexAlgorithms={kex}",
                         "-p", str(lst.getsockname()[1]), "nobody@127.0.0.1", "true"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
@@ -81,6 +93,7 @@ def main():
                 with open(os.path.join(out, name, kex), "wb") as f:
                     f.write(seed)
             print(f"{name}/{kex}: {len(seed)} bytes")
+        shutil.rmtree(tmp, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

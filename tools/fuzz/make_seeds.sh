@@ -58,5 +58,6 @@ printf '%s\n' 'hostname seed' 'domain name example.com' 'ssh server port 5522' '
 	'ssh server penalties exempt LOCAL' 'ssh server rekey-volume 2048' 'ssh server dscp 46' >"$tmp/seed.conf"
 "$BUILD/ksshd" -t -f "$tmp/seed.conf" >"$OUT/fuzz_config/running-config"
 
-python3 tools/fuzz/capture_kex_seeds.py "$OUT" >/dev/null
+./tools/debian-root.sh trixie "$BUILD/trixie-root" openssh-client,openssh-server
+ROOT=$PWD/$BUILD/trixie-root python3 tools/fuzz/capture_kex_seeds.py "$OUT" >/dev/null
 ls "$OUT"/* | wc -l
