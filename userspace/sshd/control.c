@@ -116,7 +116,7 @@ static void details_row(FILE *out, const struct sshd_session_info *s, int times)
 {
 	char start[64], end[64];
 
-	fprintf(out, "%-5u %-28s %-22s %-30s %-30s %-28s %-28s %-10s %-10s", s->id, s->kex, s->hostkey, s->cipher_in,
+	fprintf(out, "%-5u %-36s %-22s %-30s %-30s %-28s %-28s %-10s %-10s", s->id, s->kex, s->hostkey, s->cipher_in,
 	        s->cipher_out, s->mac_in[0] ? s->mac_in : "implicit", s->mac_out[0] ? s->mac_out : "implicit",
 	        s->backend_in[0] ? s->backend_in : "-", s->backend_out[0] ? s->backend_out : "-");
 	if (times) {
@@ -162,7 +162,7 @@ static void show_sessions(const struct sshd_options *o, const struct sshd_regist
 	}
 	fprintf(out, "%s\n\n", SSH_VERSION_LINE);
 	if (details)
-		fprintf(out, "%-5s %-28s %-22s %-30s %-30s %-28s %-28s %-10s %-10s%s\n", "id", "key-exchange", "pubkey",
+		fprintf(out, "%-5s %-36s %-22s %-30s %-30s %-28s %-28s %-10s %-10s%s\n", "id", "key-exchange", "pubkey",
 		        "incipher", "outcipher", "inmac", "outmac", "inbackend", "outbackend",
 		        history ? " start-time  end-time" : "");
 	else
