@@ -230,4 +230,4 @@ clean:
 	rm -rf build
 	rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers kernel/modules.order
 
--include $(shell find $(BUILD) -path $(BUILD)/trixie-root -prune -o -path $(BUILD)/noble -prune -o -type f -name '*.d' -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -name trixie-root -o -name noble \) -prune -o -type f -name '*.d' -print 2>/dev/null)

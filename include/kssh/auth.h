@@ -27,6 +27,7 @@ struct kssh_authkey_opts {
 	char *from;          /* from="pattern-list" (hosts or addresses, CIDR allowed) */
 	char *command;       /* command="..." forced command */
 	int no_pty, no_port_forwarding, no_agent_forwarding, no_x11_forwarding, no_user_rc;
+	char *permitlisten;  /* permitlisten="[host:]port" options, comma-joined; NULL: any */
 };
 
 void kssh_authkey_opts_free(struct kssh_authkey_opts *o);

@@ -15,7 +15,7 @@
 #include "kssh/buf.h"
 #include "kssh/transport.h"
 
-#define KSSH_CHAN_MAX 64                    /* channels per connection */
+#define KSSH_CHAN_MAX 1024                  /* channels per connection, at most */
 #define KSSH_CHAN_WINDOW (2u * 1024 * 1024)  /* what we let the peer send unacknowledged */
 #define KSSH_CHAN_PACKET (32u * 1024)        /* largest data payload we accept */
 
@@ -36,6 +36,7 @@ struct kssh_channel {
 
 struct kssh_chan_table {
 	struct kssh_channel chans[KSSH_CHAN_MAX];
+	uint32_t limit; /* channels open at once (KSSH_CHAN_MAX unless set lower) */
 };
 
 enum kssh_chan_event_kind {
@@ -64,6 +65,8 @@ struct kssh_chan_event {
 };
 
 void kssh_chan_table_init(struct kssh_chan_table *tab);
+/* At most n channels at once (1..KSSH_CHAN_MAX); beyond it accept and open fail. */
+void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n);
 struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t local_id);
 size_t kssh_chan_count(const struct kssh_chan_table *tab);
 

@@ -87,7 +87,7 @@ int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 		if (sc != NULL)
 			session_free(sc);
 		close(fd);
-		r = kssh_chan_refuse(s->c->t, ev->peer_id, SSH_OPEN_RESOURCE_SHORTAGE, "too many channels");
+		r = conn_refuse_channel_limit(s, ev);
 		goto out;
 	}
 	sc->kind = CHAN_DIRECT_TCPIP;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kssh/channel.h"
 #include "kssh/kex.h"
 #include "log.h"
 #include "sshd.h"
@@ -33,6 +34,7 @@ void sshd_config_defaults(struct sshd_options *o)
 	o->session_limit = 64;
 	o->server_dscp = o->client_dscp = 16;
 	o->tcp_window_scale = 1;
+	o->max_channels = 256;
 	sshd_startups_defaults(o);
 	lpts_settings_init(&o->lpts);
 }
@@ -199,6 +201,7 @@ static const struct number_setting numbers[] = {
 	{ "server dscp", OPT(server_dscp), 0, 63, 16, "" },
 	{ "client dscp", OPT(client_dscp), 0, 63, 16, "" },
 	{ "server tcp-window-scale", OPT(tcp_window_scale), 1, 14, 1, "" },
+	{ "server max-channels", OPT(max_channels), 1, KSSH_CHAN_MAX, 256, "channels per connection" },
 };
 
 static unsigned *number_field(struct sshd_options *o, const struct number_setting *s)
@@ -531,9 +534,19 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		return 0;
 	}
 	if (strcmp(w[0], "port-forwarding") == 0) {
-		if (!no && (n != 2 || strcmp(w[1], "local") != 0))
-			return fail(err, errlen, "want: ssh server port-forwarding local");
-		o->port_forwarding_local = !no;
+		if (n == 2 && strcmp(w[1], "local") == 0) {
+			o->port_forwarding_local = !no;
+			return 0;
+		}
+		if ((n == 2 || (n == 3 && strcmp(w[2], "gateway-ports") == 0)) && strcmp(w[1], "remote") == 0) {
+			o->port_forwarding_remote = !no;
+			o->gateway_ports = !no && n == 3;
+			return 0;
+		}
+		return fail(err, errlen, "want: ssh server port-forwarding local | remote [gateway-ports]");
+	}
+	if (n == 1 && strcmp(w[0], "agent-forwarding") == 0) {
+		o->agent_forwarding = !no;
 		return 0;
 	}
 	if (strcmp(w[0], "crypto-offload") == 0)
@@ -720,6 +733,10 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		print_list(out, "ssh server disable hmac", o->disabled_macs);
 	if (o->port_forwarding_local)
 		fprintf(out, "ssh server port-forwarding local\n");
+	if (o->port_forwarding_remote)
+		fprintf(out, "ssh server port-forwarding remote%s\n", o->gateway_ports ? " gateway-ports" : "");
+	if (o->agent_forwarding)
+		fprintf(out, "ssh server agent-forwarding\n");
 	sshd_print_max_startups(o, out);
 	print_crypto_offload(out, "server", o->crypto_offload, o->crypto_offload_required);
 	if (o->client_ciphers[0])

@@ -20,7 +20,7 @@
 #include "conn_kernel.h"
 #include "log.h"
 
-#define POLL_MAX (2 + 4 * KSSH_CHAN_MAX)
+#define POLL_MAX (2 + 2 * SSHD_MAX_RFWD + 4 * KSSH_CHAN_MAX)
 
 #define OFFLOAD_REPORT_MS 1000
 
@@ -116,10 +116,18 @@ static int channel_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 		                        "cannot open a session");
 	if ((sc->pump.ch = kssh_chan_accept(&s->chans, s->c->t, ev, sc)) == NULL) {
 		session_free(sc);
-		return kssh_chan_refuse(s->c->t, ev->peer_id, SSH_OPEN_RESOURCE_SHORTAGE,
-		                        "too many channels");
+		return conn_refuse_channel_limit(s, ev);
 	}
 	return 0;
+}
+
+int conn_refuse_channel_limit(struct sshd_conn *s, const struct kssh_chan_event *ev)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "channel limit (%u) reached", s->chans.limit);
+	kssh_log(LOG_WARNING, "user '%s': %s channel refused: %s", s->auth->user.name, ev->name, text);
+	return kssh_chan_refuse(s->c->t, ev->peer_id, SSH_OPEN_RESOURCE_SHORTAGE, text);
 }
 
 static int channel_message(struct sshd_conn *s, uint8_t type, struct kssh_buf *payload)
@@ -134,6 +142,13 @@ static int channel_message(struct sshd_conn *s, uint8_t type, struct kssh_buf *p
 		return channel_open(s, &ev);
 	sc = ev.ch->owner;
 	switch (ev.kind) {
+	case KSSH_CHAN_EV_OPEN_CONFIRM:
+		return 0; /* a forwarded-tcpip or agent channel of ours: its pump starts now */
+	case KSSH_CHAN_EV_OPEN_FAILURE:
+		kssh_log(LOG_INFO, "user '%s': the client refused a %s channel: %s", s->auth->user.name,
+		         ev.ch->type, ev.name);
+		chan_release(s, sc);
+		return 0;
 	case KSSH_CHAN_EV_DATA:
 		if (sc->sftp != NULL)
 			return sftp_subsystem_data(s, sc, ev.data, ev.len);
@@ -162,7 +177,11 @@ static int dispatch(struct sshd_conn *s, uint8_t type, struct kssh_buf *payload)
 {
 	if (type == SSH_MSG_GLOBAL_REQUEST) {
 		char name[64] = "";
-		int r = conn_refuse_global_request(s->c->t, payload, name, sizeof(name));
+		int handled, r = rfwd_global_request(s, payload, &handled);
+
+		if (r != 0 || handled)
+			return r;
+		r = conn_refuse_global_request(s->c->t, payload, name, sizeof(name));
 
 		/* none is offered; no-more-sessions@openssh.com is remembered */
 		if (strcmp(name, "no-more-sessions@openssh.com") == 0)
@@ -170,7 +189,7 @@ static int dispatch(struct sshd_conn *s, uint8_t type, struct kssh_buf *payload)
 		return r;
 	}
 	if (type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE)
-		return 0; /* we send no global requests */
+		return 0; /* keepalive answers */
 	if (type == SSH_MSG_USERAUTH_REQUEST)
 		return 0; /* RFC 4252 5.1: ignored once authenticated */
 	if (type >= SSH_MSG_CHANNEL_OPEN && type <= SSH_MSG_CHANNEL_FAILURE)
@@ -243,13 +262,15 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 		if (ch != NULL && ch->state == KSSH_CHAN_OPEN)
 			pump_poll_add(&((struct sshd_chan *)ch->owner)->pump, pfds, &n, POLL_MAX, can_send);
 	}
+	rfwd_poll_add(s, pfds, &n, POLL_MAX);
 	if (poll(pfds, (nfds_t)n, 1000) < 0 && errno != EINTR)
 		return KSSH_ERR_SYSTEM;
 	if (s->c->stop != NULL && *s->c->stop)
 		return KSSH_ERR_CONN_CLOSED;
 	if (pfds[1].revents & POLLIN)
 		reap(s, sigfd);
-	if ((r = conn_service(s->c, pfds[0].revents)) != 0 || (r = process_input(s)) != 0)
+	if ((r = conn_service(s->c, pfds[0].revents)) != 0 || (r = process_input(s)) != 0 ||
+	    (r = rfwd_service(s, pfds)) != 0)
 		return r;
 	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
@@ -271,6 +292,8 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 	int sigfd, r;
 
 	kssh_chan_table_init(&s.chans);
+	kssh_chan_table_set_limit(&s.chans, o->max_channels ? o->max_channels : 256);
+	rfwd_init(&s);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -288,6 +311,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 		if (ch != NULL)
 			chan_release(&s, ch->owner);
 	}
+	rfwd_close_all(&s);
 	close(sigfd);
 	return r;
 }

@@ -12,6 +12,16 @@
 #include "sshd.h"
 
 #define SESSION_ENV_MAX 32
+#define SSHD_MAX_RFWD 16 /* remote forwards per connection */
+
+/* One tcpip-forward: up to two listening sockets (IPv4 and IPv6) */
+struct sshd_rfwd {
+	int fd[2], slot[2];
+	char bind[256];              /* the address as the client asked for it */
+	uint32_t port, requested_port; /* bound (the kernel's choice for 0) and asked for */
+};
+
+struct pollfd;
 
 struct sshd_conn {
 	struct kssh_conn *c;
@@ -22,9 +32,10 @@ struct sshd_conn {
 	int no_more_sessions;       /* no-more-sessions@openssh.com */
 	struct sshd_chan *offload;  /* crypto-offload kernel: the channel to bind once the output is out */
 	int64_t offload_report_ms;  /* when the module's counters last went to the registry */
+	struct sshd_rfwd rfwd[SSHD_MAX_RFWD];
 };
 
-enum sshd_chan_kind { CHAN_SESSION, CHAN_DIRECT_TCPIP };
+enum sshd_chan_kind { CHAN_SESSION, CHAN_DIRECT_TCPIP, CHAN_FORWARDED_TCPIP, CHAN_AGENT };
 
 struct sshd_chan {
 	enum sshd_chan_kind kind;
@@ -42,6 +53,9 @@ struct sshd_chan {
 	int exit_reported;
 	struct sftp_server *sftp;   /* the sftp subsystem, served in this process */
 };
+
+/* conn.c: a channel refused at the connection's channel limit, logged, with the reason */
+int conn_refuse_channel_limit(struct sshd_conn *s, const struct kssh_chan_event *ev);
 
 /* chan_session.c */
 struct sshd_chan *session_open(struct sshd_conn *s);
@@ -61,5 +75,13 @@ int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc);
 /* chan_tcpip.c: direct-tcpip (ssh -L), when "ssh server port-forwarding local" is set */
 int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev);
 int tcpip_progress(struct sshd_conn *s, struct sshd_chan *sc);
+
+/* chan_remote.c: tcpip-forward (ssh -R), when "ssh server port-forwarding remote" is set */
+void rfwd_init(struct sshd_conn *s);
+/* *handled is set for tcpip-forward and cancel-tcpip-forward */
+int rfwd_global_request(struct sshd_conn *s, const struct kssh_buf *payload, int *handled);
+void rfwd_poll_add(struct sshd_conn *s, struct pollfd *pfds, size_t *n, size_t max);
+int rfwd_service(struct sshd_conn *s, const struct pollfd *pfds);
+void rfwd_close_all(struct sshd_conn *s);
 
 #endif

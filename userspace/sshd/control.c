@@ -262,8 +262,12 @@ static void show_offload(const struct sshd_registry *r, int json, FILE *out)
 
 static void show_server(const struct sshd_options *o, int json, FILE *out)
 {
-	char vrfs[1024] = "";
+	char vrfs[1024] = "", fwd[48];
 	size_t n = 0;
+
+	snprintf(fwd, sizeof(fwd), "%s%s%s%s", o->port_forwarding_local ? "local" : "",
+	         o->port_forwarding_local && o->port_forwarding_remote ? ", " : "",
+	         o->port_forwarding_remote ? "remote" : "", o->gateway_ports ? " (gateway-ports)" : "");
 
 	if (o->n_vrfs == 0)
 		snprintf(vrfs, sizeof(vrfs), "vrfname:=default(v4-acl:=, v6-acl:=)");
@@ -286,7 +290,7 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 		             "\"rekeytime\":%u,\"rekeyvolume\":%u,\"tcp_window_scale\":%u,\"port_forwarding\":\"%s\","
 		             "\"max_auth_limit\":%u}\n",
 		        o->server_dscp, o->rate_limit, o->session_limit, o->rekey_minutes, o->rekey_volume_mb,
-		        o->tcp_window_scale, o->port_forwarding_local ? "local" : "disabled", o->max_auth);
+		        o->tcp_window_scale, fwd[0] ? fwd : "disabled", o->max_auth);
 		return;
 	}
 	fprintf(out, "-----\nSSH Server Parameters\n-----\n\n");
@@ -311,7 +315,9 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 	fprintf(out, "                        Server rekeyvolume := %u\n", o->rekey_volume_mb);
 	fprintf(out, "TCP window scale factor := %u\n", o->tcp_window_scale);
 	fprintf(out, "                        Backup Server := Disabled\n");
-	fprintf(out, "                        Port Forwarding := %s\n", o->port_forwarding_local ? "local" : "Disabled");
+	fprintf(out, "                        Port Forwarding := %s\n", fwd[0] ? fwd : "Disabled");
+	fprintf(out, "                        Agent Forwarding := %s\n", o->agent_forwarding ? "Enabled" : "Disabled");
+	fprintf(out, "                        Max Channels := %u\n", o->max_channels);
 	fprintf(out, "Max Authentication Limit := %u\n", o->max_auth);
 }
 

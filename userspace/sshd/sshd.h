@@ -87,6 +87,10 @@ struct sshd_options {
 	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
+	int port_forwarding_remote; /* "ssh server port-forwarding remote [gateway-ports]" */
+	int gateway_ports;          /* remote forwards may bind the address the client names */
+	int agent_forwarding;       /* "ssh server agent-forwarding" */
+	unsigned max_channels;      /* "ssh server max-channels N" (1-1024, 256) */
 	/* "ssh server|client crypto-offload af-alg [required]": enum kssh_crypto_offload */
 	int crypto_offload, crypto_offload_required;
 	int client_crypto_offload, client_crypto_offload_required;

@@ -16,6 +16,12 @@ void kssh_chan_table_init(struct kssh_chan_table *tab)
 	memset(tab, 0, sizeof(*tab));
 	for (uint32_t i = 0; i < KSSH_CHAN_MAX; i++)
 		tab->chans[i].local_id = i;
+	tab->limit = KSSH_CHAN_MAX;
+}
+
+void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n)
+{
+	tab->limit = n < 1 ? 1 : n > KSSH_CHAN_MAX ? KSSH_CHAN_MAX : n;
 }
 
 struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t local_id)
@@ -36,7 +42,7 @@ size_t kssh_chan_count(const struct kssh_chan_table *tab)
 
 static struct kssh_channel *chan_alloc(struct kssh_chan_table *tab, const char *type, void *owner)
 {
-	for (uint32_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (uint32_t i = 0; i < tab->limit && i < KSSH_CHAN_MAX; i++) {
 		struct kssh_channel *ch = &tab->chans[i];
 
 		if (ch->state != KSSH_CHAN_FREE)

@@ -21,6 +21,7 @@ void kssh_authkey_opts_free(struct kssh_authkey_opts *o)
 {
 	free(o->from);
 	free(o->command);
+	free(o->permitlisten);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -96,13 +97,27 @@ static int value_option(const char *name, size_t n, const char **p, struct kssh_
 		o->command = v;
 		return 0;
 	}
+	/* permitlisten narrows remote forwarding to the listed [host:]port entries (several allowed) */
+	if (n == 12 && strncasecmp(name, "permitlisten", 12) == 0) {
+		size_t old = o->permitlisten ? strlen(o->permitlisten) : 0;
+		char *joined;
+
+		if (v[0] == 0 || strchr(v, ',') != NULL || old + strlen(v) > 1000 ||
+		    (joined = realloc(o->permitlisten, old + strlen(v) + 2)) == NULL) {
+			free(v);
+			return KSSH_ERR_INVALID_FORMAT;
+		}
+		snprintf(joined + old, strlen(v) + 2, "%s%s", old ? "," : "", v);
+		o->permitlisten = joined;
+		free(v);
+		return 0;
+	}
 	free(v);
 	/* environment= is ignored, as OpenSSH does without PermitUserEnvironment */
 	if (n == 11 && strncasecmp(name, "environment", 11) == 0)
 		return 0;
-	/* permitopen/permitlisten narrow forwarding: without them, forbid it outright */
-	if ((n == 10 && strncasecmp(name, "permitopen", 10) == 0) ||
-	    (n == 12 && strncasecmp(name, "permitlisten", 12) == 0)) {
+	/* permitopen would narrow -L: without honouring it, forbid it outright */
+	if (n == 10 && strncasecmp(name, "permitopen", 10) == 0) {
 		o->no_port_forwarding = 1;
 		return 0;
 	}

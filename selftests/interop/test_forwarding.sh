@@ -1,0 +1,143 @@
+#!/bin/bash
+# Remote forwarding (ssh -R) and the channel limit, OpenSSH's ssh against ksshd: a fixed and a
+# kernel-chosen port carrying 48 MiB byte-exact, cancel through a ControlMaster, refused when
+# off and for a no-port-forwarding key, permitlisten, 200 channels on one connection, the limit.
+. "$(dirname "$0")/lib.sh"
+
+U=fwd$$
+make_user "$U"
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id_nofwd"
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id_listen"
+authorize_key "$U" "$TEST_TMP/id.pub"
+authorize_key "$U" "$TEST_TMP/id_nofwd.pub" "no-port-forwarding"
+FIXED=$(pick_port)
+authorize_key "$U" "$TEST_TMP/id_listen.pub" "permitlisten=\"localhost:$FIXED\""
+
+# a local HTTP service with 48 MiB of random bytes
+mkdir -p "$TEST_TMP/www"
+head -c 48M /dev/urandom >"$TEST_TMP/www/big"
+WANT=$(sha256sum <"$TEST_TMP/www/big" | cut -d' ' -f1)
+http_service "$TEST_TMP/www"
+
+printf '%s\n' 'ssh server port-forwarding remote' 'ssh server rate-limit 600' >"$TEST_TMP/on.conf"
+PORT=$(pick_port)
+start_ksshd "$PORT" "$TEST_TMP/k" -f "$TEST_TMP/on.conf"
+PORT_OFF=$(pick_port)
+start_ksshd "$PORT_OFF" "$TEST_TMP/off"
+LOG=$TEST_TMP/k/log
+
+logged() { for _ in $(seq 50); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+# fetch_sum PORT: the sha256 of the file fetched through 127.0.0.1:PORT
+fetch_sum() { fetch "http://127.0.0.1:$1/big" | sha256sum | cut -d' ' -f1; }
+# wait until something listens on PORT (the forward is up)
+listening() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+fixed_port() {
+	ossh_keys -i "$TEST_TMP/id" -p "$PORT" -N -R "$FIXED:127.0.0.1:$SVC" "$U@127.0.0.1" 2>"$TEST_TMP/err" &
+	local pid=$! sum
+	listening "$FIXED" && sum=$(fetch_sum "$FIXED")
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	[ "$sum" = "$WANT" ] || { echo "# got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
+	logged "$LOG" "remote forwarding from localhost:$FIXED (listening on port $FIXED) for user $U" ||
+		{ echo "# no log line"; grep PORT_FWD "$LOG" | tail -3 | sed 's/^/# /'; return 1; }
+}
+check "ssh -R with a fixed port: 48 MiB byte-exact through ksshd, logged" fixed_port
+
+dynamic_port() {
+	ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentityAgent=none -o LogLevel=info -i "$TEST_TMP/id" -p "$PORT" -N -R "0:127.0.0.1:$SVC" \
+		"$U@127.0.0.1" 2>"$TEST_TMP/err" &
+	local pid=$! port="" sum
+	for _ in $(seq 100); do
+		port=$(sed -n 's/^Allocated port \([0-9]*\) for remote forward.*/\1/p' "$TEST_TMP/err")
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] && listening "$port" && sum=$(fetch_sum "$port")
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	[ "$sum" = "$WANT" ] || { echo "# port '${port}', got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
+}
+check "ssh -R 0 (the port ksshd's kernel picks, reported to ssh): 48 MiB byte-exact" dynamic_port
+
+# through a ControlMaster: add a forward, use it, cancel it, and the port is closed
+cancel() {
+	local ctl=$TEST_TMP/ctl p2 ok=1
+	p2=$(pick_port)
+	ossh_keys -i "$TEST_TMP/id" -p "$PORT" -M -S "$ctl" -N -f "$U@127.0.0.1" || return 1
+	ossh_keys -S "$ctl" -O forward -R "$p2:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null &&
+		listening "$p2" && [ "$(fetch_sum "$p2")" = "$WANT" ] || { echo "# the forward did not work"; ok=0; }
+	ossh_keys -S "$ctl" -O cancel -R "$p2:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null || { echo "# cancel failed"; ok=0; }
+	sleep 0.5
+	if (exec 3<>/dev/tcp/127.0.0.1/"$p2") 2>/dev/null; then echo "# still listening after cancel"; ok=0; fi
+	ossh_keys -S "$ctl" -O exit -p "$PORT" "$U@127.0.0.1" 2>/dev/null
+	[ $ok = 1 ] && logged "$LOG" "remote forwarding from localhost:$p2 cancelled" ||
+		{ echo "# no cancel line"; grep PORT_FWD "$LOG" | tail -3 | sed 's/^/# /'; return 1; }
+}
+check "-O forward -R then -O cancel through a ControlMaster: the port closes" cancel
+
+refused() {
+	local port=$1 key=$2 why=$3 log=$4 out
+	out=$(ossh_keys -o ExitOnForwardFailure=yes -i "$key" -p "$port" -R "$(pick_port):127.0.0.1:$SVC" \
+		"$U@127.0.0.1" true 2>&1)
+	[ $? -eq 255 ] && grep -q 'remote port forwarding failed' <<<"$out" || { echo "# $out"; return 1; }
+	logged "$log" "$why"
+}
+check "remote forwarding refused when not configured (and logged)" \
+	refused "$PORT_OFF" "$TEST_TMP/id" "refused: not enabled" "$TEST_TMP/off/log"
+check "remote forwarding refused for a no-port-forwarding key (and logged)" \
+	refused "$PORT" "$TEST_TMP/id_nofwd" "refused: not permitted for this key" "$LOG"
+
+permitlisten() {
+	local other
+	other=$(pick_port)
+	ossh_keys -o ExitOnForwardFailure=yes -i "$TEST_TMP/id_listen" -p "$PORT" -N -R "$FIXED:127.0.0.1:$SVC" \
+		"$U@127.0.0.1" 2>/dev/null &
+	local pid=$! sum
+	listening "$FIXED" && sum=$(fetch_sum "$FIXED")
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	[ "$sum" = "$WANT" ] || { echo "# the permitted port did not forward"; return 1; }
+	! ossh_keys -o ExitOnForwardFailure=yes -i "$TEST_TMP/id_listen" -p "$PORT" -R "$other:127.0.0.1:$SVC" \
+		"$U@127.0.0.1" true 2>/dev/null && logged "$LOG" "refused: not in the key's permitlisten"
+}
+check "permitlisten=\"localhost:PORT\" allows that port and refuses another" permitlisten
+
+check "show ssh server reports remote forwarding" bash -c \
+	"'$TOP/$BUILD/ksshctl' -s '$TEST_TMP/k/ctl.sock' show ssh server | grep -q 'Port Forwarding := remote'"
+
+# 200 sessions at once on one connection, through a ControlMaster
+many_channels() {
+	local ctl=$TEST_TMP/ctl200 n=200 ok
+	ossh_keys -i "$TEST_TMP/id" -p "$PORT" -M -S "$ctl" -N -f "$U@127.0.0.1" || return 1
+	for i in $(seq $n); do
+		ossh_keys -S "$ctl" "$U@127.0.0.1" "sleep 3; echo $i" >"$TEST_TMP/ch.$i" 2>&1 &
+	done
+	wait_children() { for p in $(jobs -p); do wait "$p" 2>/dev/null; done; }
+	sleep 6
+	ok=0
+	for i in $(seq $n); do [ "$(cat "$TEST_TMP/ch.$i")" = "$i" ] && ok=$((ok + 1)); done
+	ossh_keys -S "$ctl" -O exit -p "$PORT" "$U@127.0.0.1" 2>/dev/null
+	[ $ok -eq $n ] || { echo "# $ok of $n channels answered"; grep -h -v '^[0-9]*$' "$TEST_TMP"/ch.* | sort | uniq -c | head -3 | sed 's/^/# /'; return 1; }
+}
+check "200 sessions at once on one connection (ControlMaster): every one answers" many_channels
+
+# the limit itself: max-channels 5
+printf '%s\n' 'ssh server max-channels 5' 'ssh server rate-limit 600' >"$TEST_TMP/five.conf"
+P5=$(pick_port)
+start_ksshd "$P5" "$TEST_TMP/five" -f "$TEST_TMP/five.conf"
+at_limit() {
+	local ctl=$TEST_TMP/ctl5 out
+	ossh_keys -i "$TEST_TMP/id" -p "$P5" -M -S "$ctl" -N -f "$U@127.0.0.1" || return 1
+	for i in 1 2 3 4 5; do ossh_keys -S "$ctl" "$U@127.0.0.1" "sleep 4" >/dev/null 2>&1 & done
+	sleep 1.5
+	out=$(ossh_keys -S "$ctl" "$U@127.0.0.1" true 2>&1)
+	local rc=$?
+	sleep 3
+	ossh_keys -S "$ctl" -O exit -p "$P5" "$U@127.0.0.1" 2>/dev/null
+	# OpenSSH's multiplexer reports only "Session open refused by peer"; the reason is in ksshd's log
+	[ $rc -ne 0 ] && grep -q 'Session open refused' <<<"$out" || { echo "# rc $rc: $out"; return 1; }
+	logged "$TEST_TMP/five/log" "session channel refused: channel limit (5) reached"
+}
+check "max-channels 5: five sessions run, the sixth is refused with the reason (and logged)" at_limit
+
+done_testing
