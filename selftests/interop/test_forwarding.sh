@@ -1,7 +1,9 @@
 #!/bin/bash
-# Remote forwarding (ssh -R) and the channel limit, OpenSSH's ssh against ksshd: a fixed and a
-# kernel-chosen port carrying 48 MiB byte-exact, cancel through a ControlMaster, refused when
-# off and for a no-port-forwarding key, permitlisten, 200 channels on one connection, the limit.
+# Remote forwarding (ssh -R), agent forwarding (ssh -A) and the channel limit, OpenSSH's ssh
+# against ksshd: a fixed and a kernel-chosen port carrying 48 MiB byte-exact, cancel through a
+# ControlMaster, refused when off and for a no-port-forwarding key, permitlisten; ssh-add -l
+# through the forwarded agent, the socket's mode, owner and removal; 200 channels on one
+# connection, the limit.
 . "$(dirname "$0")/lib.sh"
 
 U=fwd$$
@@ -9,6 +11,8 @@ make_user "$U"
 ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id"
 ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id_nofwd"
 ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id_listen"
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_TMP/id_noagent"
+authorize_key "$U" "$TEST_TMP/id_noagent.pub" "no-agent-forwarding"
 authorize_key "$U" "$TEST_TMP/id.pub"
 authorize_key "$U" "$TEST_TMP/id_nofwd.pub" "no-port-forwarding"
 FIXED=$(pick_port)
@@ -20,7 +24,8 @@ head -c 48M /dev/urandom >"$TEST_TMP/www/big"
 WANT=$(sha256sum <"$TEST_TMP/www/big" | cut -d' ' -f1)
 http_service "$TEST_TMP/www"
 
-printf '%s\n' 'ssh server port-forwarding remote' 'ssh server rate-limit 600' >"$TEST_TMP/on.conf"
+printf '%s\n' 'ssh server port-forwarding remote' 'ssh server agent-forwarding' 'ssh server rate-limit 600' \
+	>"$TEST_TMP/on.conf"
 PORT=$(pick_port)
 start_ksshd "$PORT" "$TEST_TMP/k" -f "$TEST_TMP/on.conf"
 PORT_OFF=$(pick_port)
@@ -104,6 +109,40 @@ check "permitlisten=\"localhost:PORT\" allows that port and refuses another" per
 
 check "show ssh server reports remote forwarding" bash -c \
 	"'$TOP/$BUILD/ksshctl' -s '$TEST_TMP/k/ctl.sock' show ssh server | grep -q 'Port Forwarding := remote'"
+
+# agent forwarding: a real ssh-agent on this side holding a key ksshd has never seen
+eval "$(ssh-agent -s)" >/dev/null
+CLEANUP_CMDS+=("kill $SSH_AGENT_PID")
+ssh-keygen -q -t ecdsa -N '' -C agent-key -f "$TEST_TMP/agentkey"
+ssh-add -q "$TEST_TMP/agentkey" 2>/dev/null
+AGENT_FP=$(ssh-keygen -lf "$TEST_TMP/agentkey.pub" | awk '{print $2}')
+agent_ssh() {
+	local port=$1 key=$2; shift 2
+	ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentitiesOnly=yes -o LogLevel=error -i "$key" -A -p "$port" "$U@127.0.0.1" "$@"
+}
+agent_works() {
+	local out sock
+	out=$(agent_ssh "$PORT" "$TEST_TMP/id" 'ssh-add -l; s=$SSH_AUTH_SOCK; echo "sock $s";
+		stat -c "mode %a %U" "$s"; stat -c "dir %a %U" "$(dirname "$s")"' 2>&1)
+	sock=$(sed -n 's/^sock //p' <<<"$out")
+	grep -q "$AGENT_FP" <<<"$out" && grep -qx "mode 600 $U" <<<"$out" && grep -qx "dir 700 $U" <<<"$out" ||
+		{ echo "$out" | sed 's/^/# /'; return 1; }
+	# gone when the connection ends
+	for _ in $(seq 30); do [ -e "$sock" ] || break; sleep 0.1; done
+	[ -n "$sock" ] && [ ! -e "$sock" ] && [ ! -e "$(dirname "$sock")" ] || { echo "# $sock left behind"; return 1; }
+}
+check "ssh -A: ssh-add -l in the session lists the client's key; socket 0600 in a 0700 dir of the user; removed at the end" agent_works
+agent_refused() {
+	local port=$1 key=$2 log=$3 why=$4 out
+	out=$(agent_ssh "$port" "$key" 'echo "sock ${SSH_AUTH_SOCK:-none}"' 2>&1)
+	grep -qx 'sock none' <<<"$out" || { echo "# $out"; return 1; }
+	logged "$log" "$why"
+}
+check "agent forwarding refused when not configured (no SSH_AUTH_SOCK, logged)" \
+	agent_refused "$PORT_OFF" "$TEST_TMP/id" "$TEST_TMP/off/log" "Agent Forwarding, refused for user $U: not enabled"
+check "agent forwarding refused for a no-agent-forwarding key (logged)" \
+	agent_refused "$PORT" "$TEST_TMP/id_noagent" "$LOG" "Agent Forwarding, refused for user $U: not permitted for this key"
 
 # 200 sessions at once on one connection, through a ControlMaster
 many_channels() {

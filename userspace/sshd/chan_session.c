@@ -403,7 +403,9 @@ int session_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_
 		return signal_req(s, sc, ev);
 	if (strcmp(ev->name, "subsystem") == 0)
 		return subsystem_req(s, sc, ev);
-	/* x11-req, auth-agent-req, break, ... */
+	if (strcmp(ev->name, "auth-agent-req@openssh.com") == 0)
+		return agent_request(s, sc, ev);
+	/* x11-req, break, ... */
 	kssh_log(LOG_DEBUG, "session request '%s' refused", ev->name);
 	return reply(s, sc, ev, 0);
 }

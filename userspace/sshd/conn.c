@@ -20,7 +20,7 @@
 #include "conn_kernel.h"
 #include "log.h"
 
-#define POLL_MAX (2 + 2 * SSHD_MAX_RFWD + 4 * KSSH_CHAN_MAX)
+#define POLL_MAX (3 + 2 * SSHD_MAX_RFWD + 4 * KSSH_CHAN_MAX)
 
 #define OFFLOAD_REPORT_MS 1000
 
@@ -263,6 +263,7 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 			pump_poll_add(&((struct sshd_chan *)ch->owner)->pump, pfds, &n, POLL_MAX, can_send);
 	}
 	rfwd_poll_add(s, pfds, &n, POLL_MAX);
+	agent_poll_add(s, pfds, &n, POLL_MAX);
 	if (poll(pfds, (nfds_t)n, 1000) < 0 && errno != EINTR)
 		return KSSH_ERR_SYSTEM;
 	if (s->c->stop != NULL && *s->c->stop)
@@ -270,7 +271,7 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 	if (pfds[1].revents & POLLIN)
 		reap(s, sigfd);
 	if ((r = conn_service(s->c, pfds[0].revents)) != 0 || (r = process_input(s)) != 0 ||
-	    (r = rfwd_service(s, pfds)) != 0)
+	    (r = rfwd_service(s, pfds)) != 0 || (r = agent_service(s, pfds)) != 0)
 		return r;
 	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
@@ -294,6 +295,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 	kssh_chan_table_init(&s.chans);
 	kssh_chan_table_set_limit(&s.chans, o->max_channels ? o->max_channels : 256);
 	rfwd_init(&s);
+	agent_init(&s);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -312,6 +314,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 			chan_release(&s, ch->owner);
 	}
 	rfwd_close_all(&s);
+	agent_cleanup(&s);
 	close(sigfd);
 	return r;
 }

@@ -33,6 +33,9 @@ struct sshd_conn {
 	struct sshd_chan *offload;  /* crypto-offload kernel: the channel to bind once the output is out */
 	int64_t offload_report_ms;  /* when the module's counters last went to the registry */
 	struct sshd_rfwd rfwd[SSHD_MAX_RFWD];
+	/* agent forwarding: the socket the session's programs reach the client's agent through */
+	int agent_fd, agent_slot;
+	char agent_dir[64], agent_path[128];
 };
 
 enum sshd_chan_kind { CHAN_SESSION, CHAN_DIRECT_TCPIP, CHAN_FORWARDED_TCPIP, CHAN_AGENT };
@@ -83,5 +86,12 @@ int rfwd_global_request(struct sshd_conn *s, const struct kssh_buf *payload, int
 void rfwd_poll_add(struct sshd_conn *s, struct pollfd *pfds, size_t *n, size_t max);
 int rfwd_service(struct sshd_conn *s, const struct pollfd *pfds);
 void rfwd_close_all(struct sshd_conn *s);
+
+/* chan_agent.c: auth-agent-req@openssh.com, when "ssh server agent-forwarding" is set */
+void agent_init(struct sshd_conn *s);
+int agent_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_event *ev);
+void agent_poll_add(struct sshd_conn *s, struct pollfd *pfds, size_t *n, size_t max);
+int agent_service(struct sshd_conn *s, const struct pollfd *pfds);
+void agent_cleanup(struct sshd_conn *s);
 
 #endif
