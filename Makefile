@@ -49,7 +49,7 @@ SANDBOX_PROBE = $(BUILD)/selftests/interop/ksshd-sandbox-probe
 SFTP_SERVER_SRC = userspace/sftp/sftp_server_main.c
 KSFTP_SRC = userspace/sftp/ksftp.c userspace/sftp/sftp_channel.c userspace/sftp/sftp_files.c
 # what every client shares with kssh: options, connection, authentication, known_hosts
-CLIENT_SRC = $(filter-out userspace/ssh/main.c userspace/ssh/session.c,$(SSH_SRC))
+CLIENT_SRC = $(filter-out userspace/ssh/main.c userspace/ssh/session.c userspace/ssh/forward.c userspace/ssh/socks.c,$(SSH_SRC))
 
 KSCP_SRC = userspace/scp/kscp.c userspace/sftp/sftp_channel.c userspace/sftp/sftp_files.c
 

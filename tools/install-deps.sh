@@ -9,7 +9,7 @@ libssl-dev libbpf-dev bpftool clang llvm libclang-rt-14-dev
 liburing-dev libnl-3-dev libnl-route-3-dev libpam0g-dev libradcli-dev libseccomp-dev
 openssh-client openssh-server openssh-sftp-server
 python3 iproute2 procps tmux openssl passwd libpam-modules libcrypt-dev
-gnuplot-nox bc tcpdump ethtool
+gnuplot-nox bc tcpdump ethtool curl
 qemu-system-x86 busybox-static cpio kmod strace debootstrap valgrind
 "
 

@@ -29,14 +29,16 @@
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: kssh [-vBtTN] [-p port] [-l user] [-i identity] [-c cipher_list] [-m mac_list]\n"
-	        "            [-L [bind:]port:host:hostport] [-o Option=value]... [user@]host [command]\n"
+	        "usage: kssh [-vABtTN] [-p port] [-l user] [-i identity] [-c cipher_list] [-m mac_list]\n"
+	        "            [-L [bind:]port:host:hostport] [-R [bind:]port:host:hostport] [-D [bind:]port]\n"
+	        "            [-o Option=value]... [user@]host [command]\n"
 	        "       kssh host [port N] [username U] [cipher C] [command \"...\"]\n"
 	        "            [source-interface IF]\n"
 	        "options: Port User Ciphers MACs KexAlgorithms HostKeyAlgorithms IdentityFile\n"
 	        "         IdentitiesOnly IdentityAgent PreferredAuthentications (the spec's auth-method)\n"
 	        "         PasswordAuthentication PubkeyAuthentication KbdInteractiveAuthentication\n"
-	        "         NumberOfPasswordPrompts LocalForward\n"
+	        "         NumberOfPasswordPrompts LocalForward RemoteForward DynamicForward\n"
+	        "         ForwardAgent ExitOnForwardFailure\n"
 	        "         UserKnownHostsFile StrictHostKeyChecking BatchMode ConnectTimeout\n"
 	        "         RekeyLimit (\"SIZE[K|M|G] [TIME[s|m|h]]\", as OpenSSH)\n"
 	        "         KsshTestRekeys KsshTestPings (diagnostics)\n");
@@ -96,7 +98,7 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 	char *at;
 	int c, r;
 
-	while ((c = getopt(argc, argv, "+vBtTNp:l:i:c:m:o:L:h")) != -1) {
+	while ((c = getopt(argc, argv, "+vABtTNp:l:i:c:m:o:L:R:D:h")) != -1) {
 		switch (c) {
 		case 't': o->tty_mode = o->tty_mode >= 1 ? 2 : 1; break;
 		case 'T': o->tty_mode = -1; break;
@@ -109,6 +111,15 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 			if (client_parse_forward(o, optarg) != 0)
 				return -1;
 			break;
+		case 'R':
+			if (client_parse_remote_forward(o, optarg) != 0)
+				return -1;
+			break;
+		case 'D':
+			if (client_parse_dynamic_forward(o, optarg) != 0)
+				return -1;
+			break;
+		case 'A': o->forward_agent = 1; break;
 		case 'v': o->verbose++; break;
 		case 'B': o->batch = 1; break;
 		case 'p': o->port = (unsigned)atoi(optarg); break;

@@ -55,14 +55,13 @@ static int parse_rekey_limit(struct client_options *o, const char *v)
 	return 0;
 }
 
-/* -L [bind:]port:host:hostport, IPv6 addresses in brackets */
-int client_parse_forward(struct client_options *o, const char *spec)
+/* Splits "a:b:c[:d]" (IPv6 addresses in brackets) into fields; returns how many, 5 when malformed */
+static int split_forward(const char *spec, char f[4][256])
 {
-	char f[4][256] = { "", "", "", "" };
+	const char *p = spec;
 	int n = 0;
-	struct local_forward *lf;
 
-	for (const char *p = spec; *p && n < 4; n++) {
+	for (; *p && n < 4; n++) {
 		size_t len;
 
 		if (*p == '[') {
@@ -77,8 +76,18 @@ int client_parse_forward(struct client_options *o, const char *spec)
 		if (*p == ':')
 			p++;
 		else if (*p != 0)
-			n = 5;
+			return 5;
 	}
+	return *p == 0 ? n : 5;
+}
+
+/* -L [bind:]port:host:hostport */
+int client_parse_forward(struct client_options *o, const char *spec)
+{
+	char f[4][256] = { "", "", "", "" };
+	int n = split_forward(spec, f);
+	struct local_forward *lf;
+
 	if ((n != 3 && n != 4) || o->n_forwards == MAX_FORWARDS) {
 		fprintf(stderr, "kssh: bad forwarding specification '%s'\n", spec);
 		return -1;
@@ -94,6 +103,57 @@ int client_parse_forward(struct client_options *o, const char *spec)
 	}
 	o->n_forwards++;
 	return 0;
+}
+
+/* -R [bind:]port:host:hostport; port 0: the server picks one, and kssh prints it */
+int client_parse_remote_forward(struct client_options *o, const char *spec)
+{
+	char f[4][256] = { "", "", "", "" }, *end;
+	int n = split_forward(spec, f);
+	struct remote_forward *rf;
+	unsigned long port, host_port;
+
+	if ((n != 3 && n != 4) || o->n_rforwards == MAX_FORWARDS)
+		goto bad;
+	port = strtoul(f[n - 3], &end, 10);
+	if (*end != 0 || f[n - 3][0] == 0 || port > 65535)
+		goto bad;
+	host_port = strtoul(f[n - 1], &end, 10);
+	if (*end != 0 || host_port == 0 || host_port > 65535)
+		goto bad;
+	rf = &o->rforwards[o->n_rforwards++];
+	snprintf(rf->bind, sizeof(rf->bind), "%.63s", n == 4 ? f[0] : "");
+	rf->port = (unsigned)port;
+	snprintf(rf->host, sizeof(rf->host), "%s", f[n - 2]);
+	rf->host_port = (unsigned)host_port;
+	return 0;
+bad:
+	fprintf(stderr, "kssh: bad remote forwarding specification '%s'\n", spec);
+	return -1;
+}
+
+/* -D [bind:]port: a SOCKS 4, 4a and 5 proxy (CONNECT only) on this side */
+int client_parse_dynamic_forward(struct client_options *o, const char *spec)
+{
+	char f[4][256] = { "", "", "", "" }, *end;
+	int n = split_forward(spec, f);
+	struct local_forward *lf;
+	unsigned long port;
+
+	if ((n != 1 && n != 2) || o->n_forwards == MAX_FORWARDS)
+		goto bad;
+	port = strtoul(f[n - 1], &end, 10);
+	if (*end != 0 || port == 0 || port > 65535)
+		goto bad;
+	lf = &o->forwards[o->n_forwards++];
+	memset(lf, 0, sizeof(*lf));
+	snprintf(lf->bind, sizeof(lf->bind), "%.63s", n == 2 ? f[0] : "");
+	lf->port = (unsigned)port;
+	lf->dynamic = 1;
+	return 0;
+bad:
+	fprintf(stderr, "kssh: bad dynamic forwarding specification '%s'\n", spec);
+	return -1;
 }
 
 int client_add_identity(struct client_options *o, const char *path)
@@ -201,6 +261,27 @@ int client_set_option(struct client_options *o, const char *opt)
 			if (*p == ' ')
 				*p = ':';
 		return client_parse_forward(o, spec);
+	}
+	else if (strcasecmp(key, "RemoteForward") == 0 || strcasecmp(key, "DynamicForward") == 0) {
+		char spec[600];
+
+		snprintf(spec, sizeof(spec), "%s", v);
+		for (char *p = spec; *p; p++)
+			if (*p == ' ')
+				*p = ':';
+		return strcasecmp(key, "RemoteForward") == 0 ? client_parse_remote_forward(o, spec)
+		                                              : client_parse_dynamic_forward(o, spec);
+	} else if (strcasecmp(key, "ForwardAgent") == 0 || strcasecmp(key, "ExitOnForwardFailure") == 0) {
+		int yes = strcasecmp(v, "yes") == 0;
+
+		if (!yes && strcasecmp(v, "no") != 0) {
+			fprintf(stderr, "kssh: %s '%s': yes or no\n", key, v);
+			return -1;
+		}
+		if (strcasecmp(key, "ForwardAgent") == 0)
+			o->forward_agent = yes;
+		else
+			o->exit_on_forward_failure = yes;
 	}
 	else if (strcasecmp(key, "KsshTestPings") == 0)
 		o->test_pings = (unsigned)atoi(v);

@@ -22,6 +22,7 @@
 #include "kssh/err.h"
 #include "kssh/msg.h"
 #include "chan_pump.h"
+#include "session_internal.h"
 #include "ssh.h"
 #include "tty_modes.h"
 
@@ -43,26 +44,6 @@ static void on_stop(int sig)
 		stop_requested = 1;
 }
 
-struct client_chan {
-	struct chan_pump pump;
-	int is_session;
-	int open;               /* confirmed */
-};
-
-struct client_session {
-	struct client_options *o;
-	struct kssh_conn *c;
-	struct kssh_chan_table chans;
-	struct client_chan *session;
-	int want_pty;
-	int exit_status;        /* -1 until exit-status or exit-signal */
-	int session_closed;
-	struct termios saved_tty;
-	int tty_raw;
-	int stdin_flags;        /* to restore: O_NONBLOCK is shared with whoever else has stdin */
-	int signal_sent;
-};
-
 static void restore_tty(struct client_session *s)
 {
 	if (s->tty_raw)
@@ -83,7 +64,7 @@ static void enter_raw_mode(struct client_session *s)
 		s->tty_raw = 1;
 }
 
-static struct client_chan *chan_new(void)
+struct client_chan *client_chan_new(void)
 {
 	struct client_chan *cc = calloc(1, sizeof(*cc));
 
@@ -172,6 +153,8 @@ static int send_session_requests(struct client_session *s, struct kssh_channel *
 		}
 		kssh_buf_release(&modes);
 	}
+	if (s->o->forward_agent && (r = forward_agent_request(s, ch)) != 0)
+		return r;
 	if (lang != NULL && ((r = kssh_chan_request_begin(s->c->t, ch, "env", 0, &b)) != 0 ||
 	                     (r = kssh_buf_put_cstring(b, "LANG")) != 0 ||
 	                     (r = kssh_buf_put_cstring(b, lang)) != 0 ||
@@ -191,7 +174,7 @@ static int send_session_requests(struct client_session *s, struct kssh_channel *
 
 static int open_session(struct client_session *s)
 {
-	struct client_chan *cc = chan_new();
+	struct client_chan *cc = client_chan_new();
 	struct kssh_buf *msg;
 
 	if (cc == NULL)
@@ -230,6 +213,8 @@ static int session_request(struct client_session *s, struct kssh_chan_event *ev)
 static int on_confirm(struct client_session *s, struct client_chan *cc)
 {
 	cc->open = 1;
+	if (cc->socks)
+		socks_reply(cc, 1);
 	if (!cc->is_session)
 		return 0;
 	/* stdin is read only now; with -N there is no session at all */
@@ -253,9 +238,8 @@ static int channel_message(struct client_session *s, uint8_t type, struct kssh_b
 
 	if ((r = kssh_chan_handle(&s->chans, s->c->t, type, payload, &ev)) != 0)
 		return r;
-	if (ev.kind == KSSH_CHAN_EV_OPEN) /* we forward nothing from the server's side */
-		return kssh_chan_refuse(s->c->t, ev.peer_id, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
-		                        "open not allowed");
+	if (ev.kind == KSSH_CHAN_EV_OPEN) /* -R connections and agent requests */
+		return forward_channel_open(s, &ev);
 	cc = ev.ch->owner;
 	switch (ev.kind) {
 	case KSSH_CHAN_EV_OPEN_CONFIRM:
@@ -265,6 +249,8 @@ static int channel_message(struct client_session *s, uint8_t type, struct kssh_b
 		        ev.name, ev.reason);
 		cc->pump.ch = NULL;
 		kssh_chan_free(ev.ch);
+		if (cc->socks)
+			socks_reply(cc, 0);
 		if (cc == s->session) {
 			s->exit_status = EXIT_FAILURE_SSH;
 			s->session_closed = 1;
@@ -301,7 +287,7 @@ static int dispatch(struct client_session *s, uint8_t type, struct kssh_buf *pay
 	if (type == SSH_MSG_GLOBAL_REQUEST) /* hostkeys-00@openssh.com and others */
 		return conn_refuse_global_request(s->c->t, payload, NULL, 0);
 	if (type == SSH_MSG_REQUEST_SUCCESS || type == SSH_MSG_REQUEST_FAILURE)
-		return 0;
+		return forward_global_reply(s, type, payload);
 	if (type >= SSH_MSG_CHANNEL_OPEN && type <= SSH_MSG_CHANNEL_FAILURE)
 		return channel_message(s, type, payload);
 	return kssh_transport_fail(s->c->t, KSSH_ERR_PROTOCOL, "unexpected message %u", type);
@@ -340,7 +326,7 @@ static int accept_forward(struct client_session *s, struct local_forward *f)
 		return 0;
 	getnameinfo((struct sockaddr *)&ss, len, origin, sizeof(origin), port, sizeof(port),
 	            NI_NUMERICHOST | NI_NUMERICSERV);
-	if ((cc = chan_new()) == NULL ||
+	if ((cc = client_chan_new()) == NULL ||
 	    (cc->pump.ch = kssh_chan_open(&s->chans, s->c->t, "direct-tcpip", cc, &msg)) == NULL) {
 		free(cc);
 		close(fd);
@@ -436,9 +422,13 @@ static int round_trip(struct client_session *s)
 			return r;
 	if (r != KSSH_ERR_AGAIN)
 		return r;
-	for (int i = 0; i < s->o->n_forwards; i++)
-		if ((pfds[fwd_index[i]].revents & POLLIN) && (r = accept_forward(s, &s->o->forwards[i])) != 0)
+	for (int i = 0; i < s->o->n_forwards; i++) {
+		struct local_forward *f = &s->o->forwards[i];
+
+		if ((pfds[fwd_index[i]].revents & POLLIN) &&
+		    (r = f->dynamic ? socks_accept(s, f) : accept_forward(s, f)) != 0)
 			return r;
+	}
 	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 		struct client_chan *cc = ch ? ch->owner : NULL;
@@ -474,11 +464,26 @@ int client_run_session(struct client_options *o, struct kssh_conn *c)
 			return EXIT_FAILURE_SSH;
 		}
 	}
-	if (set_nonblocking(c->fd) != 0 || (!o->no_command && (r = open_session(&s)) != 0))
+	if (set_nonblocking(c->fd) != 0 || forward_request_remote(&s) != 0)
 		return EXIT_FAILURE_SSH;
-	while (!s.session_closed || o->no_command) {
+	/* ExitOnForwardFailure: the command starts only once every -R is known to listen */
+	while (o->exit_on_forward_failure && s.n_rfwd_pending > 0 && !s.forward_failed)
 		if ((r = round_trip(&s)) != 0)
 			break;
+	if (s.forward_failed) {
+		release_all(&s);
+		return EXIT_FAILURE_SSH;
+	}
+	if (!o->no_command && open_session(&s) != 0)
+		return EXIT_FAILURE_SSH;
+	while ((!s.session_closed || o->no_command) && !s.forward_failed) {
+		if ((r = round_trip(&s)) != 0)
+			break;
+	}
+	if (s.forward_failed) {
+		restore_tty(&s);
+		release_all(&s);
+		return EXIT_FAILURE_SSH;
 	}
 	restore_tty(&s);
 	if (s.stdin_flags >= 0)

@@ -12,13 +12,24 @@
 #define MAX_FORWARDS 16
 #define EXIT_FAILURE_SSH 255
 
-/* -L [bind:]port:host:hostport */
+/* -L [bind:]port:host:hostport, or -D [bind:]port (dynamic: host empty, a SOCKS proxy) */
 struct local_forward {
 	char bind[64];
 	unsigned port;
 	char host[256];
 	unsigned host_port;
 	int fd;
+	int dynamic;
+};
+
+/* -R [bind:]port:host:hostport: the server listens, connections come back to host:hostport */
+struct remote_forward {
+	char bind[64];
+	unsigned port;            /* as asked; 0: the server picks */
+	char host[256];
+	unsigned host_port;
+	unsigned bound;           /* the port the server listens on (its reply for 0) */
+	int state;                /* 0 asked, 1 listening, -1 refused */
 };
 
 enum strict_mode { STRICT_ASK, STRICT_YES, STRICT_NO, STRICT_ACCEPT_NEW };
@@ -52,6 +63,10 @@ struct client_options {
 	int no_command;            /* -N */
 	struct local_forward forwards[MAX_FORWARDS];
 	int n_forwards;
+	struct remote_forward rforwards[MAX_FORWARDS];
+	int n_rforwards;
+	int forward_agent;         /* -A, ForwardAgent */
+	int exit_on_forward_failure;
 	const char *source_interface;
 	int use_agent;
 };
@@ -66,6 +81,8 @@ void client_report(const char *field, const char *value);
 /* options.c */
 int client_set_option(struct client_options *o, const char *opt);
 int client_parse_forward(struct client_options *o, const char *spec);
+int client_parse_remote_forward(struct client_options *o, const char *spec);
+int client_parse_dynamic_forward(struct client_options *o, const char *spec);
 int client_add_identity(struct client_options *o, const char *path);
 int client_check_lists(struct client_options *o);
 /* connect.c: connected, keys exchanged, authenticated; client_close in every case */
