@@ -71,7 +71,22 @@ struct sftp_server_config {
 	const char *root;       /* when set, every path resolves inside this directory, which the client sees as "/" */
 	const char *user;       /* for home-directory and ~ expansion */
 	int read_only;
+	/*
+	 * OpenSSH sftp-server's -p and -P: comma-separated request names (as
+	 * sftp_request_names lists them, extensions included). A request the
+	 * deny list names, or that an allow list leaves out, is refused with
+	 * SSH_FX_PERMISSION_DENIED and logged. NULL: no list.
+	 */
+	const char *allow_requests, *deny_requests;
+	/* Where the log lines go (syslog priorities: LOG_INFO for what changed or was read, LOG_DEBUG for each request) */
+	void (*log)(void *arg, int priority, const char *line);
+	void *log_arg;
 };
+
+/* The request names, as OpenSSH's sftp-server -Q requests prints them; NULL-terminated */
+const char *const *sftp_request_names(void);
+/* 0 when every name in the comma-separated list is a request name; else -1 with the bad one in bad */
+int sftp_request_list_check(const char *list, char *bad, size_t badlen);
 
 struct sftp_server;
 

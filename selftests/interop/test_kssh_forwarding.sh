@@ -135,7 +135,7 @@ PY
 }
 check "kssh -D refuses username/password-only SOCKS 5 (05 ff) and BIND (reply 07)" socks_refusals
 
-check "kssh -R with a bad specification is refused" bash -c "! '$KSSH' -R 99999:h:1 x 2>&1 | grep -q . ||
-	'$KSSH' -R 99999:h:1 x 2>&1 | grep -q \"bad remote forwarding specification '99999:h:1'\""
+check "kssh -R with a bad specification is refused" bash -c "! '$KSSH' -R 99999:h:1 x 2>'$TEST_TMP/e' &&
+	grep -q \"bad remote forwarding specification '99999:h:1'\" '$TEST_TMP/e'"
 
 done_testing

@@ -18,11 +18,22 @@
 
 #define SFTP_OUTPUT_HIGH (4u * 1024 * 1024)
 
+/* The server's INFO lines (what changed, what was read) go to our log; DEBUG only with -d */
+static void sftp_log_line(void *arg, int priority, const char *line)
+{
+	const struct sshd_conn *s = arg;
+
+	kssh_log(priority, "user '%s': sftp: %s", s->auth->user.name, line);
+}
+
 int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc)
 {
-	struct sftp_server_config cfg = { .home = s->auth->user.home, .user = s->auth->user.name };
+	struct sftp_server_config cfg = { .home = s->auth->user.home, .user = s->auth->user.name,
+	                                  .log = sftp_log_line, .log_arg = s };
 	char root[PATH_MAX];
 
+	cfg.allow_requests = s->o->sftp_allow[0] ? s->o->sftp_allow : NULL;
+	cfg.deny_requests = s->o->sftp_deny[0] ? s->o->sftp_deny : NULL;
 	/* relative paths are the user's home's, as with OpenSSH's sftp-server */
 	if (s->o->sftp_root != NULL) {
 		sshd_expand_user_path(s->o->sftp_root, &s->auth->user, root, sizeof(root));

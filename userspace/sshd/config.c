@@ -17,6 +17,7 @@
 
 #include "kssh/channel.h"
 #include "kssh/kex.h"
+#include "kssh/sftp.h"
 #include "log.h"
 #include "sshd.h"
 
@@ -545,6 +546,28 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		}
 		return fail(err, errlen, "want: ssh server port-forwarding local | remote [gateway-ports]");
 	}
+	if (n >= 2 && strcmp(w[0], "sftp") == 0 &&
+	    (strcmp(w[1], "permit-requests") == 0 || strcmp(w[1], "deny-requests") == 0)) {
+		char *dst = w[1][0] == 'p' ? o->sftp_allow : o->sftp_deny, list[512] = "", bad[64];
+		size_t len = 0;
+
+		if (no) {
+			dst[0] = 0;
+			return 0;
+		}
+		if (n == 2)
+			return fail(err, errlen, "want: ssh server sftp %s NAME... (as sftp-server -Q requests lists them)",
+			            w[1]);
+		for (int i = 2; i < n; i++)
+			len += (size_t)snprintf(list + len, sizeof(list) - (len < sizeof(list) ? len : sizeof(list)),
+			                        "%s%s", i > 2 ? "," : "", w[i]);
+		if (len >= sizeof(list))
+			return fail(err, errlen, "request list too long");
+		if (sftp_request_list_check(list, bad, sizeof(bad)) != 0)
+			return fail(err, errlen, "unknown sftp request '%s' (ksftp-server -Q requests lists them)", bad);
+		memcpy(dst, list, len + 1);
+		return 0;
+	}
 	if (n == 1 && strcmp(w[0], "agent-forwarding") == 0) {
 		o->agent_forwarding = !no;
 		return 0;
@@ -737,6 +760,20 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		fprintf(out, "ssh server port-forwarding remote%s\n", o->gateway_ports ? " gateway-ports" : "");
 	if (o->agent_forwarding)
 		fprintf(out, "ssh server agent-forwarding\n");
+	for (int i = 0; i < 2; i++) {
+		const char *list = i ? o->sftp_deny : o->sftp_allow;
+
+		if (list[0] == 0)
+			continue;
+		fprintf(out, "ssh server sftp %s", i ? "deny-requests" : "permit-requests");
+		for (const char *p = list; *p;) {
+			size_t k = strcspn(p, ",");
+
+			fprintf(out, " %.*s", (int)k, p);
+			p += k + (p[k] == ',');
+		}
+		fprintf(out, "\n");
+	}
 	sshd_print_max_startups(o, out);
 	print_crypto_offload(out, "server", o->crypto_offload, o->crypto_offload_required);
 	if (o->client_ciphers[0])

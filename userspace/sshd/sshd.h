@@ -91,6 +91,8 @@ struct sshd_options {
 	int gateway_ports;          /* remote forwards may bind the address the client names */
 	int agent_forwarding;       /* "ssh server agent-forwarding" */
 	unsigned max_channels;      /* "ssh server max-channels N" (1-1024, 256) */
+	/* "ssh server sftp permit-requests|deny-requests NAME...": sftp-server's -p and -P, comma-joined */
+	char sftp_allow[512], sftp_deny[512];
 	/* "ssh server|client crypto-offload af-alg [required]": enum kssh_crypto_offload */
 	int crypto_offload, crypto_offload_required;
 	int client_crypto_offload, client_crypto_offload_required;

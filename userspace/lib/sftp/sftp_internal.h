@@ -16,6 +16,7 @@ struct sftp_handle {
 	DIR *dir;
 	char *path;
 	uint32_t gen;       /* makes a stale handle string useless after CLOSE */
+	uint64_t bytes_read, bytes_written; /* for the close's log line */
 };
 
 struct sftp_server {
@@ -35,9 +36,19 @@ struct sftp_server {
 	struct sftp_segment segs[SFTP_MAX_SEGMENTS];
 	size_t seg_first, n_segs;
 	uint64_t seg_bytes;  /* file bytes the segments still hold */
+	char *allow, *deny;  /* the request lists, our copies */
 };
 
 #define HANDLE_LEN 8
+
+/* sftp_policy.c: the request lists and the log */
+void sftp_log(struct sftp_server *s, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The request's name; NULL for one we do not know (answered OP_UNSUPPORTED anyway) */
+const char *sftp_request_name(uint8_t type, const struct kssh_buf *req);
+int sftp_request_permitted(const struct sftp_server *s, const char *name);
+/* After a request was answered: its INFO line, as OpenSSH's sftp-server writes them */
+void sftp_log_request(struct sftp_server *s, const char *name, const struct kssh_buf *req);
 
 /* Replies: begin writes length (patched by end), type and id. */
 int sftp_reply_begin(struct sftp_server *s, uint8_t type, uint32_t id);

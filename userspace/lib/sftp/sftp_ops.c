@@ -85,8 +85,14 @@ int sftp_op_read(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		len = SFTP_MAX_READ;
 	if (offset > INT64_MAX)
 		return sftp_reply_status(s, id, SSH_FX_EOF, NULL);
-	if (s->zero_copy && (r = sftp_read_by_reference(s, h->fd, id, offset, len)) != KSSH_ERR_AGAIN)
-		return r;
+	if (s->zero_copy) {
+		uint64_t before = s->seg_bytes;
+
+		if ((r = sftp_read_by_reference(s, h->fd, id, offset, len)) != KSSH_ERR_AGAIN) {
+			h->bytes_read += s->seg_bytes - before;
+			return r;
+		}
+	}
 	if ((r = sftp_reply_begin(s, SSH_FXP_DATA, id)) != 0 ||
 	    (r = kssh_buf_reserve(&s->out, 4 + (size_t)len, &dst)) != 0)
 		return r;
@@ -101,6 +107,7 @@ int sftp_op_read(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	}
 	kssh_poke_u32(dst, (uint32_t)got);
 	kssh_buf_consume_end(&s->out, len - (size_t)got);
+	h->bytes_read += (uint64_t)got;
 	return sftp_reply_end(s);
 }
 
@@ -129,6 +136,7 @@ int sftp_op_write(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 			return sftp_reply_errno(s, id, n < 0 ? errno : ENOSPC);
 		done += (size_t)n;
 	}
+	h->bytes_written += len;
 	return sftp_reply_status(s, id, SSH_FX_OK, NULL);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "kssh/err.h"
@@ -32,6 +33,10 @@ struct sftp_server *sftp_server_new(const struct sftp_server_config *cfg)
 	s->cfg.start = s->cwd;
 	s->cfg.root = s->root;
 	s->cfg.user = s->user;
+	s->allow = cfg->allow_requests ? strdup(cfg->allow_requests) : NULL;
+	s->deny = cfg->deny_requests ? strdup(cfg->deny_requests) : NULL;
+	s->cfg.allow_requests = s->allow;
+	s->cfg.deny_requests = s->deny;
 	kssh_buf_init(&s->in, 2 * SFTP_MAX_PACKET);
 	kssh_buf_init(&s->out, KSSH_BUF_MAX_DEFAULT);
 	for (int i = 0; i < SFTP_MAX_HANDLES; i++)
@@ -62,6 +67,8 @@ void sftp_server_free(struct sftp_server *s)
 	close(s->rootfd);
 	kssh_buf_release(&s->in);
 	kssh_buf_release(&s->out);
+	free(s->allow);
+	free(s->deny);
 	free(s);
 }
 
@@ -162,6 +169,7 @@ int sftp_handle_new(struct sftp_server *s, enum handle_kind kind, int fd, DIR *d
 		h->fd = fd;
 		h->dir = dir;
 		h->gen = ++s->next_gen;
+		h->bytes_read = h->bytes_written = 0;
 		return i;
 	}
 	return -1;
@@ -205,6 +213,11 @@ int sftp_op_close(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 	/* a close that fails (NFS, a full disk) is reported: data may be lost */
 	if (h->kind == HANDLE_FILE && close(h->fd) != 0)
 		err = errno;
+	if (h->kind == HANDLE_FILE)
+		sftp_log(s, LOG_INFO, "close \"%s\" bytes read %llu written %llu", h->path ? h->path : "",
+		         (unsigned long long)h->bytes_read, (unsigned long long)h->bytes_written);
+	else
+		sftp_log(s, LOG_INFO, "closedir \"%s\"", h->path ? h->path : "");
 	h->fd = -1;
 	handle_close(h);
 	return err ? sftp_reply_errno(s, id, err) : sftp_reply_status(s, id, SSH_FX_OK, NULL);
@@ -270,6 +283,8 @@ static int dispatch(struct sftp_server *s, uint8_t type, uint32_t id, struct kss
 static int handle_request(struct sftp_server *s, struct kssh_buf *req)
 {
 	size_t out_before = kssh_buf_len(&s->out);
+	struct kssh_buf seen;
+	const char *name;
 	uint8_t type;
 	uint32_t id;
 	int r;
@@ -282,7 +297,16 @@ static int handle_request(struct sftp_server *s, struct kssh_buf *req)
 		return KSSH_ERR_PROTOCOL; /* INIT must come first */
 	if ((r = kssh_buf_get_u32(req, &id)) != 0)
 		return r;
+	name = sftp_request_name(type, req);
+	sftp_log(s, LOG_DEBUG, "request %u: %s", id, name ? name : "unknown");
+	if (!sftp_request_permitted(s, name)) {
+		sftp_log(s, LOG_INFO, "refused %s request: not permitted by the request lists", name);
+		return sftp_reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Request not permitted");
+	}
+	seen = *req;
 	r = dispatch(s, type, id, req);
+	if (r == 0)
+		sftp_log_request(s, name, &seen);
 	if (r == KSSH_ERR_ALLOC || r == KSSH_ERR_NO_BUFFER_SPACE)
 		return r;
 	if (r != 0) {
