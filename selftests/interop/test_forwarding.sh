@@ -33,6 +33,8 @@ start_ksshd "$PORT_OFF" "$TEST_TMP/off"
 LOG=$TEST_TMP/k/log
 
 logged() { for _ in $(seq 50); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+# stop a client started in the background (a function runs in a subshell: its ssh is a child)
+stop() { pkill -P "$1" 2>/dev/null; kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 # fetch_sum PORT: the sha256 of the file fetched through 127.0.0.1:PORT
 fetch_sum() { fetch "http://127.0.0.1:$1/big" | sha256sum | cut -d' ' -f1; }
 # wait until something listens on PORT (the forward is up)
@@ -42,7 +44,7 @@ fixed_port() {
 	ossh_keys -i "$TEST_TMP/id" -p "$PORT" -N -R "$FIXED:127.0.0.1:$SVC" "$U@127.0.0.1" 2>"$TEST_TMP/err" &
 	local pid=$! sum
 	listening "$FIXED" && sum=$(fetch_sum "$FIXED")
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	stop "$pid"
 	[ "$sum" = "$WANT" ] || { echo "# got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
 	logged "$LOG" "remote forwarding from localhost:$FIXED (listening on port $FIXED) for user $U" ||
 		{ echo "# no log line"; grep PORT_FWD "$LOG" | tail -3 | sed 's/^/# /'; return 1; }
@@ -60,7 +62,7 @@ dynamic_port() {
 		sleep 0.1
 	done
 	[ -n "$port" ] && listening "$port" && sum=$(fetch_sum "$port")
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	stop "$pid"
 	[ "$sum" = "$WANT" ] || { echo "# port '${port}', got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
 }
 check "ssh -R 0 (the port ksshd's kernel picks, reported to ssh): 48 MiB byte-exact" dynamic_port
@@ -100,7 +102,7 @@ permitlisten() {
 		"$U@127.0.0.1" 2>/dev/null &
 	local pid=$! sum
 	listening "$FIXED" && sum=$(fetch_sum "$FIXED")
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	stop "$pid"
 	[ "$sum" = "$WANT" ] || { echo "# the permitted port did not forward"; return 1; }
 	! ossh_keys -o ExitOnForwardFailure=yes -i "$TEST_TMP/id_listen" -p "$PORT" -R "$other:127.0.0.1:$SVC" \
 		"$U@127.0.0.1" true 2>/dev/null && logged "$LOG" "refused: not in the key's permitlisten"
@@ -143,6 +145,43 @@ check "agent forwarding refused when not configured (no SSH_AUTH_SOCK, logged)" 
 	agent_refused "$PORT_OFF" "$TEST_TMP/id" "$TEST_TMP/off/log" "Agent Forwarding, refused for user $U: not enabled"
 check "agent forwarding refused for a no-agent-forwarding key (logged)" \
 	agent_refused "$PORT" "$TEST_TMP/id_noagent" "$LOG" "Agent Forwarding, refused for user $U: not permitted for this key"
+
+# show ssh while they run, and show ssh history after
+shows_type() {
+	local want=$1; shift
+	"$@" &
+	local pid=$! out=""
+	for _ in $(seq 50); do
+		out=$("$TOP/$BUILD/ksshctl" -s "$TEST_TMP/k/ctl.sock" show ssh 2>&1)
+		grep -q -- "$want" <<<"$out" && break
+		sleep 0.1
+	done
+	stop "$pid"
+	grep -q -- "$want" <<<"$out" || { echo "$out" | tail -5 | sed 's/^/# /'; return 1; }
+	for _ in $(seq 50); do
+		"$TOP/$BUILD/ksshctl" -s "$TEST_TMP/k/ctl.sock" show ssh history 2>&1 | grep -q -- "$want" && return 0
+		sleep 0.1
+	done
+	echo "# not in show ssh history"
+	return 1
+}
+check "show ssh and its history show a remote-forwarding connection as port-forwarded-remote" \
+	shows_type port-forwarded-remote ossh_keys -i "$TEST_TMP/id" -p "$PORT" -N -R "$(pick_port):127.0.0.1:$SVC" "$U@127.0.0.1"
+check "show ssh and its history show an agent-forwarding session (Command-Line-Interface+agent-forwarded)" \
+	shows_type Command-Line-Interface+agent-forwarded agent_ssh "$PORT" "$TEST_TMP/id" 'sleep 5'
+
+gone_after() {
+	local fp
+	fp=$(pick_port)
+	ossh_keys -i "$TEST_TMP/id" -p "$PORT" -N -R "$fp:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null &
+	local pid=$!
+	listening "$fp" || return 1
+	stop "$pid"
+	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$fp") 2>/dev/null || return 0; sleep 0.1; done
+	echo "# port $fp still open after the connection ended"
+	return 1
+}
+check "a remote forward's port closes when the connection ends" gone_after
 
 # 200 sessions at once on one connection, through a ControlMaster
 many_channels() {

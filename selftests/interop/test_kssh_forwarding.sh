@@ -32,7 +32,7 @@ remote_fixed() {
 	kssh_to "$port" -N -R "$fp:127.0.0.1:$SVC" "$U@127.0.0.1" 2>"$TEST_TMP/err" &
 	local pid=$!
 	listening "$fp" && sum=$(fetch "http://127.0.0.1:$fp/big" | sum_of)
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	[ "$sum" = "$WANT" ] || { echo "# got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
 }
 remote_dynamic() {
@@ -45,7 +45,7 @@ remote_dynamic() {
 		sleep 0.1
 	done
 	[ -n "$p" ] && listening "$p" && sum=$(fetch "http://127.0.0.1:$p/big" | sum_of)
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	[ "$sum" = "$WANT" ] || { echo "# port '$p', got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
 }
 socks() {
@@ -54,7 +54,7 @@ socks() {
 	kssh_to "$port" -N -D "$dp" "$U@127.0.0.1" 2>"$TEST_TMP/err" &
 	local pid=$!
 	listening "$dp" && sum=$(curl -s --max-time 60 "--$mode" "127.0.0.1:$dp" "http://localhost:$SVC/big" | sum_of)
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	[ "$sum" = "$WANT" ] || { echo "# got ${sum:-nothing}"; sed 's/^/# /' "$TEST_TMP/err"; return 1; }
 }
 agent() {
@@ -70,7 +70,7 @@ several() {
 	listening "$r1" && listening "$r2" && listening "$dp" &&
 		s1=$(fetch "http://127.0.0.1:$r1/big" | sum_of) && s2=$(fetch "http://127.0.0.1:$r2/big" | sum_of) &&
 		s3=$(curl -s --max-time 60 --socks5-hostname "127.0.0.1:$dp" "http://localhost:$SVC/big" | sum_of)
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	[ "$s1" = "$WANT" ] && [ "$s2" = "$WANT" ] && [ "$s3" = "$WANT" ] || { sed 's/^/# /' "$TEST_TMP/err"; return 1; }
 }
 # a port the user may not bind (below net.ipv4.ip_unprivileged_port_start): either server refuses
@@ -130,7 +130,7 @@ s.sendall(b"\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50")  # BIND
 print("bind", s.recv(10)[:2].hex())
 PY
 )
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	grep -qx 'userpass 05ff' <<<"$out" && grep -qx 'bind 0507' <<<"$out" || { echo "# $out"; return 1; }
 }
 check "kssh -D refuses username/password-only SOCKS 5 (05 ff) and BIND (reply 07)" socks_refusals

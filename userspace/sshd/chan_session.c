@@ -305,7 +305,8 @@ static int start(struct sshd_conn *s, struct sshd_chan *sc, const char *command)
 	         sc->pump.keep_wr_open ? " on a pty" : "", forced ? " (forced command)" : "");
 	sshd_report("chan", "%u", sc->pump.ch->local_id);
 	sshd_report("pty", "%s", sc->tty[0] ? sc->tty + (strncmp(sc->tty, "/dev/", 5) == 0 ? 5 : 0) : "");
-	sshd_report("type", "%s", command && strncmp(command, "scp ", 4) == 0 ? "scp" : "Command-Line-Interface");
+	sshd_report("type", "%s%s", command && strncmp(command, "scp ", 4) == 0 ? "scp" : "Command-Line-Interface",
+	            s->agent_fd >= 0 ? "+agent-forwarded" : "");
 	if (sc->pump.peer_eof)
 		pump_peer_eof(&sc->pump);
 	conn_offload_want(s, sc);
