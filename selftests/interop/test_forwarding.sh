@@ -170,6 +170,26 @@ check "show ssh and its history show a remote-forwarding connection as port-forw
 check "show ssh and its history show an agent-forwarding session (Command-Line-Interface+agent-forwarded)" \
 	shows_type Command-Line-Interface+agent-forwarded agent_ssh "$PORT" "$TEST_TMP/id" 'sleep 5'
 
+# GatewayPorts: a client asking for the wildcard address gets loopback unless gateway-ports is configured
+printf '%s\n' 'ssh server port-forwarding remote gateway-ports' 'ssh server rate-limit 600' >"$TEST_TMP/gw.conf"
+PORT_GW=$(pick_port)
+start_ksshd "$PORT_GW" "$TEST_TMP/gw" -f "$TEST_TMP/gw.conf"
+bound_to() {
+	local server=$1 want=$2 fp addr=""
+	fp=$(pick_port)
+	ossh_keys -i "$TEST_TMP/id" -p "$server" -N -R "0.0.0.0:$fp:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null &
+	local pid=$!
+	for _ in $(seq 50); do
+		addr=$(ss -Hltn "sport = :$fp" | awk '{print $4}' | head -1)
+		[ -n "$addr" ] && break
+		sleep 0.1
+	done
+	stop "$pid"
+	[ "$addr" = "$want:$fp" ] || { echo "# listening on '${addr}', wanted $want:$fp"; return 1; }
+}
+check "-R 0.0.0.0:PORT without gateway-ports listens on loopback only" bound_to "$PORT" 127.0.0.1
+check "-R 0.0.0.0:PORT with 'remote gateway-ports' listens on every address" bound_to "$PORT_GW" 0.0.0.0
+
 gone_after() {
 	local fp
 	fp=$(pick_port)
