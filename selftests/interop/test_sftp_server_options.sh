@@ -84,8 +84,11 @@ start_dir() {
 	grep -q "Remote working directory: $TEST_TMP/starts/root" "$TEST_TMP/out" || { sed 's/^/# /' "$TEST_TMP/out"; return 1; }
 	run_sftp "$SERVER -d %d" "pwd"
 	grep -q "Remote working directory: $HOME\$" "$TEST_TMP/out" || { sed 's/^/# /' "$TEST_TMP/out"; return 1; }
+	run_sftp "$SERVER -d %h/" "pwd"
+	grep -q "Remote working directory: $HOME\$" "$TEST_TMP/out" || { sed 's/^/# /' "$TEST_TMP/out"; return 1; }
+	! "$SERVER" -d /x/%q </dev/null 2>"$TEST_TMP/e" && grep -q 'bad token' "$TEST_TMP/e"
 }
-check "-d with %u and %d starts in the expanded directory" start_dir
+check "-d with %u, %d and %h starts in the expanded directory; an unknown token is refused" start_dir
 
 # under OpenSSH's sshd, as an administrator would install it
 U=sftpopt$$

@@ -29,7 +29,7 @@ static void usage(void)
 	        "                    [-P denied_requests] [-p allowed_requests] [-u umask]\n"
 	        "                    [-r root_directory]\n"
 	        "       ksftp-server -Q protocol_feature\n"
-	        "  -d  start here (%%d the home directory, %%u the user name, %%%% a percent sign)\n"
+	        "  -d  start here (%%d or %%h the home directory, %%u the user name, %%%% a percent sign)\n"
 	        "  -e  log to stderr instead of syslog      -f  syslog facility (AUTH, DAEMON, USER, LOCAL0-7)\n"
 	        "  -l  QUIET, FATAL, ERROR (default), INFO, VERBOSE, DEBUG, DEBUG1-3\n"
 	        "  -p / -P  comma-separated requests to allow / deny (names as -Q requests prints)\n"
@@ -82,7 +82,7 @@ static int parse_facility(const char *v)
 	return -1;
 }
 
-/* -d's tokens: %d the home directory, %u the user, %% a percent sign */
+/* -d's tokens: %d (and %h) the home directory, %u the user, %% a percent sign */
 static int expand_tokens(const char *in, const char *home, const char *user, char *out, size_t len)
 {
 	size_t n = 0;
@@ -93,7 +93,7 @@ static int expand_tokens(const char *in, const char *home, const char *user, cha
 
 		if (*p == '%') {
 			p++;
-			add = *p == 'd' ? home : *p == 'u' ? user : *p == '%' ? "%" : NULL;
+			add = *p == 'd' || *p == 'h' ? home : *p == 'u' ? user : *p == '%' ? "%" : NULL;
 			if (add == NULL)
 				return -1;
 		} else {
