@@ -31,6 +31,8 @@ static void usage(void)
 	        "       ksshctl [-s SOCKET] show running-config [ssh]\n"
 	        "       ksshctl [-s SOCKET] show ssh [session details | history [details] | server] [--json]\n"
 	        "       ksshctl [-s SOCKET] show tech-support ssh\n"
+	        "       ksshctl [-s SOCKET] show configuration commit list | changes ID\n"
+	        "       ksshctl [-s SOCKET] rollback configuration last N | to ID\n"
 	        "       ksshctl [-s SOCKET] show crypto key mypubkey [rsa|dsa|ecdsa|ed25519] [--json]\n"
 	        "       ksshctl [-s SOCKET] crypto key generate|zeroize rsa|dsa|ecdsa [nistp256|nistp384|nistp521]|ed25519\n"
 	        "       (the daemon's socket: -s, or $KSSH_CONTROL, or " CONTROL_DEFAULT ")\n"
@@ -380,7 +382,8 @@ int main(int argc, char **argv)
 			fclose(f);
 		return r;
 	}
-	if (argc >= 2 && (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "crypto") == 0))
+	if (argc >= 2 && (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "crypto") == 0 ||
+	                  strcmp(argv[1], "rollback") == 0))
 		return control(sock, argv + 1, argc - 1, json, NULL, NULL);
 	usage();
 	return 2;

@@ -481,7 +481,31 @@ static int configure(struct sshd_options *o, char *body, FILE *out)
 		return 0;
 	}
 	kssh_log_event(LOG_INFO, "INFO_GENERAL", "configuration committed (%d line%s)", lineno, lineno == 1 ? "" : "s");
+	/* durable: written to the configuration file, and into the commit history */
+	if (sshd_config_store_commit(o, "root", lineno, err, sizeof(err)) != 0)
+		kssh_log(LOG_ERR, "commit: %s", err);
+	fprintf(out, "%s\n", err);
 	return 1;
+}
+
+/* rollback configuration last N | to ID: the lines that lead there, committed like any configure */
+static int rollback(struct sshd_options *o, int last, const char *arg, FILE *out)
+{
+	char *end, why[256], *lines;
+	unsigned long v = strtoul(arg, &end, 10);
+	int r;
+
+	if (*end != 0 || *arg == 0) {
+		fprintf(out, "rollback configuration last N | to ID: '%s' is not a number\n", arg);
+		return 0;
+	}
+	if ((lines = sshd_config_store_rollback_lines(o, last, v, why, sizeof(why))) == NULL) {
+		fprintf(out, "%s; nothing was changed\n", why);
+		return 0;
+	}
+	r = configure(o, lines, out);
+	free(lines);
+	return r;
 }
 
 /* ---- show running-config ---- */
@@ -528,6 +552,16 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 	}
 	if (sshd_words_are(w, n, "configure"))
 		return configure(o, body ? body : (char[]){ 0 }, out);
+	if (n == 4 && sshd_words_are(w, 3, "rollback configuration last"))
+		return rollback(o, 1, w[3], out);
+	if (n == 4 && sshd_words_are(w, 3, "rollback configuration to"))
+		return rollback(o, 0, w[3], out);
+	if (sshd_words_are(w, n, "show configuration commit list")) {
+		sshd_config_store_list(o, out);
+		return 1;
+	}
+	if (n == 5 && sshd_words_are(w, 4, "show configuration commit changes"))
+		return sshd_config_store_changes(o, strtoul(w[4], NULL, 10), out);
 	if (n >= 2 && strcmp(w[0], "show") == 0 && (strcmp(w[1], "running-config") == 0 ||
 	                                          strcmp(w[1], "running-configuration") == 0) && n <= 3) {
 		show_running(o, n == 3 ? w[2] : NULL, json, out);

@@ -150,6 +150,7 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 			if (parse_uint(optarg, 1, 65535, "port", &v))
 				return -1;
 			o->port = (unsigned)v;
+			o->port_from_cli = 1;
 			break;
 		case 'l':
 			if (o->n_listen == KSSHD_MAX_LISTEN) {
@@ -284,6 +285,8 @@ int main(int argc, char **argv)
 	kssh_log_open("ksshd", o.log_stderr || o.foreground, 1, o.debug ? LOG_DEBUG : LOG_INFO);
 	if (sshd_load_host_keys(&o) != 0 || sandbox_dir() != 0)
 		return 1;
+	if (sshd_config_store_init(&o) != 0)
+		kssh_log(LOG_WARNING, "%s.commits: cannot start the commit history: %s", o.config_file, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);

@@ -49,6 +49,7 @@ struct sshd_acl {
 
 struct sshd_options {
 	unsigned port;
+	int port_from_cli;        /* -p: any port; it stays out of the saved configuration */
 	const char *listen[KSSHD_MAX_LISTEN];
 	int n_listen;
 	const char *state_dir;   /* host keys live here */
@@ -147,6 +148,14 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 int sshd_config_load(struct sshd_options *o, const char *path);
 /* The running configuration in the same syntax; section "ssh" (or NULL for everything) */
 void sshd_config_print(const struct sshd_options *o, const char *section, FILE *out);
+
+/* config_store.c: commits written to the configuration file, with their history */
+int sshd_config_store_init(const struct sshd_options *o);
+int sshd_config_store_commit(const struct sshd_options *o, const char *user, int lines, char *msg, size_t msglen);
+void sshd_config_store_list(const struct sshd_options *o, FILE *out);
+int sshd_config_store_changes(const struct sshd_options *o, unsigned long id, FILE *out);
+char *sshd_config_store_rollback_lines(const struct sshd_options *o, int last, unsigned long arg, char *why,
+                                       size_t whylen);
 /* Are the n words w the space-separated command `words`? ("show ssh server") */
 int sshd_words_are(char **w, int n, const char *words);
 /* Resolves the algorithm lists from the configured ones; 0, or -1 with err */
