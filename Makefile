@@ -31,6 +31,9 @@ LIB      = $(BUILD)/libkssh.a
 SSHD_SRC = $(wildcard userspace/sshd/*.c)
 SSH_SRC  = $(wildcard userspace/ssh/*.c)
 COMMON_SRC = $(wildcard userspace/common/*.c)
+# -V: every program's version line (the build id from git, when there is one)
+VERSION_OBJ = $(BUILD)/userspace/version/kssh_version.o
+BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC = $(wildcard selftests/unit/test_*.c)
@@ -87,6 +90,8 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/lpts_parse.h include/kssh/lpts.h $(BUILD)/
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+$(VERSION_OBJ): CPPFLAGS += -DKSSH_BUILD_ID='"$(BUILD_ID)"'
+
 $(DATAPLANE_OBJ): $(BPF_SKEL)
 $(DATAPLANE_OBJ): CPPFLAGS += -I$(BUILD)/bpf -Iuserspace/dataplane -I/usr/include/libnl3
 
@@ -94,7 +99,7 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+$(BUILD)/ksshd: $(SSHD_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ) $(VERSION_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil -lseccomp $(BPF_LIBS)
 
 $(SSHD_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
@@ -105,16 +110,16 @@ $(BUILD)/selftests/interop/session_probe.o: userspace/sshd/session.c
 	@$(CC) $(CPPFLAGS) -Iuserspace/dataplane -DKSSHD_SANDBOX_PROBE $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(SANDBOX_PROBE): $(filter-out $(BUILD)/userspace/sshd/session.o,$(SSHD_SRC:%.c=$(BUILD)/%.o)) \
-		$(BUILD)/selftests/interop/session_probe.o $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+		$(BUILD)/selftests/interop/session_probe.o $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ) $(VERSION_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt -lutil -lseccomp $(BPF_LIBS)
 
-$(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+$(BUILD)/kssh: $(SSH_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ) $(VERSION_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)
 
-$(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+$(BUILD)/ksftp: $(KSFTP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ) $(VERSION_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)
 
-$(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ)
+$(BUILD)/kscp: $(KSCP_SRC:%.c=$(BUILD)/%.o) $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ) $(LIB) $(DATAPLANE_OBJ) $(VERSION_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil $(BPF_LIBS)
 
 $(CLIENT_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
@@ -129,12 +134,12 @@ $(BUILD)/tools/lpts_prog_bench.o: CPPFLAGS += -I$(BUILD)/bpf -Iselftests/bpf
 $(BUILD)/tools/lpts-prog-bench: $(BUILD)/tools/lpts_prog_bench.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
-$(BUILD)/ksshctl: $(CTL_SRC:%.c=$(BUILD)/%.o) $(DATAPLANE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
+$(BUILD)/ksshctl: $(CTL_SRC:%.c=$(BUILD)/%.o) $(DATAPLANE_OBJ) $(VERSION_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) -lcrypto
 
 $(CTL_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iuserspace/dataplane
 
-$(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/ksftp-server: $(SFTP_SERVER_SRC:%.c=$(BUILD)/%.o) $(LIB) $(VERSION_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)

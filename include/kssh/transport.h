@@ -14,8 +14,8 @@
 #include "kssh/buf.h"
 #include "kssh/cipher.h"
 #include "kssh/key.h"
+#include "kssh/version.h"
 
-#define KSSH_VERSION "0.1"
 #define KSSH_SOFTWARE "kssh_" KSSH_VERSION
 
 /* RFC 4253 11.1 disconnect reason codes */

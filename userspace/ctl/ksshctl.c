@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kssh/version.h"
 #include "lpts.h"
 
 #define CONTROL_DEFAULT "/run/kssh/ksshd.sock"
@@ -346,6 +347,11 @@ int main(int argc, char **argv)
 	int json = argc > 1 && strcmp(argv[argc - 1], "--json") == 0;
 	const char *sock = getenv("KSSH_CONTROL") ? getenv("KSSH_CONTROL") : CONTROL_DEFAULT;
 	char err[256];
+
+	if (argc == 2 && strcmp(argv[1], "-V") == 0) {
+		kssh_print_version("ksshctl", stdout);
+		return 0;
+	}
 
 	argc -= json;
 	if (argc >= 3 && strcmp(argv[1], "-s") == 0) {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kssh/version.h"
 #include "kssh/err.h"
 #include "log.h"
 #include "sftp_channel.h"
@@ -248,7 +249,7 @@ int main(int argc, char **argv)
 
 	snprintf(o.known_hosts, sizeof(o.known_hosts), "%s/.ssh/known_hosts", home ? home : ".");
 	client_read_config(&o);
-	while ((opt = getopt(argc, argv, "rpqvP:i:c:o:h")) != -1) {
+	while ((opt = getopt(argc, argv, "rpqvVP:i:c:o:h")) != -1) {
 		switch (opt) {
 		case 'r': cp.recursive = 1; break;
 		case 'p': cp.keep = 1; break;
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 		case 'i': if (client_add_identity(&o, optarg) != 0) return 2; break;
 		case 'c': o.ciphers = optarg; break;
 		case 'o': if (client_set_option(&o, optarg) != 0) return 2; break;
+		case 'V': kssh_print_version("kscp", stdout); exit(0);
 		default: usage(); return 2;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kssh/version.h"
 #include "kssh/err.h"
 #include "kssh/sftp.h"
 #include "log.h"
@@ -325,7 +326,7 @@ static int parse_args(struct client_options *o, int argc, char **argv, const cha
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "+vCP:i:c:o:b:h")) != -1) {
+	while ((c = getopt(argc, argv, "+vCVP:i:c:o:b:h")) != -1) {
 		switch (c) {
 		case 'v': o->verbose++; break;
 		case 'C': break; /* compression: not offered, as the spec's server */
@@ -334,6 +335,7 @@ static int parse_args(struct client_options *o, int argc, char **argv, const cha
 		case 'c': o->ciphers = optarg; break;
 		case 'o': if (client_set_option(o, optarg) != 0) return -1; break;
 		case 'b': *batch = optarg; o->batch = 1; break;
+		case 'V': kssh_print_version("ksftp", stdout); exit(0);
 		default: usage(); return -1;
 		}
 	}

@@ -17,6 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "kssh/version.h"
 #include "kssh/err.h"
 #include "kssh/sftp.h"
 
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
 	int c, r, facility = LOG_AUTH;
 	const char *client;
 
-	while ((c = getopt(argc, argv, "ehRd:r:f:l:p:P:Q:u:")) != -1) {
+	while ((c = getopt(argc, argv, "ehRVd:r:f:l:p:P:Q:u:")) != -1) {
 		switch (c) {
 		case 'R': cfg.read_only = 1; break;
 		case 'd': start = optarg; break;
@@ -218,6 +219,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'h': usage(); return 0;
+		case 'V': kssh_print_version("ksftp-server", stdout); return 0;
 		default: usage(); return 1;
 		}
 	}

@@ -22,6 +22,7 @@
 #include "conn_io.h"
 #include "kex/kex_internal.h"
 #include "log.h"
+#include "kssh/version.h"
 #include "ssh.h"
 
 #define RUN_SESSION 1
@@ -98,7 +99,7 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 	char *at;
 	int c, r;
 
-	while ((c = getopt(argc, argv, "+vABtTNp:l:i:c:m:o:L:R:D:h")) != -1) {
+	while ((c = getopt(argc, argv, "+vABtTNVp:l:i:c:m:o:L:R:D:h")) != -1) {
 		switch (c) {
 		case 't': o->tty_mode = o->tty_mode >= 1 ? 2 : 1; break;
 		case 'T': o->tty_mode = -1; break;
@@ -120,6 +121,7 @@ static int parse_args(struct client_options *o, int argc, char **argv)
 				return -1;
 			break;
 		case 'A': o->forward_agent = 1; break;
+		case 'V': kssh_print_version("kssh", stdout); exit(0);
 		case 'v': o->verbose++; break;
 		case 'B': o->batch = 1; break;
 		case 'p': o->port = (unsigned)atoi(optarg); break;

@@ -19,6 +19,7 @@
 #include "kssh/err.h"
 #include "kssh/kex.h"
 #include "kssh/transport.h"
+#include "kssh/version.h"
 #include "log.h"
 #include "monitor.h"
 #include "sshd.h"
@@ -140,7 +141,7 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "Dedtp:l:s:f:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Dedtp:l:s:f:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'D': o->foreground = 1; break;
 		case 't': o->test_config = 1; break;
@@ -239,6 +240,9 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);
+			exit(0);
+		case 'V':
+			kssh_print_version("ksshd", stdout);
 			exit(0);
 		default:
 			usage(stderr);
