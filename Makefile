@@ -68,7 +68,7 @@ CTL_SRC = $(wildcard userspace/ctl/*.c)
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
        $(BUILD)/tools/lpts-prog-bench
 
-.PHONY: all deps check run unit fuzz fuzz-build clean vm-check kmod
+.PHONY: all deps check run unit fuzz fuzz-build clean vm-check kmod install uninstall
 all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(CT_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN) $(SANDBOX_PROBE)
 
 deps:
@@ -230,6 +230,33 @@ vm-check: deps
 run: deps
 	$(MAKE) all
 	./tools/run-ksshd.sh $(BUILD)
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: the FHS places
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR      = $(PREFIX)/bin
+SBINDIR     = $(PREFIX)/sbin
+LIBEXECDIR  = $(PREFIX)/lib/kssh
+UNITDIR     = $(PREFIX)/lib/systemd/system
+INSTALLED   = $(SBINDIR)/ksshd $(SBINDIR)/ksshctl $(BINDIR)/kssh $(BINDIR)/ksftp $(BINDIR)/kscp \
+              $(LIBEXECDIR)/ksftp-server $(UNITDIR)/ksshd.service
+install: $(BINS)
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/kssh
+	install -m 0755 $(BUILD)/ksshd $(BUILD)/ksshctl $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/kssh $(BUILD)/ksftp $(BUILD)/kscp $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/ksftp-server $(DESTDIR)$(LIBEXECDIR)/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/ksshd.service.in \
+		>$(DESTDIR)$(UNITDIR)/ksshd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ksshd.service
+	@# the example configuration: never over an administrator's own
+	[ -e $(DESTDIR)$(SYSCONFDIR)/kssh/kssh.conf ] || \
+		install -m 0600 packaging/kssh.conf.example $(DESTDIR)$(SYSCONFDIR)/kssh/kssh.conf
+
+# the programs and the unit; the configuration and host keys in SYSCONFDIR/kssh stay (they are the administrator's)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
 	rm -rf build

@@ -355,3 +355,20 @@ char *sshd_config_store_rollback_lines(const struct sshd_options *o, int last, u
 	free(now);
 	return lines;
 }
+
+char *sshd_config_store_lines_to(const struct sshd_options *o, const char *text)
+{
+	char *now = running_text(o), *lines = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if (now == NULL || (mem = open_memstream(&lines, &len)) == NULL) {
+		free(now);
+		return NULL;
+	}
+	lines_missing(now, text, "no ", mem);
+	fputs(text, mem);
+	fclose(mem);
+	free(now);
+	return lines;
+}

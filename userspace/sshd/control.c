@@ -488,6 +488,49 @@ static int configure(struct sshd_options *o, char *body, FILE *out)
 	return 1;
 }
 
+void sshd_control_reload(struct sshd_options *o)
+{
+	char *text = NULL, *lines, *end;
+	size_t len = 0;
+	FILE *f, *log;
+	char buf[4096];
+	size_t n;
+
+	if (o->config_file == NULL || (f = fopen(o->config_file, "r")) == NULL) {
+		kssh_log(LOG_WARNING, "reload: no configuration file to read%s", o->config_file ? "" : " (started without -f)");
+		return;
+	}
+	if ((log = open_memstream(&text, &len)) == NULL) {
+		fclose(f);
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, log);
+	fclose(f);
+	fclose(log);
+	if ((lines = sshd_config_store_lines_to(o, text)) == NULL) {
+		free(text);
+		return;
+	}
+	free(text);
+	text = NULL;
+	if ((log = open_memstream(&text, &len)) == NULL) {
+		free(lines);
+		return;
+	}
+	configure(o, lines, log);
+	fclose(log);
+	/* what configure said, a line at a time, in the log */
+	for (char *p = text; p != NULL && *p; p = end) {
+		end = p + strcspn(p, "\n");
+		if (*end)
+			*end++ = 0;
+		kssh_log(LOG_INFO, "reload %s: %s", o->config_file, p);
+	}
+	free(lines);
+	free(text);
+}
+
 /* rollback configuration last N | to ID: the lines that lead there, committed like any configure */
 static int rollback(struct sshd_options *o, int last, const char *arg, FILE *out)
 {

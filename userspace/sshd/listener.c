@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -31,7 +32,27 @@
 #include "sshd.h"
 #include "sshd_listener.h"
 
-volatile sig_atomic_t sshd_got_term, sshd_got_child;
+volatile sig_atomic_t sshd_got_term, sshd_got_child, sshd_got_hup;
+
+/* systemd's readiness protocol (sd_notify(3)), without libsystemd: one datagram to $NOTIFY_SOCKET */
+static void notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = 0; /* an abstract socket */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
+	close(fd);
+}
 
 struct listen_socket {
 	int fd;
@@ -488,10 +509,17 @@ int sshd_listener_run(struct sshd_options *o)
 	snprintf(L.clients_path, sizeof(L.clients_path), "%s.clients", o->control_path ? o->control_path : "");
 	if (o->control_path && (L.clients_fd = open_control(L.clients_path, SOCK_SEQPACKET, 0666)) < 0)
 		kssh_log(LOG_WARNING, "no clients socket: outgoing sessions will not be listed");
+	notify("READY=1\nSTATUS=accepting connections");
 	while (!sshd_got_term) {
 		size_t n = 0, first_report;
 		int ready;
 
+		if (sshd_got_hup) { /* systemctl reload: the configuration file again, committed whole */
+			sshd_got_hup = 0;
+			notify("RELOADING=1");
+			sshd_control_reload(o);
+			notify("READY=1");
+		}
 		for (int i = 0; i < L.n_socks; i++)
 			pfds[n++] = (struct pollfd){ .fd = L.socks[i].fd, .events = POLLIN };
 		pfds[n++] = (struct pollfd){ .fd = L.ctl_fd, .events = POLLIN };
@@ -515,6 +543,7 @@ int sshd_listener_run(struct sshd_options *o)
 			if (pfds[i].revents & POLLIN)
 				accept_one(&L.socks[i]);
 	}
+	notify("STOPPING=1");
 	kssh_log(LOG_INFO, "terminating on signal");
 	close_listeners();
 	if (L.ctl_fd >= 0) {

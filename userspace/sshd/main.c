@@ -31,6 +31,12 @@ static void on_term(int sig)
 	sshd_got_term = 1;
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	sshd_got_hup = 1;
+}
+
 static void on_child(int sig)
 {
 	(void)sig;
@@ -295,6 +301,8 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_child;
 	sa.sa_flags = SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);

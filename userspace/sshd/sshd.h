@@ -149,6 +149,9 @@ int sshd_config_load(struct sshd_options *o, const char *path);
 /* The running configuration in the same syntax; section "ssh" (or NULL for everything) */
 void sshd_config_print(const struct sshd_options *o, const char *section, FILE *out);
 
+/* control.c: SIGHUP (systemctl reload): the configuration file read again and committed as a whole */
+void sshd_control_reload(struct sshd_options *o);
+
 /* config_store.c: commits written to the configuration file, with their history */
 int sshd_config_store_init(const struct sshd_options *o);
 int sshd_config_store_commit(const struct sshd_options *o, const char *user, int lines, char *msg, size_t msglen);
@@ -156,6 +159,8 @@ void sshd_config_store_list(const struct sshd_options *o, FILE *out);
 int sshd_config_store_changes(const struct sshd_options *o, unsigned long id, FILE *out);
 char *sshd_config_store_rollback_lines(const struct sshd_options *o, int last, unsigned long arg, char *why,
                                        size_t whylen);
+/* The lines that take the running configuration to the text's (a `no` for each line it lacks) */
+char *sshd_config_store_lines_to(const struct sshd_options *o, const char *text);
 /* Are the n words w the space-separated command `words`? ("show ssh server") */
 int sshd_words_are(char **w, int n, const char *words);
 /* Resolves the algorithm lists from the configured ones; 0, or -1 with err */

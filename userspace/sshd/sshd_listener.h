@@ -63,7 +63,7 @@ struct sshd_registry {
 	unsigned next_id;
 };
 
-extern volatile sig_atomic_t sshd_got_term, sshd_got_child;
+extern volatile sig_atomic_t sshd_got_term, sshd_got_child, sshd_got_hup;
 
 /* preauth_limits.c: 1 and why when max-startups refuses a new connection from host */
 int sshd_startups_refuse(const struct sshd_options *o, const struct sshd_registry *r, const char *host, char *why,
