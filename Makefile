@@ -238,8 +238,10 @@ BINDIR      = $(PREFIX)/bin
 SBINDIR     = $(PREFIX)/sbin
 LIBEXECDIR  = $(PREFIX)/lib/kssh
 UNITDIR     = $(PREFIX)/lib/systemd/system
+COMPLDIR    = $(PREFIX)/share/bash-completion/completions
 INSTALLED   = $(SBINDIR)/ksshd $(SBINDIR)/ksshctl $(BINDIR)/kssh $(BINDIR)/ksftp $(BINDIR)/kscp \
-              $(LIBEXECDIR)/ksftp-server $(UNITDIR)/ksshd.service
+              $(LIBEXECDIR)/ksftp-server $(UNITDIR)/ksshd.service \
+              $(COMPLDIR)/kssh $(COMPLDIR)/ksftp $(COMPLDIR)/kscp $(COMPLDIR)/ksshctl
 install: $(BINS)
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/kssh
@@ -249,6 +251,9 @@ install: $(BINS)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/ksshd.service.in \
 		>$(DESTDIR)$(UNITDIR)/ksshd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ksshd.service
+	install -d -m 0755 $(DESTDIR)$(COMPLDIR)
+	install -m 0644 packaging/bash-completion/kssh $(DESTDIR)$(COMPLDIR)/kssh
+	for p in ksftp kscp ksshctl; do ln -sf kssh $(DESTDIR)$(COMPLDIR)/$$p; done
 	@# the example configuration: never over an administrator's own
 	[ -e $(DESTDIR)$(SYSCONFDIR)/kssh/kssh.conf ] || \
 		install -m 0600 packaging/kssh.conf.example $(DESTDIR)$(SYSCONFDIR)/kssh/kssh.conf

@@ -10,7 +10,9 @@ installed() {
 	for f in usr/sbin/ksshd usr/sbin/ksshctl usr/bin/kssh usr/bin/ksftp usr/bin/kscp usr/lib/kssh/ksftp-server; do
 		[ "$(stat -c %a "$D/$f" 2>/dev/null)" = 755 ] || { echo "# $f: $(stat -c %a "$D/$f" 2>&1)"; return 1; }
 	done
-	[ "$(stat -c %a "$D/etc/kssh/kssh.conf")" = 600 ] && [ "$(stat -c %a "$D/usr/lib/systemd/system/ksshd.service")" = 644 ]
+	[ "$(stat -c %a "$D/etc/kssh/kssh.conf")" = 600 ] && [ "$(stat -c %a "$D/usr/lib/systemd/system/ksshd.service")" = 644 ] &&
+		[ -f "$D/usr/share/bash-completion/completions/kssh" ] &&
+		[ "$(readlink "$D/usr/share/bash-completion/completions/ksshctl")" = kssh ]
 }
 check "make install DESTDIR=... PREFIX=/usr puts every program, the unit and the example configuration in place" installed
 check "the installed programs run (-V) and the example configuration loads" bash -c \
@@ -34,7 +36,7 @@ kept_config() {
 check "a second install leaves the administrator's configuration alone" kept_config
 uninstalled() {
 	make -s -C "$TOP" BUILD="$BUILD" uninstall DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1 &&
-		[ -z "$(find "$D/usr" -type f)" ] && [ -f "$D/etc/kssh/kssh.conf" ] || { find "$D" -type f | sed 's/^/# /'; return 1; }
+		[ -z "$(find "$D/usr" -type f -o -type l)" ] && [ -f "$D/etc/kssh/kssh.conf" ] || { find "$D" -type f | sed 's/^/# /'; return 1; }
 }
 check "make uninstall removes the programs and the unit, keeps /etc/kssh" uninstalled
 
