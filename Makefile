@@ -68,8 +68,11 @@ CTL_SRC = $(wildcard userspace/ctl/*.c)
 BINS = $(BUILD)/ksshd $(BUILD)/kssh $(BUILD)/ksftp-server $(BUILD)/ksftp $(BUILD)/kscp $(BUILD)/ksshctl \
        $(BUILD)/tools/lpts-prog-bench
 
-.PHONY: all deps check run unit fuzz fuzz-build clean vm-check kmod install uninstall
+.PHONY: all deps check run unit fuzz fuzz-build clean vm-check kmod install uninstall programs
 all: $(BINS) $(UNIT_BIN) $(BPF_TEST_BIN) $(HOSTILE_BIN) $(CT_BIN) $(PAM_TEST_MODULE) $(VM_TEST_BIN) $(SANDBOX_PROBE)
+
+# the installed programs alone (what the Debian package builds)
+programs: $(BINS)
 
 deps:
 	@./tools/install-deps.sh
@@ -267,4 +270,4 @@ clean:
 	rm -rf build
 	rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers kernel/modules.order
 
--include $(shell find $(BUILD) \( -name trixie-root -o -name noble \) -prune -o -type f -name '*.d' -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -name trixie-root -o -name bookworm-root -o -name noble \) -prune -o -type f -name '*.d' -print 2>/dev/null)
