@@ -242,9 +242,12 @@ SBINDIR     = $(PREFIX)/sbin
 LIBEXECDIR  = $(PREFIX)/lib/kssh
 UNITDIR     = $(PREFIX)/lib/systemd/system
 COMPLDIR    = $(PREFIX)/share/bash-completion/completions
+MANDIR      = $(PREFIX)/share/man
+MANUALS     = $(wildcard packaging/man/*.[158])
 INSTALLED   = $(SBINDIR)/ksshd $(SBINDIR)/ksshctl $(BINDIR)/kssh $(BINDIR)/ksftp $(BINDIR)/kscp \
               $(LIBEXECDIR)/ksftp-server $(UNITDIR)/ksshd.service \
-              $(COMPLDIR)/kssh $(COMPLDIR)/ksftp $(COMPLDIR)/kscp $(COMPLDIR)/ksshctl
+              $(COMPLDIR)/kssh $(COMPLDIR)/ksftp $(COMPLDIR)/kscp $(COMPLDIR)/ksshctl \
+              $(foreach m,$(MANUALS),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 install: $(BINS)
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/kssh
@@ -257,6 +260,8 @@ install: $(BINS)
 	install -d -m 0755 $(DESTDIR)$(COMPLDIR)
 	install -m 0644 packaging/bash-completion/kssh $(DESTDIR)$(COMPLDIR)/kssh
 	for p in ksftp kscp ksshctl; do ln -sf kssh $(DESTDIR)$(COMPLDIR)/$$p; done
+	for m in $(MANUALS); do s=$${m##*.}; install -d -m 0755 $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	@# the example configuration: never over an administrator's own
 	[ -e $(DESTDIR)$(SYSCONFDIR)/kssh/kssh.conf ] || \
 		install -m 0600 packaging/kssh.conf.example $(DESTDIR)$(SYSCONFDIR)/kssh/kssh.conf

@@ -28,7 +28,7 @@ struct copy {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kscp [-rpqv] [-P port] [-i identity] [-c cipher] [-o Option=value]\n"
+	fprintf(stderr, "usage: kscp [-rpqvV] [-P port] [-i identity] [-c cipher] [-o Option=value]\n"
 	                "            source ... target     (one side [user@]host:path)\n");
 }
 

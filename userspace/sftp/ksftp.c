@@ -298,7 +298,7 @@ static int run_script(struct sftp_files *s, FILE *in, int interactive, int batch
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ksftp [-vC] [-P port] [-i identity] [-c cipher] [-o Option=value]\n"
+	fprintf(stderr, "usage: ksftp [-vCV] [-P port] [-i identity] [-c cipher] [-o Option=value]\n"
 	                "             [-b batchfile] [user@]host[:path [local]]\n"
 	                "       ksftp [username U] [source-interface IF] host:path [local]\n");
 }

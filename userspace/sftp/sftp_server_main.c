@@ -26,7 +26,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: ksftp-server [-ehR] [-d start_directory] [-f log_facility] [-l log_level]\n"
+	        "usage: ksftp-server [-ehRV] [-d start_directory] [-f log_facility] [-l log_level]\n"
 	        "                    [-P denied_requests] [-p allowed_requests] [-u umask]\n"
 	        "                    [-r root_directory]\n"
 	        "       ksftp-server -Q protocol_feature\n"

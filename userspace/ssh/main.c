@@ -30,7 +30,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: kssh [-vABtTN] [-p port] [-l user] [-i identity] [-c cipher_list] [-m mac_list]\n"
+	        "usage: kssh [-vABtTNV] [-p port] [-l user] [-i identity] [-c cipher_list] [-m mac_list]\n"
 	        "            [-L [bind:]port:host:hostport] [-R [bind:]port:host:hostport] [-D [bind:]port]\n"
 	        "            [-o Option=value]... [user@]host [command]\n"
 	        "       kssh host [port N] [username U] [cipher C] [command \"...\"]\n"

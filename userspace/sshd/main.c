@@ -65,7 +65,7 @@ static int sandbox_dir(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: ksshd [-D] [-e] [-d] [-t] [-p port] [-l address]... [-s state-dir]\n"
+	        "usage: ksshd [-D] [-e] [-d] [-t] [-V] [-p port] [-l address]... [-s state-dir]\n"
 	        "             [--kex LIST] [--host-key-algorithms LIST] [--ciphers LIST] [--macs LIST]\n"
 	        "             [--enable-cipher aes-cbc|3des-cbc]... [--disable-hmac LIST]\n"
 	        "             [--crypto-offload none|af-alg|af-alg-required|kernel|auto]\n"
