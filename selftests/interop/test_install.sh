@@ -65,14 +65,21 @@ PY
 	printf 'ssh server rate-limit 300\nssh server session-limit 7\n' >"$conf"
 	kill -HUP "$pid"
 	for _ in $(seq 100); do grep -q 'session-limit 7' <("$TOP/$BUILD/ksshctl" -s "$TEST_TMP/n/ctl.sock" show running-config) && break; sleep 0.1; done
-	local running
+	local running after_bad
 	running=$("$TOP/$BUILD/ksshctl" -s "$TEST_TMP/n/ctl.sock" show running-config)
+	# a file with a bad line: the reload changes nothing at all, and says so
+	printf 'ssh server rate-limit 100\nssh server dscp 99\n' >"$conf"
+	kill -HUP "$pid"
+	for _ in $(seq 100); do grep -q 'reload .*nothing was changed' "$TEST_TMP/n/log" && break; sleep 0.1; done
+	after_bad=$("$TOP/$BUILD/ksshctl" -s "$TEST_TMP/n/ctl.sock" show running-config)
 	kill -TERM "$pid"; wait "$pid"; wait "$py"
+	[ "$after_bad" = "$running" ] && grep -q "reload $conf: line [0-9]*: ssh server dscp 99" "$TEST_TMP/n/log" ||
+		{ echo "# a bad file changed something or was not reported"; echo "$after_bad" | sed 's/^/# /'; return 1; }
 	grep -q '^READY=1 STATUS=accepting connections' "$TEST_TMP/notes" && grep -q 'RELOADING=1' "$TEST_TMP/notes" &&
 		[ "$(grep -c 'READY=1' "$TEST_TMP/notes")" -ge 2 ] && grep -q 'STOPPING=1' "$TEST_TMP/notes" &&
 		grep -qx 'ssh server rate-limit 300' <<<"$running" && grep -qx 'ssh server session-limit 7' <<<"$running" ||
 		{ sed 's/^/# notify: /' "$TEST_TMP/notes"; echo "$running" | sed 's/^/# running: /'; return 1; }
 }
-check "sd_notify: READY=1 once listening, RELOADING=1 and READY=1 around a SIGHUP that applies the file, STOPPING=1" notify_cycle
+check "sd_notify: READY=1 once listening, RELOADING=1 and READY=1 around a SIGHUP that applies the file (a bad file: nothing), STOPPING=1" notify_cycle
 
 done_testing
