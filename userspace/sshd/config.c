@@ -535,6 +535,10 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		return 0;
 	}
 	if (strcmp(w[0], "port-forwarding") == 0) {
+		if (no && n == 1) { /* no ssh server port-forwarding: neither kind */
+			o->port_forwarding_local = o->port_forwarding_remote = o->gateway_ports = 0;
+			return 0;
+		}
 		if (n == 2 && strcmp(w[1], "local") == 0) {
 			o->port_forwarding_local = !no;
 			return 0;
