@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <poll.h>
@@ -263,4 +265,39 @@ int conn_fd_all(int fd, void *buf, size_t n, int writing)
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+int conn_connect_tcp(const char *host, unsigned port, int dscp)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG }, *res, *ai;
+	char service[16];
+	int fd = -1, err = ECONNREFUSED;
+
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0) {
+		errno = EHOSTUNREACH;
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		struct pollfd pfd;
+		socklen_t len = sizeof(err);
+
+		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+			continue;
+		if (dscp >= 0)
+			conn_socket_dscp(fd, (unsigned)dscp);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		if (errno == EINPROGRESS && poll(&pfd, 1, 10000) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+			break;
+		err = errno == EINPROGRESS ? (err ? err : ETIMEDOUT) : errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		errno = err;
+	return fd;
 }

@@ -42,5 +42,8 @@ int conn_fd_all(int fd, void *buf, size_t n, int writing);
 
 /* DSCP on a socket, both families (IP_TOS, and IPV6_TCLASS on an IPv6 socket); before or after connect */
 void conn_socket_dscp(int fd, unsigned dscp);
+/* A TCP connection to host:port within 10 s (non-blocking once made), or -1 with errno set;
+ * dscp >= 0 marks it from its first packet */
+int conn_connect_tcp(const char *host, unsigned port, int dscp);
 
 #endif

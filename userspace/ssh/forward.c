@@ -19,8 +19,6 @@
 #include "kssh/msg.h"
 #include "session_internal.h"
 
-#define CONNECT_TIMEOUT_MS 10000
-
 int forward_request_remote(struct client_session *s)
 {
 	struct kssh_buf *b;
@@ -71,40 +69,6 @@ int forward_global_reply(struct client_session *s, uint8_t type, struct kssh_buf
 		fprintf(stderr, "Allocated port %u for remote forward to %s:%u\n", port, rf->host, rf->host_port);
 	}
 	return 0;
-}
-
-/* A TCP connection to host:port, or -1 with errno set */
-static int connect_tcp(const char *host, unsigned port)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	char service[16];
-	int fd = -1, err = ECONNREFUSED;
-
-	snprintf(service, sizeof(service), "%u", port);
-	if (getaddrinfo(host, service, &hints, &res) != 0) {
-		errno = EHOSTUNREACH;
-		return -1;
-	}
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		struct pollfd pfd;
-		socklen_t len = sizeof(err);
-
-		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		if (errno == EINPROGRESS && poll(&pfd, 1, CONNECT_TIMEOUT_MS) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-			break;
-		err = errno == EINPROGRESS ? (err ? err : ETIMEDOUT) : errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		errno = err;
-	return fd;
 }
 
 static int connect_agent(void)
@@ -185,7 +149,7 @@ int forward_channel_open(struct client_session *s, struct kssh_chan_event *ev)
 		                     "no such remote forward");
 		goto out;
 	}
-	if ((fd = connect_tcp(rf->host, rf->host_port)) < 0) {
+	if ((fd = conn_connect_tcp(rf->host, rf->host_port, -1)) < 0) {
 		if (s->o->verbose)
 			fprintf(stderr, "kssh: remote forward to %s:%u: connect failed: %s\n", rf->host,
 			        rf->host_port, strerror(errno));

@@ -18,43 +18,6 @@
 #include "conn_internal.h"
 #include "log.h"
 
-#define CONNECT_TIMEOUT_MS 10000
-
-/* A TCP connection to host:port, or -1 with errno set. */
-static int connect_target(const char *host, uint32_t port, unsigned dscp)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG }, *res, *ai;
-	char service[16];
-	int fd = -1, err = ECONNREFUSED;
-
-	snprintf(service, sizeof(service), "%u", port);
-	if (getaddrinfo(host, service, &hints, &res) != 0) {
-		errno = EHOSTUNREACH;
-		return -1;
-	}
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		struct pollfd pfd;
-		socklen_t len = sizeof(err);
-
-		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-			continue;
-		conn_socket_dscp(fd, dscp); /* the forwarded connection is SSH traffic too, from its first packet */
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		if (errno == EINPROGRESS && poll(&pfd, 1, CONNECT_TIMEOUT_MS) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-			break;
-		err = errno == EINPROGRESS ? (err ? err : ETIMEDOUT) : errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		errno = err;
-	return fd;
-}
-
 int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 {
 	char *host = NULL, *origin = NULL;
@@ -76,7 +39,7 @@ int tcpip_open(struct sshd_conn *s, struct kssh_chan_event *ev)
 		                     "port forwarding is not enabled");
 		goto out;
 	}
-	if (port == 0 || port > 65535 || (fd = connect_target(host, port, s->o->server_dscp)) < 0) {
+	if (port == 0 || port > 65535 || (fd = conn_connect_tcp(host, port, (int)s->o->server_dscp)) < 0) {
 		kssh_log_event(LOG_ERR, "PORT_FWD_ERR_GENERAL", "Port Forwarding, Target:=%.128s, "
 		               "Port:=%u, connect failed: %s", host, port, strerror(errno));
 		r = kssh_chan_refuse(s->c->t, ev->peer_id, SSH_OPEN_CONNECT_FAILED, "connect failed");

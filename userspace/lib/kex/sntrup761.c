@@ -73,8 +73,8 @@ static fq fq_recip(fq a)
 	return r;
 }
 
-/* h = f * g in Rq, g small */
-static void rq_mult_small(fq *h, const fq *f, const small *g)
+/* fg = f * g in Z[x]/(x^p - x - 1), coefficients not yet reduced (|fg| < 2^23 for |f| <= 2295) */
+static void ring_mult(int32_t fg_out[P], const fq *f, const small *g)
 {
 	int32_t fg[2 * P - 1];
 
@@ -87,6 +87,16 @@ static void rq_mult_small(fq *h, const fq *f, const small *g)
 		fg[i - P] += fg[i];
 		fg[i - P + 1] += fg[i];
 	}
+	memcpy(fg_out, fg, P * sizeof(int32_t));
+	OPENSSL_cleanse(fg, sizeof(fg));
+}
+
+/* h = f * g in Rq, g small */
+static void rq_mult_small(fq *h, const fq *f, const small *g)
+{
+	int32_t fg[P];
+
+	ring_mult(fg, f, g);
 	for (int i = 0; i < P; i++)
 		h[i] = fq_freeze(fg[i]);
 	OPENSSL_cleanse(fg, sizeof(fg));
@@ -95,19 +105,16 @@ static void rq_mult_small(fq *h, const fq *f, const small *g)
 /* h = f * g in R3 */
 static void r3_mult(small *h, const small *f, const small *g)
 {
-	int32_t fg[2 * P - 1];
+	int32_t fg[P];
+	fq wide[P];
 
-	memset(fg, 0, sizeof(fg));
 	for (int i = 0; i < P; i++)
-		for (int j = 0; j < P; j++)
-			fg[i + j] += (int32_t)f[i] * g[j];
-	for (int i = 2 * P - 2; i >= P; i--) {
-		fg[i - P] += fg[i];
-		fg[i - P + 1] += fg[i];
-	}
+		wide[i] = f[i];
+	ring_mult(fg, wide, g);
 	for (int i = 0; i < P; i++)
 		h[i] = f3_freeze(fg[i]);
 	OPENSSL_cleanse(fg, sizeof(fg));
+	OPENSSL_cleanse(wide, sizeof(wide));
 }
 
 /* out = 1/in in R3; 0 when in is invertible, else -1 (the only value that leaves) */
