@@ -31,9 +31,11 @@ commit_saved() {
 check "a commit is written to the file ksshd started from (mode 0600)" commit_saved
 
 restart_same() {
-	local before after pid
-	printf '%s\n' 'ssh server dscp 46' | $CTL configure - >/dev/null
+	local before after pid out
+	out=$(printf '%s\n' 'ssh server max-auth-limit 7' | $CTL configure - 2>&1)
+	grep -q 'commit 1000000002 saved' <<<"$out" || { echo "# $out"; return 1; }
 	before=$(running)
+	grep -qx 'ssh server max-auth-limit 7' <<<"$before" || return 1
 	pid=$(pgrep -f "^$KSSHD -D -e -d -p $PORT " | head -1)
 	kill -9 "$pid"
 	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null || break; sleep 0.1; done
@@ -49,7 +51,7 @@ list_and_changes() {
 	list=$($CTL show configuration commit list)
 	changes=$($CTL show configuration commit changes 1000000002)
 	grep -q '^1    1000000002   root' <<<"$list" && grep -q '1000000001   root' <<<"$list" &&
-		grep -q '1000000000   startup' <<<"$list" && grep -qx '+ ssh server dscp 46' <<<"$changes" &&
+		grep -q '1000000000   startup' <<<"$list" && grep -qx '+ ssh server max-auth-limit 7' <<<"$changes" &&
 		[ "$(grep -c '^[-+] ' <<<"$changes")" = 1 ] || { echo "$list$changes" | sed 's/^/# /'; return 1; }
 }
 check "show configuration commit list / changes ID" list_and_changes
@@ -60,7 +62,7 @@ rollback_last() {
 	out=$($CTL rollback configuration last 1 2>&1)
 	grep -q 'commit 1000000003 saved' <<<"$out" &&
 		[ "$(running | grep -v '^ssh server port ')" = "$(grep -v '^ssh server port ' <<<"$want")" ] &&
-		! grep -q 'dscp 46' "$CONF" || { echo "# $out"; running | sed 's/^/# /'; return 1; }
+		! grep -q 'max-auth-limit 7' "$CONF" || { echo "# $out"; running | sed 's/^/# /'; return 1; }
 }
 check "rollback configuration last 1 undoes the latest commit (and is itself a commit)" rollback_last
 
