@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 TOP=$PWD
 BUILD=${BUILD:-build}
 VM_DIR=${VM_DIR:-$TOP/$BUILD/vm}
-VM_TIMEOUT=${VM_TIMEOUT:-1500}
+VM_TIMEOUT=${VM_TIMEOUT:-2400} # the VM part took 876-1246 s in recent runs: TCG speed follows the host
 VM_TESTS=${VM_TESTS:-}   # a subset of guest/test_*.sh names; all by default
 
 fail() { echo "not ok - vm: $*"; exit 1; }
