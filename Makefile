@@ -186,7 +186,7 @@ FUZZ_BIN = $(FUZZ_SRC:tools/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -Itools/fuzz -std=gnu11 -g -O1 \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN)
 # the configuration language lives in the daemon: its parser and lpts' with it
-FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
+FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/config_print.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
 # the monitor's requests: the monitor and what it calls, PAM replaced by the harness's refusing stubs
 FUZZ_MONITOR_SRC = $(FUZZ_CONFIG_SRC) $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c \
 	auth_pubkey.c auth_password.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)

@@ -19,6 +19,7 @@
 #include "kssh/kex.h"
 #include "kssh/sftp.h"
 #include "log.h"
+#include "config_internal.h"
 #include "sshd.h"
 
 #define WORDS_MAX 32
@@ -183,16 +184,9 @@ static int enable_cipher(unsigned *enabled, int no, char **w, int n, char *err, 
 
 /* ---- numbers with a range and a default ---- */
 
-struct number_setting {
-	const char *words; /* after "ssh " */
-	size_t offset;
-	unsigned min, max, def;
-	const char *unit;
-};
-
 #define OPT(field) offsetof(struct sshd_options, field)
 
-static const struct number_setting numbers[] = {
+const struct number_setting sshd_config_numbers[SSHD_CONFIG_NUMBERS] = {
 	{ "timeout", OPT(login_timeout), 5, 120, 30, "seconds" },
 	{ "server rate-limit", OPT(rate_limit), 1, 600, 60, "connections per minute" },
 	{ "server session-limit", OPT(session_limit), 1, 1024, 64, "sessions" },
@@ -224,8 +218,8 @@ int sshd_words_are(char **w, int n, const char *words)
 static int cmd_number(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen, int *done)
 {
 	*done = 0;
-	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		const struct number_setting *s = &numbers[i];
+	for (size_t i = 0; i < SSHD_CONFIG_NUMBERS; i++) {
+		const struct number_setting *s = &sshd_config_numbers[i];
 		int words = 1 + (strchr(s->words, ' ') != NULL);
 
 		if (n < words + (no ? 0 : 1) || n > words + 1 || !sshd_words_are(w, words, s->words))
@@ -434,14 +428,6 @@ static int cmd_crypto_offload(int *mode, int *required, int no, char **w, int n,
 	*mode = KSSH_OFFLOAD_AFALG;
 	*required = n == 3;
 	return 0;
-}
-
-static void print_crypto_offload(FILE *out, const char *role, int mode, int required)
-{
-	if (mode == KSSH_OFFLOAD_AFALG)
-		fprintf(out, "ssh %s crypto-offload af-alg%s\n", role, required ? " required" : "");
-	else if (mode == KSSH_OFFLOAD_KERNEL || mode == KSSH_OFFLOAD_AUTO)
-		fprintf(out, "ssh %s crypto-offload %s\n", role, mode == KSSH_OFFLOAD_KERNEL ? "kernel" : "auto");
 }
 
 static int cmd_client(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
@@ -672,130 +658,6 @@ int sshd_config_load(struct sshd_options *o, const char *path)
 	}
 	fclose(f);
 	return r;
-}
-
-/* ---- running-config ---- */
-
-static void print_list(FILE *out, const char *prefix, const char *list)
-{
-	char name[KSSH_NAME_MAX];
-	const char *p = list;
-
-	fprintf(out, "%s", prefix);
-	while (kssh_list_next(&p, name, sizeof(name)))
-		fprintf(out, " %s", name);
-	fprintf(out, "\n");
-}
-
-static void print_enabled(FILE *out, const char *who, unsigned enabled)
-{
-	if (enabled & (KSSH_ENABLE_AES_CBC | KSSH_ENABLE_3DES_CBC))
-		fprintf(out, "ssh %s enable cipher%s%s\n", who, enabled & KSSH_ENABLE_AES_CBC ? " aes-cbc" : "",
-		        enabled & KSSH_ENABLE_3DES_CBC ? " 3des-cbc" : "");
-}
-
-static void print_acls(const struct sshd_options *o, FILE *out)
-{
-	for (size_t i = 0; i < o->n_acls; i++) {
-		const struct sshd_acl *acl = &o->acls[i];
-
-		for (size_t j = 0; j < acl->n; j++) {
-			const struct sshd_acl_entry *e = &acl->e[j];
-			char addr[INET6_ADDRSTRLEN];
-
-			inet_ntop(acl->family, e->addr, addr, sizeof(addr));
-			fprintf(out, "%s access-list %s %u %s ", acl->family == AF_INET ? "ipv4" : "ipv6", acl->name,
-			        e->seq, e->permit ? "permit" : "deny");
-			if (e->prefix == 0)
-				fprintf(out, "any\n");
-			else if (e->prefix == (acl->family == AF_INET ? 32 : 128))
-				fprintf(out, "host %s\n", addr);
-			else
-				fprintf(out, "%s/%u\n", addr, e->prefix);
-		}
-	}
-}
-
-void sshd_config_print(const struct sshd_options *o, const char *section, FILE *out)
-{
-	int all = section == NULL;
-	char lpts[2048];
-
-	if (all && o->hostname[0])
-		fprintf(out, "hostname %s\n", o->hostname);
-	if (all && o->domain[0])
-		fprintf(out, "domain name %s\n", o->domain);
-	for (size_t i = 0; all && i < o->n_local_users; i++)
-		fprintf(out, "username %s secret %s\n", o->local_users[i].name, o->local_users[i].hash);
-	if (all)
-		print_acls(o, out);
-	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		unsigned v = *(const unsigned *)((const char *)o + numbers[i].offset);
-
-		if (v != numbers[i].def)
-			fprintf(out, "ssh %s %u\n", numbers[i].words, v);
-	}
-	if (o->server_v2)
-		fprintf(out, "ssh server v2\n");
-	if (o->port != 22)
-		fprintf(out, "ssh server port %u\n", o->port);
-	for (size_t i = 0; i < o->n_vrfs; i++) {
-		fprintf(out, "ssh server vrf %s", o->vrfs[i].name);
-		if (o->vrfs[i].acl4[0])
-			fprintf(out, " ipv4 access-list %s", o->vrfs[i].acl4);
-		if (o->vrfs[i].acl6[0])
-			fprintf(out, " ipv6 access-list %s", o->vrfs[i].acl6);
-		fprintf(out, "\n");
-	}
-	if (o->hostkey_algs[0])
-		print_list(out, "ssh server algorithms host-key", o->hostkey_algs);
-	if (o->kex_algs[0])
-		print_list(out, "ssh server algorithms key-exchange", o->kex_algs);
-	if (o->ciphers[0])
-		print_list(out, "ssh server algorithms cipher", o->ciphers);
-	if (o->macs[0])
-		print_list(out, "ssh server algorithms mac", o->macs);
-	print_enabled(out, "server", o->enabled & (KSSH_ENABLE_AES_CBC | KSSH_ENABLE_3DES_CBC));
-	if (o->disabled_macs[0])
-		print_list(out, "ssh server disable hmac", o->disabled_macs);
-	if (o->port_forwarding_local)
-		fprintf(out, "ssh server port-forwarding local\n");
-	if (o->port_forwarding_remote)
-		fprintf(out, "ssh server port-forwarding remote%s\n", o->gateway_ports ? " gateway-ports" : "");
-	if (o->agent_forwarding)
-		fprintf(out, "ssh server agent-forwarding\n");
-	for (int i = 0; i < 2; i++) {
-		const char *list = i ? o->sftp_deny : o->sftp_allow;
-
-		if (list[0] == 0)
-			continue;
-		fprintf(out, "ssh server sftp %s", i ? "deny-requests" : "permit-requests");
-		for (const char *p = list; *p;) {
-			size_t k = strcspn(p, ",");
-
-			fprintf(out, " %.*s", (int)k, p);
-			p += k + (p[k] == ',');
-		}
-		fprintf(out, "\n");
-	}
-	sshd_print_max_startups(o, out);
-	print_crypto_offload(out, "server", o->crypto_offload, o->crypto_offload_required);
-	if (o->client_ciphers[0])
-		print_list(out, "ssh client algorithms cipher", o->client_ciphers);
-	print_enabled(out, "client", o->client_enabled);
-	if (o->client_disabled_macs[0])
-		print_list(out, "ssh client disable hmac", o->client_disabled_macs);
-	if (o->client_auth_methods[0])
-		fprintf(out, "ssh client auth-methods %s\n", o->client_auth_methods);
-	print_crypto_offload(out, "client", o->client_crypto_offload, o->client_crypto_offload_required);
-	if (o->client_knownhost[0])
-		fprintf(out, "ssh client knownhost %s\n", o->client_knownhost);
-	if (o->client_source_if[0])
-		fprintf(out, "ssh client source-interface %s\n", o->client_source_if);
-	if (all) {
-		lpts_settings_print(&o->lpts, lpts, sizeof(lpts));
-		fputs(lpts, out);
-	}
 }
 
 static int resolve_list(enum kssh_alg_kind kind, const char *given, unsigned enabled, char *out, size_t len,
