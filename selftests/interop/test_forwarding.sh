@@ -75,8 +75,9 @@ cancel() {
 	ossh_keys -S "$ctl" -O forward -R "$p2:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null &&
 		listening "$p2" && [ "$(fetch_sum "$p2")" = "$WANT" ] || { echo "# the forward did not work"; ok=0; }
 	ossh_keys -S "$ctl" -O cancel -R "$p2:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null || { echo "# cancel failed"; ok=0; }
-	sleep 0.5
-	if (exec 3<>/dev/tcp/127.0.0.1/"$p2") 2>/dev/null; then echo "# still listening after cancel"; ok=0; fi
+	local closed=0
+	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$p2") 2>/dev/null || { closed=1; break; }; sleep 0.1; done
+	[ $closed = 1 ] || { echo "# still listening after cancel"; ok=0; }
 	ossh_keys -S "$ctl" -O exit -p "$PORT" "$U@127.0.0.1" 2>/dev/null
 	[ $ok = 1 ] && logged "$LOG" "remote forwarding from localhost:$p2 cancelled" ||
 		{ echo "# no cancel line"; grep PORT_FWD "$LOG" | tail -3 | sed 's/^/# /'; return 1; }
@@ -207,11 +208,12 @@ check "a remote forward's port closes when the connection ends" gone_after
 many_channels() {
 	local ctl=$TEST_TMP/ctl200 n=200 ok
 	ossh_keys -i "$TEST_TMP/id" -p "$PORT" -M -S "$ctl" -N -f "$U@127.0.0.1" || return 1
+	local pids=()
 	for i in $(seq $n); do
 		ossh_keys -S "$ctl" "$U@127.0.0.1" "sleep 3; echo $i" >"$TEST_TMP/ch.$i" 2>&1 &
+		pids+=($!)
 	done
-	wait_children() { for p in $(jobs -p); do wait "$p" 2>/dev/null; done; }
-	sleep 6
+	wait "${pids[@]}" 2>/dev/null # every client has its answer (or its error)
 	ok=0
 	for i in $(seq $n); do [ "$(cat "$TEST_TMP/ch.$i")" = "$i" ] && ok=$((ok + 1)); done
 	ossh_keys -S "$ctl" -O exit -p "$PORT" "$U@127.0.0.1" 2>/dev/null
@@ -226,11 +228,14 @@ start_ksshd "$P5" "$TEST_TMP/five" -f "$TEST_TMP/five.conf"
 at_limit() {
 	local ctl=$TEST_TMP/ctl5 out
 	ossh_keys -i "$TEST_TMP/id" -p "$P5" -M -S "$ctl" -N -f "$U@127.0.0.1" || return 1
-	for i in 1 2 3 4 5; do ossh_keys -S "$ctl" "$U@127.0.0.1" "sleep 4" >/dev/null 2>&1 & done
-	sleep 1.5
+	local pids=() n=0
+	for i in 1 2 3 4 5; do ossh_keys -S "$ctl" "$U@127.0.0.1" "sleep 4" >/dev/null 2>&1 & pids+=($!); done
+	# the five sessions hold their channels once their commands run
+	for _ in $(seq 100); do n=$(pgrep -u "$U" -fx 'sleep 4' | wc -l); [ "$n" -ge 5 ] && break; sleep 0.1; done
+	[ "$n" -ge 5 ] || { echo "# only $n sessions started"; return 1; }
 	out=$(ossh_keys -S "$ctl" "$U@127.0.0.1" true 2>&1)
 	local rc=$?
-	sleep 3
+	wait "${pids[@]}" 2>/dev/null
 	ossh_keys -S "$ctl" -O exit -p "$P5" "$U@127.0.0.1" 2>/dev/null
 	# OpenSSH's multiplexer reports only "Session open refused by peer"; the reason is in ksshd's log
 	[ $rc -ne 0 ] && grep -q 'Session open refused' <<<"$out" || { echo "# rc $rc: $out"; return 1; }
