@@ -240,12 +240,14 @@ SYSCONFDIR ?= /etc
 BINDIR      = $(PREFIX)/bin
 SBINDIR     = $(PREFIX)/sbin
 LIBEXECDIR  = $(PREFIX)/lib/kssh
-UNITDIR     = $(PREFIX)/lib/systemd/system
+# Debian 12's debhelper enables only units under /lib/systemd/system (debian/rules says so)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR     = $(PREFIX)/share/kssh
 COMPLDIR    = $(PREFIX)/share/bash-completion/completions
 MANDIR      = $(PREFIX)/share/man
 MANUALS     = $(wildcard packaging/man/*.[158])
 INSTALLED   = $(SBINDIR)/ksshd $(SBINDIR)/ksshctl $(BINDIR)/kssh $(BINDIR)/ksftp $(BINDIR)/kscp \
-              $(LIBEXECDIR)/ksftp-server $(UNITDIR)/ksshd.service \
+              $(LIBEXECDIR)/ksftp-server $(UNITDIR)/ksshd.service $(DATADIR)/ksshd-hardening.conf \
               $(COMPLDIR)/kssh $(COMPLDIR)/ksftp $(COMPLDIR)/kscp $(COMPLDIR)/ksshctl \
               $(foreach m,$(MANUALS),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 install: $(BINS)
@@ -254,9 +256,11 @@ install: $(BINS)
 	install -m 0755 $(BUILD)/ksshd $(BUILD)/ksshctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/kssh $(BUILD)/ksftp $(BUILD)/kscp $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/ksftp-server $(DESTDIR)$(LIBEXECDIR)/
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/ksshd.service.in \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' packaging/ksshd.service.in \
 		>$(DESTDIR)$(UNITDIR)/ksshd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ksshd.service
+	install -d -m 0755 $(DESTDIR)$(DATADIR)
+	install -m 0644 packaging/ksshd-hardening.conf $(DESTDIR)$(DATADIR)/
 	install -d -m 0755 $(DESTDIR)$(COMPLDIR)
 	install -m 0644 packaging/bash-completion/kssh $(DESTDIR)$(COMPLDIR)/kssh
 	for p in ksftp kscp ksshctl; do ln -sf kssh $(DESTDIR)$(COMPLDIR)/$$p; done
@@ -269,10 +273,10 @@ install: $(BINS)
 # the programs and the unit; the configuration and host keys in SYSCONFDIR/kssh stay (they are the administrator's)
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	rm -rf build
 	rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers kernel/modules.order
 
--include $(shell find $(BUILD) \( -name trixie-root -o -name bookworm-root -o -name noble \) -prune -o -type f -name '*.d' -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -name '*-root' -o -name noble \) -prune -o -type f -name '*.d' -print 2>/dev/null)

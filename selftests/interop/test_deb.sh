@@ -2,10 +2,13 @@
 # The Debian package: dpkg-buildpackage -b builds kssh_*.deb from a clean copy of the tree;
 # in a fresh Debian 12 root (debootstrap minbase, cached in build/bookworm-root) apt installs
 # it with its dependencies; ksshd started from /usr/sbin there generates its host keys and
-# OpenSSH's ssh logs in and copies a file with sftp; purge leaves nothing of it behind.
+# OpenSSH's ssh logs in and copies a file with sftp. Then the root boots under systemd
+# (systemd-nspawn, its own network namespace): the packaged ksshd.service runs, reloads,
+# restarts (sessions outlive it), comes back after a crash, stops, and runs with the
+# appliance drop-in. Purge leaves nothing of it behind.
 . "$(dirname "$0")/lib.sh"
 
-ROOT=$TOP/$BUILD/bookworm-root
+ROOT=$TOP/$BUILD/bookworm-systemd-root
 SRC=$TEST_TMP/src/kssh-0.1
 
 build_deb() {
@@ -22,16 +25,17 @@ build_deb() {
 check "dpkg-buildpackage -b -us -uc builds kssh_*.deb (ksshd in /usr/sbin, shlibs dependencies)" build_deb
 DEB=$(ls "$TEST_TMP"/src/kssh_*.deb 2>/dev/null | head -1)
 
-if ! "$TOP/tools/debian-root.sh" bookworm "$ROOT"; then
+if ! "$TOP/tools/debian-root.sh" bookworm "$ROOT" systemd,systemd-sysv,dbus; then
 	not_ok "a Debian 12 root (tools/debian-root.sh)"
 	done_testing
 	exit 1
 fi
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 CLEANUP_CMDS+=("umount '$ROOT/proc'" "chroot '$ROOT' apt-get purge -y -qq kssh >/dev/null 2>&1")
-# no services start inside the root (there is no init there to start them)
+# no service starts while the root is a chroot (no init runs there yet)
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod +x "$ROOT/usr/sbin/policy-rc.d"
+CLEANUP_CMDS+=("rm -f '$ROOT/usr/sbin/policy-rc.d'")
 
 installs() {
 	cp "$DEB" "$ROOT/tmp/kssh.deb"
@@ -39,9 +43,10 @@ installs() {
 		>"$TEST_TMP/apt.log" 2>&1 || { tail -15 "$TEST_TMP/apt.log" | sed 's/^/# /'; return 1; }
 	chroot "$ROOT" dpkg -s kssh | grep -q '^Status: install ok installed' && chroot "$ROOT" getent passwd kssh >/dev/null &&
 		[ -x "$ROOT/usr/sbin/ksshd" ] && [ -f "$ROOT/etc/kssh/kssh.conf" ] &&
-		chroot "$ROOT" dpkg-query -W -f='${Conffiles}' kssh | grep -q /etc/kssh/kssh.conf
+		chroot "$ROOT" dpkg-query -W -f='${Conffiles}' kssh | grep -q /etc/kssh/kssh.conf &&
+		[ "$(chroot "$ROOT" systemctl is-enabled ksshd.service 2>&1)" = enabled ]
 }
-check "apt installs the .deb in a clean Debian 12 root, dependencies resolved; the kssh user and conffile exist" installs
+check "apt installs the .deb in a clean Debian 12 root, dependencies resolved; the kssh user and conffile exist, ksshd.service enabled" installs
 
 U=debtest$$
 PORT=$(pick_port)
@@ -66,6 +71,9 @@ $U" ] || { tail "$TEST_TMP/ksshd.log" | sed 's/^/# /'; return 1; }
 }
 check "ksshd from /usr/sbin in the root makes its host keys; OpenSSH's ssh logs in and sftp copies a file byte-exact" runs
 pkill -f "/usr/sbin/ksshd -D -e -p $PORT" 2>/dev/null
+
+. "$(dirname "$0")/systemd_root.sh"
+
 chroot "$ROOT" userdel -r "$U" >/dev/null 2>&1
 
 purged() {

@@ -11,7 +11,7 @@ installed() {
 		[ "$(stat -c %a "$D/$f" 2>/dev/null)" = 755 ] || { echo "# $f: $(stat -c %a "$D/$f" 2>&1)"; return 1; }
 	done
 	[ "$(stat -c %a "$D/etc/kssh/kssh.conf")" = 600 ] && [ "$(stat -c %a "$D/usr/lib/systemd/system/ksshd.service")" = 644 ] &&
-		[ -f "$D/usr/share/bash-completion/completions/kssh" ] &&
+		[ -f "$D/usr/share/bash-completion/completions/kssh" ] && [ "$(stat -c %a "$D/usr/share/kssh/ksshd-hardening.conf")" = 644 ] &&
 		[ "$(readlink "$D/usr/share/bash-completion/completions/ksshctl")" = kssh ]
 }
 check "make install DESTDIR=... PREFIX=/usr puts every program, the unit and the example configuration in place" installed
@@ -25,8 +25,12 @@ unit_verifies() {
 	sed "s|/usr/sbin/|$D/usr/sbin/|g" "$D/usr/lib/systemd/system/ksshd.service" >"$TEST_TMP/ksshd.service"
 	out=$(systemd-analyze verify "$TEST_TMP/ksshd.service" 2>&1)
 	[ $? -eq 0 ] && [ -z "$out" ] || { echo "$out" | sed 's/^/# /'; return 1; }
+	# and with the appliance drop-in: its directory beside the unit, that directory on the unit path
+	mkdir -p "$TEST_TMP/ksshd.service.d" && cp "$D/usr/share/kssh/ksshd-hardening.conf" "$TEST_TMP/ksshd.service.d/" || return 1
+	out=$(SYSTEMD_UNIT_PATH="$TEST_TMP:" systemd-analyze verify "$TEST_TMP/ksshd.service" 2>&1; echo "rc=$?")
+	[ "$out" = rc=0 ] || { echo "$out" | sed 's/^/# /'; return 1; }
 }
-check "systemd-analyze verify: the unit is clean" unit_verifies
+check "systemd-analyze verify: the unit is clean, alone and with ksshd-hardening.conf" unit_verifies
 
 kept_config() {
 	echo 'ssh server rate-limit 120' >"$D/etc/kssh/kssh.conf"

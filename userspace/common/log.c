@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,18 @@ void kssh_log_open(const char *ident, int to_stderr, int to_syslog, int max_prio
 	max_level = max_priority;
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTH);
+}
+
+/* systemd's documented test: $JOURNAL_STREAM names the device and inode of the stream it connected */
+int kssh_log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 static void emit(int priority, const char *msg)

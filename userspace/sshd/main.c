@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 	}
 	if (o.control_path != NULL && *o.control_path == 0)
 		o.control_path = NULL;
-	kssh_log_open("ksshd", o.log_stderr || o.foreground, 1, o.debug ? LOG_DEBUG : LOG_INFO);
+	kssh_log_open("ksshd", o.log_stderr || (o.foreground && !kssh_log_stderr_is_journal()), 1, o.debug ? LOG_DEBUG : LOG_INFO);
 	if (sshd_load_host_keys(&o) != 0 || sandbox_dir() != 0)
 		return 1;
 	if (sshd_config_store_init(&o) != 0)
