@@ -189,7 +189,7 @@ FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -Itools/fuzz -s
 FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/config_print.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
 # the monitor's requests: the monitor and what it calls, PAM replaced by the harness's refusing stubs
 FUZZ_MONITOR_SRC = $(FUZZ_CONFIG_SRC) $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c \
-	auth_pubkey.c auth_password.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
+	auth_pubkey.c auth_cert.c auth_password.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

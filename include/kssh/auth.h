@@ -28,6 +28,8 @@ struct kssh_authkey_opts {
 	char *command;       /* command="..." forced command */
 	int no_pty, no_port_forwarding, no_agent_forwarding, no_x11_forwarding, no_user_rc;
 	char *permitlisten;  /* permitlisten="[host:]port" options, comma-joined; NULL: any */
+	int cert_authority;  /* cert-authority: the key is a CA whose user certificates are accepted */
+	char *principals;    /* principals="a,b": with cert-authority, the names a certificate may carry */
 };
 
 void kssh_authkey_opts_free(struct kssh_authkey_opts *o);
@@ -39,6 +41,9 @@ void kssh_authkey_opts_free(struct kssh_authkey_opts *o);
  */
 int kssh_authorized_keys_find(const char *path, const struct kssh_key *key,
                               struct kssh_authkey_opts *opts, unsigned *bad_lines);
+/* The same for a CA key: the cert-authority lines only (which authorize no plain key). */
+int kssh_authorized_keys_find_ca(const char *path, const struct kssh_key *ca, struct kssh_authkey_opts *opts,
+                                 unsigned *bad_lines);
 /* Parses one line: its options and key. Returns KSSH_ERR_NOT_FOUND for blank/comment lines. */
 int kssh_authorized_keys_parse_line(const char *line, struct kssh_key **key,
                                     struct kssh_authkey_opts *opts);

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "kssh/auth.h"
+#include "kssh/cert.h"
 #include "kssh/err.h"
 #include "kssh/kex.h"
 #include "kssh/msg.h"
@@ -122,9 +123,23 @@ static const char *signature_alg(struct client_auth *a, enum kssh_key_type type)
 /* One key: a query without a signature first, then the signed request. */
 struct identity {
 	const char *path;       /* a key file, or NULL for an agent key */
-	struct kssh_buf blob;
+	struct kssh_buf blob;   /* the public key, or its OpenSSH certificate */
 	enum kssh_key_type type;
+	char cert_alg[64];      /* a certificate: its algorithm name ("" for a plain key) */
 };
+
+/* The request's algorithm: a certificate's name for the signature algorithm its key uses */
+static const char *request_alg(struct client_auth *a, const struct identity *id)
+{
+	const char *sig = signature_alg(a, id->type), *name, *sig_alg;
+
+	if (id->cert_alg[0] == 0)
+		return sig;
+	for (size_t i = 0; (name = kssh_cert_alg_at(i)) != NULL; i++)
+		if (kssh_cert_alg(name, NULL, &sig_alg, NULL) == 0 && strcmp(sig_alg, sig) == 0)
+			return name;
+	return id->cert_alg;
+}
 
 static int load_private(struct client_auth *a, const char *path, struct kssh_key **key)
 {
@@ -150,7 +165,7 @@ static int load_private(struct client_auth *a, const char *path, struct kssh_key
 	return r;
 }
 
-static int sign_request(struct client_auth *a, struct identity *id, const char *alg,
+static int sign_request(struct client_auth *a, struct identity *id, const char *alg, const char *sig_alg,
                         struct kssh_buf *sig)
 {
 	const uint8_t *sid;
@@ -166,10 +181,10 @@ static int sign_request(struct client_auth *a, struct identity *id, const char *
 	                                      kssh_buf_len(&id->blob), NULL, &data)) != 0)
 		goto out;
 	if (id->path == NULL)
-		r = agent_sign(a->agent_fd, kssh_buf_ptr(&id->blob), kssh_buf_len(&id->blob), alg,
+		r = agent_sign(a->agent_fd, kssh_buf_ptr(&id->blob), kssh_buf_len(&id->blob), sig_alg,
 		               kssh_buf_ptr(&data), kssh_buf_len(&data), sig);
 	else if ((r = load_private(a, id->path, &key)) == 0)
-		r = kssh_key_sign(key, alg, kssh_buf_ptr(&data), kssh_buf_len(&data), sig);
+		r = kssh_key_sign(key, sig_alg, kssh_buf_ptr(&data), kssh_buf_len(&data), sig);
 out:
 	kssh_key_free(key);
 	kssh_buf_release(&data);
@@ -178,14 +193,14 @@ out:
 
 static int try_identity(struct client_auth *a, struct identity *id)
 {
-	const char *alg = signature_alg(a, id->type);
+	const char *alg = request_alg(a, id), *sig_alg = signature_alg(a, id->type);
 	struct kssh_buf *b, payload, sig;
 	uint8_t type;
 	int r;
 
 	if (a->o->verbose)
-		fprintf(stderr, "debug1: Offering public key: %s %s\n", id->path ? id->path : "(agent)",
-		        alg);
+		fprintf(stderr, "debug1: Offering %s: %s %s\n", id->cert_alg[0] ? "certificate" : "public key",
+		        id->path ? id->path : "(agent)", alg);
 	if ((r = send_request(a, "publickey", &b)) != 0 || (r = kssh_buf_put_u8(b, 0)) != 0 ||
 	    (r = kssh_buf_put_cstring(b, alg)) != 0 || (r = kssh_buf_put_buf_string(b, &id->blob)) != 0 ||
 	    (r = kssh_transport_send(a->c->t)) != 0 || (r = next_reply(a, &type, &payload)) != 0)
@@ -195,7 +210,7 @@ static int try_identity(struct client_auth *a, struct identity *id)
 	if (a->o->verbose)
 		fprintf(stderr, "debug1: Server accepts key: %s\n", id->path ? id->path : "(agent)");
 	kssh_buf_init(&sig, 0);
-	if (sign_request(a, id, alg, &sig) != 0) {
+	if (sign_request(a, id, alg, sig_alg, &sig) != 0) {
 		kssh_buf_release(&sig);
 		return AUTH_NO;
 	}
@@ -227,6 +242,59 @@ static int identity_from_file(const char *path, struct identity *id)
 	id->type = key->type;
 	r = kssh_key_to_blob(key, &id->blob);
 	kssh_key_free(key);
+	return r;
+}
+
+/*
+ * An OpenSSH certificate file ("TYPE BASE64 [comment]") for the key in id: its
+ * certified key must be that key. Nothing else is checked here: the server judges.
+ */
+static int cert_identity(const char *path, const struct identity *key_id, struct identity *id)
+{
+	FILE *f = fopen(path, "re");
+	char line[16384], type[64];
+	struct kssh_key *certified = NULL, *plain = NULL;
+	const char *sig_alg;
+	int r = KSSH_ERR_FILE_FORMAT, n = 0;
+
+	if (f == NULL)
+		return KSSH_ERR_NOT_FOUND;
+	if (fgets(line, sizeof(line), f) == NULL || sscanf(line, "%63s %n", type, &n) != 1 ||
+	    kssh_cert_alg(type, NULL, &sig_alg, NULL) != 0) {
+		fclose(f);
+		return KSSH_ERR_FILE_FORMAT;
+	}
+	fclose(f);
+	if (kssh_base64_decode(line + n, strcspn(line + n, " \t\r\n"), &id->blob) == 0 &&
+	    kssh_cert_public_key(kssh_buf_ptr(&id->blob), kssh_buf_len(&id->blob), &certified) == 0 &&
+	    kssh_key_from_blob(kssh_buf_ptr(&key_id->blob), kssh_buf_len(&key_id->blob), &plain) == 0 &&
+	    kssh_key_equal_public(certified, plain)) {
+		id->path = key_id->path;
+		id->type = certified->type;
+		snprintf(id->cert_alg, sizeof(id->cert_alg), "%s", type);
+		r = 0;
+	}
+	kssh_key_free(certified);
+	kssh_key_free(plain);
+	return r;
+}
+
+/* The certificates for a key file, as OpenSSH offers them: CertificateFile ones that certify it, then PATH-cert.pub */
+static int try_certificates(struct client_auth *a, const struct identity *key_id)
+{
+	char own[4200];
+	int r = AUTH_NO;
+
+	snprintf(own, sizeof(own), "%s-cert.pub", key_id->path);
+	for (int i = 0; r == AUTH_NO && i <= a->o->n_certificates; i++) {
+		struct identity id = { 0 };
+
+		kssh_buf_init(&id.blob, 0);
+		if (cert_identity(i < a->o->n_certificates ? a->o->certificates[i] : own, key_id, &id) == 0 &&
+		    kssh_list_has(a->methods, "publickey"))
+			r = try_identity(a, &id);
+		kssh_buf_release(&id.blob);
+	}
 	return r;
 }
 
@@ -281,9 +349,11 @@ static int try_publickey(struct client_auth *a)
 		if (!kssh_list_has(a->methods, "publickey"))
 			break;
 		kssh_buf_init(&id.blob, 0);
-		if (identity_from_file(path, &id) == 0)
-			r = try_identity(a, &id);
-		else if (a->o->verbose)
+		if (identity_from_file(path, &id) == 0) {
+			r = try_certificates(a, &id);
+			if (r == AUTH_NO && kssh_list_has(a->methods, "publickey"))
+				r = try_identity(a, &id);
+		} else if (a->o->verbose)
 			fprintf(stderr, "debug1: identity file %s not usable\n", path);
 		kssh_buf_release(&id.blob);
 	}

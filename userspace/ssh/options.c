@@ -234,6 +234,13 @@ int client_set_option(struct client_options *o, const char *opt)
 		}
 	} else if (strcasecmp(key, "IdentityFile") == 0)
 		return client_add_identity(o, v);
+	else if (strcasecmp(key, "CertificateFile") == 0) {
+		if (o->n_certificates == MAX_IDENTITIES) {
+			fprintf(stderr, "kssh: at most %d certificate files\n", MAX_IDENTITIES);
+			return -1;
+		}
+		o->certificates[o->n_certificates++] = v;
+	}
 	else if (strcasecmp(key, "IdentitiesOnly") == 0)
 		o->identities_only = strcasecmp(v, "yes") == 0;
 	else if (strcasecmp(key, "IdentityAgent") == 0)

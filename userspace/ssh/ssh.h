@@ -55,6 +55,8 @@ struct client_options {
 	char hostkey_list[2048]; /* resolved, with known key types first */
 	const char *identities[MAX_IDENTITIES]; /* -i / IdentityFile */
 	int n_identities;
+	const char *certificates[MAX_IDENTITIES]; /* CertificateFile: OpenSSH certificates for the identities */
+	int n_certificates;
 	int identities_only;
 	const char *auth_methods;  /* order to try (the spec's "ssh client auth-method") */
 	char auth_methods_buf[256];

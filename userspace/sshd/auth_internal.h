@@ -11,6 +11,7 @@
 #include <security/pam_appl.h>
 
 #include "kssh/buf.h"
+#include "kssh/cert.h"
 #include "sshd.h"
 
 enum auth_outcome { AUTH_FAILED, AUTH_OK, AUTH_PK_OK };
@@ -47,6 +48,12 @@ int auth_publickey(struct auth_ctx *a, const char *method, struct kssh_buf *msg,
 int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, const uint8_t *blob,
                       size_t blob_len, const struct kssh_buf *hostkey, const uint8_t *sig, size_t sig_len,
                       enum auth_outcome *out);
+/* the user's authorized_keys path when it and its folders are safe (0), a "ssh server revoked-keys" check */
+int auth_keys_path(struct auth_ctx *a, char *path, size_t len);
+int auth_key_revoked(struct auth_ctx *a, const struct kssh_key *key, const struct kssh_cert *cert);
+/* auth_cert.c: an OpenSSH user certificate's CA trusted, its checks passed, its options merged into opts */
+int auth_cert_authorized(struct auth_ctx *a, const struct kssh_cert *c, struct kssh_authkey_opts *opts);
+void auth_cert_log_accepted(struct auth_ctx *a, const struct kssh_cert *c, const char *alg);
 /* auth_password.c: the same split */
 int auth_password(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out);
 int auth_kbdint(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out);

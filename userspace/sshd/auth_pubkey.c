@@ -13,9 +13,11 @@
 #include <sys/stat.h>
 
 #include "kssh/auth.h"
+#include "kssh/cert.h"
 #include "kssh/err.h"
 #include "kssh/kex.h"
 #include "kssh/msg.h"
+#include "kssh/revoked.h"
 #include "auth_internal.h"
 #include "log.h"
 #include "monitor.h"
@@ -30,25 +32,50 @@ static int safe_path(const char *path, uid_t uid)
 	return (st.st_uid == uid || st.st_uid == 0) && (st.st_mode & 022) == 0;
 }
 
-static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
-                          struct kssh_authkey_opts *opts)
+/* The user's authorized_keys file, when it and its folders are safe (logged when not) */
+int auth_keys_path(struct auth_ctx *a, char *path, size_t len)
 {
 	const struct sshd_user *u = &a->res->user;
-	char dir[700], path[700];
-	unsigned bad = 0;
+	char dir[700];
 
 	if (!a->user_known)
-		return 0;
-	sshd_expand_user_path(a->o->authorized_keys ? a->o->authorized_keys : "%h/.ssh/authorized_keys", u,
-	                 path, sizeof(path));
+		return -1;
+	sshd_expand_user_path(a->o->authorized_keys ? a->o->authorized_keys : "%h/.ssh/authorized_keys", u, path,
+	                      len);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = 0;
 	if (!safe_path(dir, u->uid) || !safe_path(path, u->uid) ||
 	    (strncmp(path, u->home, strlen(u->home)) == 0 && !safe_path(u->home, u->uid))) {
 		kssh_log(LOG_INFO, "user '%s': %s or its folders are missing or writable by others; "
 		         "ignored", u->name, path);
-		return 0;
+		return -1;
 	}
+	return 0;
+}
+
+/* A key listed in "ssh server revoked-keys" (or any key, when the file cannot be read) */
+int auth_key_revoked(struct auth_ctx *a, const struct kssh_key *key, const struct kssh_cert *cert)
+{
+	const char *why;
+	char fp[128];
+
+	if (a->o->revoked_keys[0] == 0 || kssh_revoked_check(a->o->revoked_keys, key, cert, &why) == 0)
+		return 0;
+	kssh_key_fingerprint(cert ? cert->key : key, fp, sizeof(fp));
+	kssh_log(LOG_INFO, "user '%s': %s key %s refused: %s (%s)", a->user, cert ? "certified" : "public", fp, why,
+	         a->o->revoked_keys);
+	return 1;
+}
+
+static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
+                          struct kssh_authkey_opts *opts)
+{
+	const struct sshd_user *u = &a->res->user;
+	char path[700];
+	unsigned bad = 0;
+
+	if (auth_keys_path(a, path, sizeof(path)) != 0)
+		return 0;
 	if (kssh_authorized_keys_find(path, key, opts, &bad) != 0)
 		return 0;
 	if (bad > 0)
@@ -59,7 +86,7 @@ static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
 		kssh_authkey_opts_free(opts);
 		return 0;
 	}
-	return 1;
+	return !auth_key_revoked(a, key, NULL);
 }
 
 /* The signature algorithm must be one we accept and must fit the key. */
@@ -104,8 +131,8 @@ static int check_hostbound(struct auth_ctx *a, struct kssh_buf *msg, struct kssh
 	return kssh_buf_put(hostkey, p, n);
 }
 
-static int verify(struct auth_ctx *a, const char *method, const char *alg, const uint8_t *blob,
-                  size_t blob_len, const struct kssh_buf *hostkey, const struct kssh_key *key,
+static int verify(struct auth_ctx *a, const char *method, const char *alg, const char *sig_alg,
+                  const uint8_t *blob, size_t blob_len, const struct kssh_buf *hostkey, const struct kssh_key *key,
                   const uint8_t *sig, size_t sig_len)
 {
 	struct kssh_buf data;
@@ -117,9 +144,32 @@ static int verify(struct auth_ctx *a, const char *method, const char *alg, const
 	r = kssh_auth_pubkey_signed_data(a->sid, a->sid_len, a->user, "ssh-connection", method, alg, blob,
 	                                 blob_len, hostkey, &data);
 	if (r == 0)
-		r = kssh_key_verify(key, alg, sig, sig_len, kssh_buf_ptr(&data), kssh_buf_len(&data));
+		r = kssh_key_verify(key, sig_alg, sig, sig_len, kssh_buf_ptr(&data), kssh_buf_len(&data));
 	kssh_buf_release(&data);
 	return r;
+}
+
+/* A certificate algorithm: the certificate parsed (its CA signature verified) and its key's algorithm checked */
+static struct kssh_cert *cert_of(struct auth_ctx *a, const char *alg, const uint8_t *blob, size_t blob_len,
+                                 const char **sig_alg)
+{
+	const char *blob_type;
+	struct kssh_cert *cert;
+	int r;
+
+	if (kssh_cert_alg(alg, NULL, sig_alg, &blob_type) != 0)
+		return NULL;
+	if ((r = kssh_cert_from_blob(blob, blob_len, &cert)) != 0) {
+		kssh_log(LOG_INFO, "user '%s': %s certificate refused: %s", a->user, alg,
+		         r == KSSH_ERR_SIGNATURE_INVALID ? "its CA signature does not verify"
+		         : r == KSSH_ERR_ALGORITHM_DISABLED ? "its CA signed with SHA-1 (ssh-rsa)" : "malformed");
+		return NULL;
+	}
+	if (strcmp(cert->type_name, blob_type) != 0 || !alg_acceptable(a, *sig_alg, cert->key)) {
+		kssh_cert_free(cert);
+		return NULL;
+	}
+	return cert;
 }
 
 /* The monitor's decision on a parsed request: sig NULL asks whether the key would do (AUTH_PK_OK) */
@@ -129,33 +179,50 @@ int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, c
 {
 	int hostbound = strcmp(method, KSSH_AUTH_HOSTBOUND) == 0;
 	struct kssh_authkey_opts opts = { 0 };
-	struct kssh_key *key = NULL;
+	struct kssh_key *plain = NULL;
+	struct kssh_cert *cert = NULL;
+	const struct kssh_key *key;
+	const char *sig_alg = alg;
 	char fp[128] = "";
 
 	*out = AUTH_FAILED;
 	if (hostbound != (hostkey != NULL))
 		return KSSH_ERR_PROTOCOL;
-	if (kssh_key_from_blob(blob, blob_len, &key) != 0 || !alg_acceptable(a, alg, key))
-		goto out; /* an unknown or refused key type is an ordinary failure */
-	kssh_key_fingerprint(key, fp, sizeof(fp));
-	if (!key_authorized(a, key, &opts))
-		goto out;
+	if (kssh_cert_alg(alg, NULL, NULL, NULL) == 0) {
+		if ((cert = cert_of(a, alg, blob, blob_len, &sig_alg)) == NULL)
+			goto out;
+		key = cert->key;
+		kssh_key_fingerprint(key, fp, sizeof(fp));
+		if (!auth_cert_authorized(a, cert, &opts))
+			goto out;
+	} else {
+		if (kssh_key_from_blob(blob, blob_len, &plain) != 0 || !alg_acceptable(a, alg, plain))
+			goto out; /* an unknown or refused key type is an ordinary failure */
+		key = plain;
+		kssh_key_fingerprint(key, fp, sizeof(fp));
+		if (!key_authorized(a, key, &opts))
+			goto out;
+	}
 	if (sig == NULL) {
 		*out = AUTH_PK_OK;
 		goto out;
 	}
-	if (verify(a, method, alg, blob, blob_len, hostkey, key, sig, sig_len) != 0) {
+	if (verify(a, method, alg, sig_alg, blob, blob_len, hostkey, key, sig, sig_len) != 0) {
 		kssh_log(LOG_INFO, "user '%s': bad signature from key %s", a->user, fp);
 		goto out;
 	}
-	kssh_log(LOG_INFO, "user '%s': accepted %s key %s", a->user, alg, fp);
+	if (cert != NULL)
+		auth_cert_log_accepted(a, cert, alg);
+	else
+		kssh_log(LOG_INFO, "user '%s': accepted %s key %s", a->user, alg, fp);
 	kssh_authkey_opts_free(&a->res->key_opts);
 	a->res->key_opts = opts;
 	memset(&opts, 0, sizeof(opts));
 	*out = AUTH_OK;
 out:
 	kssh_authkey_opts_free(&opts);
-	kssh_key_free(key);
+	kssh_key_free(plain);
+	kssh_cert_free(cert);
 	return 0;
 }
 

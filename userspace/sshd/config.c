@@ -558,6 +558,18 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		memcpy(dst, list, len + 1);
 		return 0;
 	}
+	if (strcmp(w[0], "trusted-user-ca-keys") == 0 || strcmp(w[0], "revoked-keys") == 0) {
+		char *dst = w[0][0] == 't' ? o->trusted_user_ca_keys : o->revoked_keys;
+
+		if (no) {
+			dst[0] = 0;
+			return 0;
+		}
+		if (n != 2 || w[1][0] != '/' || strlen(w[1]) >= sizeof(o->revoked_keys))
+			return fail(err, errlen, "want: ssh server %s /ABSOLUTE/FILE (under 256 characters)", w[0]);
+		snprintf(dst, sizeof(o->revoked_keys), "%s", w[1]);
+		return 0;
+	}
 	if (n == 1 && strcmp(w[0], "agent-forwarding") == 0) {
 		o->agent_forwarding = !no;
 		return 0;

@@ -107,6 +107,10 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		fprintf(out, "ssh server port-forwarding remote%s\n", o->gateway_ports ? " gateway-ports" : "");
 	if (o->agent_forwarding)
 		fprintf(out, "ssh server agent-forwarding\n");
+	if (o->trusted_user_ca_keys[0])
+		fprintf(out, "ssh server trusted-user-ca-keys %s\n", o->trusted_user_ca_keys);
+	if (o->revoked_keys[0])
+		fprintf(out, "ssh server revoked-keys %s\n", o->revoked_keys);
 	for (int i = 0; i < 2; i++) {
 		const char *list = i ? o->sftp_deny : o->sftp_allow;
 

@@ -86,6 +86,8 @@ struct sshd_options {
 	const char *control_path; /* ksshctl's socket; NULL: none */
 	const char *pam_service; /* "kssh" */
 	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
+	char trusted_user_ca_keys[256]; /* "ssh server trusted-user-ca-keys FILE": CA keys for user certificates */
+	char revoked_keys[256];         /* "ssh server revoked-keys FILE": public keys or a KRL */
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
 	int port_forwarding_remote; /* "ssh server port-forwarding remote [gateway-ports]" */

@@ -22,6 +22,7 @@ void kssh_authkey_opts_free(struct kssh_authkey_opts *o)
 	free(o->from);
 	free(o->command);
 	free(o->permitlisten);
+	free(o->principals);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -65,6 +66,7 @@ static int flag_option(const char *name, size_t n, struct kssh_authkey_opts *o)
 		{ "no-user-rc", offsetof(struct kssh_authkey_opts, no_user_rc), 1 },
 		{ "user-rc", offsetof(struct kssh_authkey_opts, no_user_rc), 0 },
 		{ "no-touch-required", 0, -1 }, /* security keys only: nothing to do */
+		{ "cert-authority", offsetof(struct kssh_authkey_opts, cert_authority), 1 },
 	};
 
 	if (n == 8 && strncasecmp(name, "restrict", 8) == 0) {
@@ -97,6 +99,10 @@ static int value_option(const char *name, size_t n, const char **p, struct kssh_
 		o->command = v;
 		return 0;
 	}
+	if (n == 10 && strncasecmp(name, "principals", 10) == 0 && o->principals == NULL) {
+		o->principals = v;
+		return 0;
+	}
 	/* permitlisten narrows remote forwarding to the listed [host:]port entries (several allowed) */
 	if (n == 12 && strncasecmp(name, "permitlisten", 12) == 0) {
 		size_t old = o->permitlisten ? strlen(o->permitlisten) : 0;
@@ -121,7 +127,7 @@ static int value_option(const char *name, size_t n, const char **p, struct kssh_
 		o->no_port_forwarding = 1;
 		return 0;
 	}
-	return KSSH_ERR_INVALID_FORMAT; /* principals=, expiry-time=, tunnel=, ...: not honoured */
+	return KSSH_ERR_INVALID_FORMAT; /* expiry-time=, tunnel=, ...: not honoured */
 }
 
 static int parse_options(const char **p, struct kssh_authkey_opts *o)
@@ -183,8 +189,8 @@ int kssh_authorized_keys_parse_line(const char *line, struct kssh_key **key,
 	return r;
 }
 
-int kssh_authorized_keys_find(const char *path, const struct kssh_key *key,
-                              struct kssh_authkey_opts *opts, unsigned *bad_lines)
+static int find_line(const char *path, const struct kssh_key *key, int want_ca, struct kssh_authkey_opts *opts,
+                     unsigned *bad_lines)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
@@ -212,7 +218,7 @@ int kssh_authorized_keys_find(const char *path, const struct kssh_key *key,
 				(*bad_lines)++;
 			continue;
 		}
-		found = kssh_key_equal_public(k, key);
+		found = !opts->cert_authority == !want_ca && kssh_key_equal_public(k, key);
 		kssh_key_free(k);
 		if (!found)
 			kssh_authkey_opts_free(opts);
@@ -220,6 +226,18 @@ int kssh_authorized_keys_find(const char *path, const struct kssh_key *key,
 	free(line);
 	fclose(f);
 	return found ? 0 : KSSH_ERR_NOT_FOUND;
+}
+
+int kssh_authorized_keys_find(const char *path, const struct kssh_key *key,
+                              struct kssh_authkey_opts *opts, unsigned *bad_lines)
+{
+	return find_line(path, key, 0, opts, bad_lines);
+}
+
+int kssh_authorized_keys_find_ca(const char *path, const struct kssh_key *ca, struct kssh_authkey_opts *opts,
+                                 unsigned *bad_lines)
+{
+	return find_line(path, ca, 1, opts, bad_lines);
 }
 
 /* "10.0.0.0/8" or "fd00::/8" */

@@ -354,16 +354,51 @@ static const char *ossl_type_name(enum kssh_key_type t)
 	}
 }
 
+/* The public fields of a key of a known type, read from b (which moves past them) */
+int key_read_public(struct kssh_buf *b, enum kssh_key_type type, struct kssh_key **out)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	BIGNUM *bns[4] = { 0 };
+	const uint8_t *pk;
+	size_t pk_len;
+	EVP_PKEY *pkey;
+	int r;
+
+	*out = NULL;
+	if (type == KSSH_KEY_ED25519) {
+		if ((r = kssh_buf_get_string_view(b, &pk, &pk_len)) != 0)
+			return r;
+		if (pk_len != 32)
+			return KSSH_ERR_KEY_INVALID;
+		if ((pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk, 32)) == NULL)
+			return KSSH_ERR_KEY_INVALID;
+		if ((*out = key_wrap(type, pkey, 0)) == NULL)
+			return KSSH_ERR_ALLOC;
+	} else {
+		if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+			return KSSH_ERR_ALLOC;
+		if ((r = blob_public_params(b, type, bld, bns)) == 0)
+			r = key_from_params(type, ossl_type_name(type), bld, EVP_PKEY_PUBLIC_KEY, out);
+		OSSL_PARAM_BLD_free(bld);
+		for (int i = 0; i < 4; i++)
+			BN_free(bns[i]);
+		if (r != 0)
+			return r;
+	}
+	if ((r = check_public(*out)) != 0) {
+		kssh_key_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 int kssh_key_from_blob(const uint8_t *blob, size_t len, struct kssh_key **out)
 {
 	struct kssh_buf b;
-	OSSL_PARAM_BLD *bld = NULL;
-	BIGNUM *bns[4] = { 0 };
 	enum kssh_key_type type;
-	const uint8_t *name, *pk;
+	const uint8_t *name;
 	char tname[64];
-	size_t name_len, pk_len;
-	EVP_PKEY *pkey;
+	size_t name_len;
 	int r;
 
 	*out = NULL;
@@ -376,37 +411,14 @@ int kssh_key_from_blob(const uint8_t *blob, size_t len, struct kssh_key **out)
 	tname[name_len] = 0;
 	if ((type = kssh_key_type_from_name(tname)) == KSSH_KEY_UNSPEC)
 		return KSSH_ERR_KEY_TYPE_UNKNOWN;
-	if (type == KSSH_KEY_ED25519) {
-		if ((r = kssh_buf_get_string_view(&b, &pk, &pk_len)) != 0)
-			return r;
-		if (pk_len != 32)
-			return KSSH_ERR_KEY_INVALID;
-		if ((pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk, 32)) == NULL)
-			return KSSH_ERR_KEY_INVALID;
-		if ((*out = key_wrap(type, pkey, 0)) == NULL)
-			return KSSH_ERR_ALLOC;
-		r = 0;
-		goto check;
-	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		return KSSH_ERR_ALLOC;
-	if ((r = blob_public_params(&b, type, bld, bns)) == 0)
-		r = key_from_params(type, ossl_type_name(type), bld, EVP_PKEY_PUBLIC_KEY, out);
-	OSSL_PARAM_BLD_free(bld);
-	for (int i = 0; i < 4; i++)
-		BN_free(bns[i]);
-	if (r != 0)
+	if ((r = key_read_public(&b, type, out)) != 0)
 		return r;
-check:
-	if (kssh_buf_len(&b) != 0)
-		r = KSSH_ERR_INVALID_FORMAT;
-	else
-		r = check_public(*out);
-	if (r != 0) {
+	if (kssh_buf_len(&b) != 0) {
 		kssh_key_free(*out);
 		*out = NULL;
+		return KSSH_ERR_INVALID_FORMAT;
 	}
-	return r;
+	return 0;
 }
 
 int kssh_key_equal_public(const struct kssh_key *a, const struct kssh_key *b)

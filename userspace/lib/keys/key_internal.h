@@ -17,6 +17,7 @@ int key_ec_public_point(const struct kssh_key *k, uint8_t *out, size_t max, size
 /* Builds a key from OpenSSL parameters; selection is EVP_PKEY_PUBLIC_KEY or EVP_PKEY_KEYPAIR. */
 int key_from_params(enum kssh_key_type type, const char *ossl_type, void *param_bld,
                     int selection, struct kssh_key **out);
+int key_read_public(struct kssh_buf *b, enum kssh_key_type type, struct kssh_key **out);
 struct kssh_key *key_wrap(enum kssh_key_type type, EVP_PKEY *pkey, int has_private);
 /* key_encrypted.c: the private section of a passphrase-protected key file; rest holds
  * what follows the section in the file (an AEAD cipher's tag). */
