@@ -149,7 +149,7 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # the monitor with what it calls (the daemon's objects but main and the session)
-MONITOR_TEST_OBJ = $(addprefix $(BUILD)/userspace/sshd/,monitor.o monitor_wire.o monitor_client.o auth_pubkey.o \
+MONITOR_TEST_OBJ = $(addprefix $(BUILD)/userspace/sshd/,monitor.o monitor_wire.o monitor_client.o auth_pubkey.o auth_cert.o \
 	auth_password.o pam.o user.o report.o config.o preauth_limits.o) $(BUILD)/userspace/dataplane/lpts_config.o
 $(BUILD)/selftests/unit/test_monitor: $(BUILD)/selftests/unit/test_monitor.o $(MONITOR_TEST_OBJ) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt

@@ -50,6 +50,8 @@ int kssh_cert_from_blob(const uint8_t *blob, size_t len, struct kssh_cert **out)
 void kssh_cert_free(struct kssh_cert *c);
 /* The certified key alone, nothing verified (a client matching a certificate to its private key) */
 int kssh_cert_public_key(const uint8_t *blob, size_t len, struct kssh_key **out);
+/* A plain key blob, or a certificate's key (publickey-hostbound names the host key either way) */
+int kssh_key_or_cert_from_blob(const uint8_t *blob, size_t len, struct kssh_key **out);
 
 /*
  * The certificate is of type (KSSH_CERT_USER/HOST), valid at now (seconds since

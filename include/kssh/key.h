@@ -98,5 +98,8 @@ int kssh_known_hosts_key_types(const char *path, const char *host, unsigned port
 int kssh_known_hosts_add(const char *path, const char *host, unsigned port,
                          const struct kssh_key *key, int hash);
 int kssh_known_hosts_host_matches(const char *pattern_field, const char *hostname);
+/* An @cert-authority line for host with the key ca (NULL: any such line): 0, or KSSH_ERR_NOT_FOUND */
+int kssh_known_hosts_find_ca(const char *path, const char *host, unsigned port, const struct kssh_key *ca,
+                             unsigned *line);
 
 #endif

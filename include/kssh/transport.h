@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "kssh/buf.h"
+#include "kssh/cert.h"
 #include "kssh/cipher.h"
 #include "kssh/key.h"
 #include "kssh/version.h"
@@ -58,6 +59,9 @@ struct kssh_transport_config {
 	const char *macs;
 	struct kssh_key *const *host_keys; /* server */
 	size_t n_host_keys;
+	/* server: host_certs[i] is host_keys[i]'s OpenSSH certificate blob (empty: none), offered
+	 * under the certificate algorithms the list names; NULL: no certificates */
+	const struct kssh_buf *host_certs;
 	/* server: the exchange hash signed elsewhere with host_keys[i] (ksshd's monitor holds the
 	 * private keys; host_keys are public); NULL: the key signs here */
 	int (*sign)(void *arg, size_t key_index, const char *alg, const uint8_t *hash, size_t len,
@@ -65,6 +69,8 @@ struct kssh_transport_config {
 	void *sign_arg;
 	/* client: decide on the server's host key at the first exchange; 0 accepts */
 	int (*check_host_key)(void *arg, const struct kssh_key *key, const char *alg);
+	/* client: the same for a host certificate (its CA signature verified already); NULL refuses them */
+	int (*check_host_cert)(void *arg, const struct kssh_cert *cert, const char *alg);
 	void *check_arg;
 	uint64_t rekey_bytes;     /* 0: the spec's 1024 MB */
 	uint32_t rekey_seconds;   /* 0: the spec's 60 minutes */

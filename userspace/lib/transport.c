@@ -121,10 +121,14 @@ static int filter_hostkey_algs(struct kssh_transport *t)
 	t->hostkey_list[0] = 0;
 	while (kssh_list_next(&p, name, sizeof(name))) {
 		const struct kssh_sig_alg *alg = kssh_sig_alg_by_name(name);
-		int have = 0;
+		enum kssh_key_type cert_type;
+		int have = 0, cert = kssh_cert_alg(name, &cert_type, NULL, NULL) == 0;
 
 		for (size_t i = 0; alg && i < t->cfg.n_host_keys; i++)
 			have |= t->cfg.host_keys[i]->type == alg->key_type;
+		/* a certificate algorithm: a key of its type holds a certificate */
+		for (size_t i = 0; cert && t->cfg.host_certs && i < t->cfg.n_host_keys; i++)
+			have |= t->cfg.host_keys[i]->type == cert_type && kssh_buf_len(&t->cfg.host_certs[i]) > 0;
 		if (have && kssh_list_append(t->hostkey_list, LIST_MAX, name) != 0)
 			return KSSH_ERR_NO_BUFFER_SPACE;
 	}

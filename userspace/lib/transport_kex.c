@@ -71,7 +71,9 @@ int transport_kex_start(struct kssh_transport *t)
 static const struct kssh_key *server_host_key(struct kssh_transport *t, size_t *index)
 {
 	for (size_t i = 0; i < t->cfg.n_host_keys; i++)
-		if (t->cfg.host_keys[i]->type == t->choice.hostkey->key_type) {
+		if (t->cfg.host_keys[i]->type == t->choice.hostkey->key_type &&
+		    (t->choice.hostkey_cert == NULL ||
+		     (t->cfg.host_certs != NULL && kssh_buf_len(&t->cfg.host_certs[i]) > 0))) {
 			*index = i;
 			return t->cfg.host_keys[i];
 		}
@@ -169,7 +171,8 @@ int transport_kex_on_kexinit(struct kssh_transport *t, struct kssh_buf *payload)
 	/* RFC 4253 7.1: a wrongly guessed kex packet from the peer is ignored */
 	t->skip_guessed = t->peer_prop.first_kex_follows && !kex_guess_was_right(client, server);
 	transport_log(t, LOG_DEBUG, "kex: %s, host key %s, c2s %s %s, s2c %s %s%s",
-	              t->choice.method->name, t->choice.hostkey->name, t->choice.cipher[0]->name,
+	              t->choice.method->name, t->choice.hostkey_cert ? t->choice.hostkey_cert : t->choice.hostkey->name,
+	              t->choice.cipher[0]->name,
 	              t->choice.mac[0] ? t->choice.mac[0]->name : "<implicit>",
 	              t->choice.cipher[1]->name,
 	              t->choice.mac[1] ? t->choice.mac[1]->name : "<implicit>",
@@ -225,8 +228,12 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 		r = KSSH_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = kssh_key_to_blob(key, &k_s)) != 0 ||
-	    (r = kssh_buf_put_buf_string(b, &k_s)) != 0)
+	/* K_S: the key, or under a certificate algorithm its certificate */
+	if (t->choice.hostkey_cert != NULL)
+		r = kssh_buf_put(&k_s, kssh_buf_ptr(&t->cfg.host_certs[index]), kssh_buf_len(&t->cfg.host_certs[index]));
+	else
+		r = kssh_key_to_blob(key, &k_s);
+	if (r != 0 || (r = kssh_buf_put_buf_string(b, &k_s)) != 0)
 		goto out;
 	if ((r = kex_server_respond(&t->kex, msg, b)) != 0)
 		goto out;
@@ -281,7 +288,7 @@ static int client_gex_init(struct kssh_transport *t, struct kssh_buf *msg)
 	return kssh_packet_finish(&t->pkt);
 }
 
-static int check_server_key(struct kssh_transport *t, struct kssh_key *key)
+static int check_server_key(struct kssh_transport *t, struct kssh_key *key, const struct kssh_cert *cert)
 {
 	int r;
 
@@ -293,6 +300,9 @@ static int check_server_key(struct kssh_transport *t, struct kssh_key *key)
 			return KSSH_ERR_HOST_KEY_CHANGED;
 		return 0;
 	}
+	if (cert != NULL)
+		return t->cfg.check_host_cert != NULL ? t->cfg.check_host_cert(t->cfg.check_arg, cert, t->choice.hostkey_cert)
+		                                      : KSSH_ERR_HOST_KEY_UNKNOWN;
 	if (t->cfg.check_host_key != NULL &&
 	    (r = t->cfg.check_host_key(t->cfg.check_arg, key, t->choice.hostkey->name)) != 0)
 		return r;
@@ -304,11 +314,23 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 	const uint8_t *k_s, *sig;
 	size_t k_s_len, sig_len;
 	struct kssh_key *key = NULL;
+	struct kssh_cert *cert = NULL;
 	int r;
 
-	if ((r = kssh_buf_get_string_view(msg, &k_s, &k_s_len)) != 0 ||
-	    (r = kssh_key_from_blob(k_s, k_s_len, &key)) != 0)
+	if ((r = kssh_buf_get_string_view(msg, &k_s, &k_s_len)) != 0)
 		goto out;
+	/* a certificate: its CA signature verified here, its type against the agreed algorithm */
+	if (t->choice.hostkey_cert != NULL) {
+		const char *blob_type;
+
+		if ((r = kssh_cert_from_blob(k_s, k_s_len, &cert)) != 0 ||
+		    (r = kssh_cert_alg(t->choice.hostkey_cert, NULL, NULL, &blob_type)) != 0 ||
+		    (r = strcmp(blob_type, cert->type_name) == 0 ? 0 : KSSH_ERR_KEY_TYPE_UNKNOWN) != 0 ||
+		    (r = kssh_key_public_copy(cert->key, &key)) != 0)
+			goto out;
+	} else if ((r = kssh_key_from_blob(k_s, k_s_len, &key)) != 0) {
+		goto out;
+	}
 	if ((r = kex_derive(&t->kex, msg)) != 0 ||
 	    (r = kssh_buf_get_string_view(msg, &sig, &sig_len)) != 0)
 		goto out;
@@ -321,7 +343,7 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 	if ((r = kssh_key_verify(key, t->choice.hostkey->name, sig, sig_len, t->hash,
 	                         t->hash_len)) != 0)
 		goto out;
-	if ((r = check_server_key(t, key)) != 0)
+	if ((r = check_server_key(t, key, cert)) != 0)
 		goto out;
 	if (t->server_key == NULL) {
 		t->server_key = key;
@@ -330,6 +352,7 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 	r = send_newkeys(t);
 out:
 	kssh_key_free(key);
+	kssh_cert_free(cert);
 	return r;
 }
 

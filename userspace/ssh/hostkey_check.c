@@ -2,8 +2,10 @@
 /* Server authentication (RFC 4251 4.1): known_hosts, as the spec's client describes. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "kssh/cert.h"
 #include "kssh/err.h"
 #include "kssh/kex.h"
 #include "ssh.h"
@@ -108,14 +110,69 @@ int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg
 	return 0;
 }
 
+/*
+ * A host certificate, its CA signature verified by the transport: a known_hosts
+ * @cert-authority line for this host must hold its CA, it must be a host
+ * certificate, valid now, naming the host; neither it nor its CA marked
+ * @revoked. With no CA line for it, its key is checked as a plain host key, as
+ * OpenSSH does.
+ */
+int client_check_host_cert(void *arg, const struct kssh_cert *cert, const char *alg)
+{
+	const struct client_options *o = arg;
+	struct kssh_hostkey_match m;
+	char fp[128], ca[128], id[128];
+	const char *why;
+	unsigned line = 0;
+
+	kssh_key_fingerprint(cert->key, fp, sizeof(fp));
+	kssh_key_fingerprint(cert->ca, ca, sizeof(ca));
+	kssh_cert_printable(cert->key_id, id, sizeof(id));
+	if (o->verbose)
+		fprintf(stderr, "debug1: Server host certificate: %s %s, serial %llu ID \"%s\" CA %s %s\n", alg, fp,
+		        (unsigned long long)cert->serial, id, kssh_key_type_short(cert->ca->type), ca);
+	for (int i = 0; i < 2; i++) {
+		const struct kssh_key *k = i ? cert->ca : cert->key;
+
+		if (kssh_known_hosts_check(o->known_hosts, o->host, o->port, k, &m) == 0 &&
+		    m.status == KSSH_HOSTKEY_REVOKED) {
+			fprintf(stderr, "kssh: the host %s %s for %s is marked as revoked in %s:%u.\n"
+			                "Host key verification failed.\n",
+			        i ? "certificate's CA key" : "certificate's key", i ? ca : fp, o->host, o->known_hosts, m.line);
+			return KSSH_ERR_HOST_KEY_REVOKED;
+		}
+	}
+	if (kssh_known_hosts_find_ca(o->known_hosts, o->host, o->port, cert->ca, &line) != 0) {
+		if (o->verbose)
+			fprintf(stderr, "debug1: No matching CA found. Retry with plain key\n");
+		return client_check_host_key(arg, cert->key, alg);
+	}
+	if (kssh_cert_check(cert, KSSH_CERT_HOST, o->host, (uint64_t)time(NULL), &why) != 0) {
+		fprintf(stderr, "kssh: host certificate ID \"%s\" for %s is not valid: %s.\n"
+		                "Host key verification failed.\n", id, o->host, why);
+		return KSSH_ERR_HOST_KEY_UNKNOWN;
+	}
+	if (o->verbose)
+		fprintf(stderr, "debug1: Host '%s' is known and matches the %s host certificate (%s:%u).\n", o->host,
+		        kssh_key_type_short(cert->key->type), o->known_hosts, line);
+	return 0;
+}
+
 void client_order_hostkey_algs(struct client_options *o, const char *list)
 {
 	enum kssh_key_type types[8];
 	char name[KSSH_NAME_MAX];
+	const char *cert, *sig_alg;
 	size_t n = 0;
 
 	kssh_known_hosts_key_types(o->known_hosts, o->host, o->port, types, 8, &n);
 	o->hostkey_list[0] = 0;
+	/* an @cert-authority line for the host: certificates first, for the algorithms the list has */
+	if (kssh_known_hosts_find_ca(o->known_hosts, o->host, o->port, NULL, NULL) == 0)
+		for (size_t i = 0; (cert = kssh_cert_alg_at(i)) != NULL; i++)
+			if (kssh_cert_alg(cert, NULL, &sig_alg, NULL) == 0 && kssh_list_has(list, sig_alg) &&
+			    strcmp(sig_alg, "ssh-rsa") != 0)
+				kssh_list_append(o->hostkey_list, sizeof(o->hostkey_list), cert);
 	/* first pass: algorithms of key types known_hosts has; second: the rest */
 	for (int pass = 0; pass < 2; pass++) {
 		const char *p = list;

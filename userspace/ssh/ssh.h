@@ -104,6 +104,7 @@ int client_run_session(struct client_options *o, struct kssh_conn *c);
 
 /* The transport's check_host_key callback: known_hosts, prompting, saving. */
 int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg);
+int client_check_host_cert(void *arg, const struct kssh_cert *cert, const char *alg);
 /* Puts the algorithms of key types known_hosts has for this host first, as OpenSSH does. */
 void client_order_hostkey_algs(struct client_options *o, const char *list);
 

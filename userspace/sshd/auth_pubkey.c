@@ -121,7 +121,7 @@ static int check_hostbound(struct auth_ctx *a, struct kssh_buf *msg, struct kssh
 
 	if ((r = kssh_buf_get_string_view(msg, &p, &n)) != 0)
 		return kssh_transport_fail(a->c->t, r, "malformed %s request", KSSH_AUTH_HOSTBOUND);
-	if ((r = kssh_key_from_blob(p, n, &theirs)) != 0)
+	if ((r = kssh_key_or_cert_from_blob(p, n, &theirs)) != 0)
 		return kssh_transport_fail(a->c->t, r, "%s: bad host key", KSSH_AUTH_HOSTBOUND);
 	same = ours != NULL && kssh_key_equal_public(ours, theirs);
 	kssh_key_free(theirs);

@@ -500,6 +500,35 @@ static int cmd_server_algorithms(struct sshd_options *o, int no, char **w, int n
 	return fail(err, errlen, "ssh server algorithms host-key|key-exchange|cipher|mac NAME...");
 }
 
+/* "ssh server host-certificate FILE": one line per certificate; "no" with FILE removes it, without all */
+static int cmd_host_certificate(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (no && n == 1) {
+		o->n_host_cert_files = 0;
+		return 0;
+	}
+	if (n != 2 || w[1][0] != '/' || strlen(w[1]) >= sizeof(o->host_cert_files[0]))
+		return fail(err, errlen, "want: ssh server host-certificate /ABSOLUTE/FILE (under 256 characters)");
+	for (i = 0; i < o->n_host_cert_files && strcmp(o->host_cert_files[i], w[1]) != 0; i++)
+		;
+	if (no) {
+		if (i == o->n_host_cert_files)
+			return fail(err, errlen, "host-certificate %s is not configured", w[1]);
+		memmove(o->host_cert_files[i], o->host_cert_files[i + 1],
+		        (o->n_host_cert_files - i - 1) * sizeof(o->host_cert_files[0]));
+		o->n_host_cert_files--;
+		return 0;
+	}
+	if (i < o->n_host_cert_files)
+		return 0;
+	if (o->n_host_cert_files == KSSHD_MAX_HOST_KEYS)
+		return fail(err, errlen, "at most %d host certificates", KSSHD_MAX_HOST_KEYS);
+	snprintf(o->host_cert_files[o->n_host_cert_files++], sizeof(o->host_cert_files[0]), "%s", w[1]);
+	return 0;
+}
+
 static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
 {
 	if (n == 0 || strcmp(w[0], "vrf") == 0)
@@ -558,6 +587,8 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		memcpy(dst, list, len + 1);
 		return 0;
 	}
+	if (strcmp(w[0], "host-certificate") == 0)
+		return cmd_host_certificate(o, no, w, n, err, errlen);
 	if (strcmp(w[0], "trusted-user-ca-keys") == 0 || strcmp(w[0], "revoked-keys") == 0) {
 		char *dst = w[0][0] == 't' ? o->trusted_user_ca_keys : o->revoked_keys;
 

@@ -109,6 +109,8 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		fprintf(out, "ssh server agent-forwarding\n");
 	if (o->trusted_user_ca_keys[0])
 		fprintf(out, "ssh server trusted-user-ca-keys %s\n", o->trusted_user_ca_keys);
+	for (size_t i = 0; i < o->n_host_cert_files; i++)
+		fprintf(out, "ssh server host-certificate %s\n", o->host_cert_files[i]);
 	if (o->revoked_keys[0])
 		fprintf(out, "ssh server revoked-keys %s\n", o->revoked_keys);
 	for (int i = 0; i < 2; i++) {

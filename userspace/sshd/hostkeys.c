@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "kssh/cert.h"
 #include "kssh/err.h"
 #include "kssh/kex.h"
 #include "log.h"
@@ -123,6 +125,75 @@ int sshd_zeroize_host_key(struct sshd_options *o, enum kssh_key_type type)
 	return sshd_reload_host_keys(o);
 }
 
+/* One "TYPE BASE64 [comment]" line: the certificate, its CA signature verified, for one of our keys */
+static void load_cert(struct sshd_options *o, const char *path, int priority)
+{
+	FILE *f = fopen(path, "re");
+	char line[8192], type[64], id[128], fp[128];
+	struct kssh_cert *cert = NULL;
+	struct kssh_buf blob;
+	size_t i = o->n_host_keys;
+	int n = 0, r = KSSH_ERR_FILE_FORMAT;
+
+	kssh_buf_init(&blob, KSSHD_CERT_MAX);
+	if (f == NULL) {
+		kssh_log(LOG_ERR, "host certificate %s: %s", path, strerror(errno));
+		return;
+	}
+	if (fgets(line, sizeof(line), f) != NULL && sscanf(line, "%63s %n", type, &n) == 1 &&
+	    (r = kssh_base64_decode(line + n, strcspn(line + n, " \t\r\n"), &blob)) == 0 &&
+	    (r = kssh_cert_from_blob(kssh_buf_ptr(&blob), kssh_buf_len(&blob), &cert)) == 0) {
+		for (i = 0; i < o->n_host_keys && !kssh_key_equal_public(o->host_keys[i], cert->key); i++)
+			;
+	}
+	fclose(f);
+	if (r != 0)
+		kssh_log(LOG_ERR, "host certificate %s: %s", path, kssh_strerror(r));
+	else if (cert->type != KSSH_CERT_HOST)
+		kssh_log(LOG_ERR, "host certificate %s: a user certificate", path);
+	else if (i == o->n_host_keys)
+		kssh_log(LOG_ERR, "host certificate %s: certifies none of the host keys", path);
+	else {
+		memcpy(o->host_cert[i], kssh_buf_ptr(&blob), kssh_buf_len(&blob));
+		o->host_cert_len[i] = kssh_buf_len(&blob);
+		kssh_cert_printable(cert->key_id, id, sizeof(id));
+		kssh_key_fingerprint(cert->ca, fp, sizeof(fp));
+		kssh_log_event(priority, "INFO_GENERAL", "host certificate %s: ID \"%s\" (serial %llu) for the %s key, "
+		               "signed by %s CA %s%s", path, id, (unsigned long long)cert->serial,
+		               kssh_key_type_short(cert->key->type), kssh_key_type_short(cert->ca->type), fp,
+		               (uint64_t)time(NULL) >= cert->valid_before ? "; EXPIRED" : "");
+	}
+	kssh_cert_free(cert);
+	kssh_buf_release(&blob);
+}
+
+/* logged once by the listener (at start); each connection's process reads them again quietly */
+static void load_certs(struct sshd_options *o, int priority)
+{
+	memset(o->host_cert_len, 0, sizeof(o->host_cert_len));
+	for (size_t i = 0; i < o->n_host_cert_files; i++)
+		load_cert(o, o->host_cert_files[i], priority);
+}
+
+/* The host-key algorithms offered: a certificate's first (for each key that has one), then the list */
+void sshd_hostkey_offer(const struct sshd_options *o, char *out, size_t len)
+{
+	const char *name, *sig_alg;
+	enum kssh_key_type type;
+
+	out[0] = 0;
+	for (size_t i = 0; (name = kssh_cert_alg_at(i)) != NULL; i++) {
+		kssh_cert_alg(name, &type, &sig_alg, NULL);
+		if (!kssh_list_has(o->hostkey_list, sig_alg))
+			continue;
+		for (size_t k = 0; k < o->n_host_keys; k++)
+			if (o->host_cert_len[k] > 0 && o->host_keys[k]->type == type && !kssh_list_has(out, name))
+				kssh_list_append(out, len, name);
+	}
+	if (kssh_list_append(out, len, o->hostkey_list) != 0)
+		snprintf(out, len, "%s", o->hostkey_list);
+}
+
 static int load_keys(struct sshd_options *o, int create)
 {
 	char path[4096];
@@ -160,6 +231,7 @@ static int load_keys(struct sshd_options *o, int create)
 		kssh_log(LOG_ERR, "no host keys for host-key algorithms %s", o->hostkey_list);
 		return -1;
 	}
+	load_certs(o, create ? LOG_INFO : LOG_DEBUG);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
+#include "kssh/cert.h"
 #include "kssh/err.h"
 #include "auth_internal.h"
 #include "log.h"
@@ -172,7 +173,7 @@ static int on_pubkey(struct monitor *m, struct kssh_buf *req)
 		struct kssh_key *theirs = NULL;
 		int same = 0;
 
-		if (kssh_key_from_blob(hk, hk_len, &theirs) == 0)
+		if (kssh_key_or_cert_from_blob(hk, hk_len, &theirs) == 0)
 			for (size_t i = 0; i < m->a.o->n_host_keys; i++)
 				same |= kssh_key_equal_public(m->a.o->host_keys[i], theirs);
 		kssh_key_free(theirs);

@@ -224,10 +224,13 @@ static void local_name(int fd, struct sshd_peer *peer)
 
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port)
 {
+	static char offer[sizeof(o->hostkey_list) + 512];
+	static struct kssh_buf certs[KSSHD_MAX_HOST_KEYS];
 	struct kssh_transport_config cfg = {
 		.is_server = 1,
 		.kex_algs = o->kex_list,
-		.hostkey_algs = o->hostkey_list,
+		.hostkey_algs = offer,
+		.host_certs = certs,
 		.ciphers = o->cipher_list,
 		.macs = o->mac_list,
 		.host_keys = o->host_keys,
@@ -248,6 +251,10 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
+	/* host certificates: offered first, K_S is the certificate under their algorithms */
+	sshd_hostkey_offer(o, offer, sizeof(offer));
+	for (size_t i = 0; i < KSSHD_MAX_HOST_KEYS; i++)
+		kssh_buf_view(&certs[i], o->host_cert[i], i < o->n_host_keys ? o->host_cert_len[i] : 0);
 	snprintf(prefix, sizeof(prefix), "%s port %u: ", peer, peer_port);
 	cfg.log_arg = prefix;
 	snprintf(p.addr, sizeof(p.addr), "%s", peer);

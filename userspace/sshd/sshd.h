@@ -15,6 +15,7 @@
 #define KSSHD_CONTROL_SOCKET "/run/kssh/ksshd.sock"
 #define KSSHD_MAX_LISTEN 8
 #define KSSHD_MAX_HOST_KEYS 8
+#define KSSHD_CERT_MAX 4096
 #define KSSHD_MAX_LOCAL_USERS 64
 #define KSSHD_MAX_VRFS 8
 #define KSSHD_MAX_ACLS 16
@@ -88,6 +89,8 @@ struct sshd_options {
 	const char *authorized_keys; /* pattern (%h, %u); NULL: %h/.ssh/authorized_keys */
 	char trusted_user_ca_keys[256]; /* "ssh server trusted-user-ca-keys FILE": CA keys for user certificates */
 	char revoked_keys[256];         /* "ssh server revoked-keys FILE": public keys or a KRL */
+	char host_cert_files[KSSHD_MAX_HOST_KEYS][256]; /* "ssh server host-certificate FILE" lines */
+	size_t n_host_cert_files;
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
 	int port_forwarding_remote; /* "ssh server port-forwarding remote [gateway-ports]" */
@@ -107,6 +110,9 @@ struct sshd_options {
 	char kex_list[2048], hostkey_list[2048], cipher_list[2048], mac_list[2048];
 	struct kssh_key *host_keys[KSSHD_MAX_HOST_KEYS];
 	size_t n_host_keys;
+	/* host_keys[i]'s OpenSSH certificate, read from the host-certificate files (length 0: none) */
+	uint8_t host_cert[KSSHD_MAX_HOST_KEYS][KSSHD_CERT_MAX];
+	size_t host_cert_len[KSSHD_MAX_HOST_KEYS];
 };
 
 /* The account a session runs as. */
@@ -180,6 +186,8 @@ extern int sshd_report_fd;
 void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void sshd_free_host_keys(struct sshd_options *o);
+/* hostkeys.c: the host-key algorithms to offer: certificate ones first, for the keys that have one */
+void sshd_hostkey_offer(const struct sshd_options *o, char *out, size_t len);
 /* Serves one connection on fd; returns the process exit status. */
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port);
 /* session_exec.c: the listener's child re-executes ksshd for the connection (returns only on failure);

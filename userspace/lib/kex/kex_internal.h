@@ -49,7 +49,8 @@ void kex_proposal_free(struct kex_proposal *p);
 
 struct kex_choice {
 	const struct kex_method *method;
-	const struct kssh_sig_alg *hostkey;
+	const struct kssh_sig_alg *hostkey;      /* the signature algorithm the host key signs with */
+	const char *hostkey_cert;               /* an OpenSSH certificate algorithm was agreed: its name */
 	const struct kssh_cipher_alg *cipher[2]; /* [0] client to server, [1] server to client */
 	const struct kssh_mac_alg *mac[2];
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <openssl/rand.h>
 
+#include "kssh/cert.h"
 #include "kssh/err.h"
 #include "kex_internal.h"
 
@@ -95,6 +96,20 @@ static const struct kex_method *choose_method(const char *client, const char *se
 	return NULL;
 }
 
+/* A plain signature algorithm, or a certificate one (PROTOCOL.certkeys): what its key signs with */
+static const struct kssh_sig_alg *host_key_alg(const char *name, const char **cert_name)
+{
+	const char *sig_alg, *cert;
+
+	*cert_name = NULL;
+	if (kssh_cert_alg(name, NULL, &sig_alg, NULL) != 0)
+		return kssh_sig_alg_by_name(name);
+	for (size_t i = 0; (cert = kssh_cert_alg_at(i)) != NULL; i++)
+		if (strcmp(cert, name) == 0)
+			*cert_name = cert;
+	return kssh_sig_alg_by_name(sig_alg);
+}
+
 int kex_choose(const struct kex_proposal *client, const struct kex_proposal *server,
                struct kex_choice *c, char *err, size_t errlen)
 {
@@ -108,7 +123,7 @@ int kex_choose(const struct kex_proposal *client, const struct kex_proposal *ser
 		return KSSH_ERR_NO_COMMON_KEX;
 	}
 	if (choose(client, server, KEX_HOSTKEY_ALGS, name, sizeof(name)) != 0 ||
-	    (c->hostkey = kssh_sig_alg_by_name(name)) == NULL) {
+	    (c->hostkey = host_key_alg(name, &c->hostkey_cert)) == NULL) {
 		snprintf(err, errlen, "no matching host key type found. Their offer: %s",
 		         client->lists[KEX_HOSTKEY_ALGS]);
 		return KSSH_ERR_NO_COMMON_HOSTKEY;

@@ -256,6 +256,13 @@ int kssh_cert_public_key(const uint8_t *blob, size_t len, struct kssh_key **out)
 	return KSSH_ERR_KEY_TYPE_UNKNOWN;
 }
 
+int kssh_key_or_cert_from_blob(const uint8_t *blob, size_t len, struct kssh_key **out)
+{
+	int r = kssh_key_from_blob(blob, len, out);
+
+	return r == KSSH_ERR_KEY_TYPE_UNKNOWN ? kssh_cert_public_key(blob, len, out) : r;
+}
+
 int kssh_cert_has_principal(const struct kssh_cert *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_principals; i++)

@@ -222,6 +222,40 @@ int kssh_known_hosts_check(const char *path, const char *host, unsigned port,
 	return 0;
 }
 
+struct ca_state {
+	const struct kssh_key *ca;
+	unsigned line;
+	int found;
+};
+
+static int ca_entry(void *arg, const struct entry *e, struct kssh_key *key, unsigned line)
+{
+	struct ca_state *s = arg;
+
+	if (e->marker == NULL || strcmp(e->marker, "@cert-authority") != 0 || s->found)
+		return 0;
+	if (s->ca == NULL || kssh_key_equal_public(key, s->ca)) {
+		s->found = 1;
+		s->line = line;
+	}
+	return 0;
+}
+
+int kssh_known_hosts_find_ca(const char *path, const char *host, unsigned port, const struct kssh_key *ca,
+                             unsigned *line)
+{
+	struct ca_state s = { .ca = ca };
+	char name[1100];
+	int r;
+
+	lookup_name(host, port, name, sizeof(name));
+	if ((r = for_each_host_entry(path, name, ca_entry, &s)) != 0)
+		return r;
+	if (line != NULL)
+		*line = s.line;
+	return s.found ? 0 : KSSH_ERR_NOT_FOUND;
+}
+
 struct types_state {
 	enum kssh_key_type *types;
 	size_t max, n;
