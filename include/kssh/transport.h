@@ -62,6 +62,8 @@ struct kssh_transport_config {
 	/* server: host_certs[i] is host_keys[i]'s OpenSSH certificate blob (empty: none), offered
 	 * under the certificate algorithms the list names; NULL: no certificates */
 	const struct kssh_buf *host_certs;
+	/* server: more names for server-sig-algs (RFC 8308), e.g. the x509v3 ones it accepts; NULL: none */
+	const char *extra_sig_algs;
 	/* server: the exchange hash signed elsewhere with host_keys[i] (ksshd's monitor holds the
 	 * private keys; host_keys are public); NULL: the key signs here */
 	int (*sign)(void *arg, size_t key_index, const char *alg, const uint8_t *hash, size_t len,

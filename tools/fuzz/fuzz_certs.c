@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer: OpenSSH certificate blobs (what a client sends in a publickey
- * request, parsed by the monitor) and revoked-keys files (KRLs and key lists).
- * The first byte chooses: even, a certificate; odd, a revoked-keys file checked
- * against a fixed certificate made here.
+ * libFuzzer: the certificate blobs a client sends in a publickey request (the
+ * monitor parses them): OpenSSH certificates and RFC 6187 X.509v3 chains; and
+ * revoked-keys files (KRLs and key lists). The first byte's low two bits
+ * choose: 0, an OpenSSH certificate; 1, a revoked-keys file checked against a
+ * fixed certificate made here; 2 and 3, an x509v3-ecdsa-sha2-nistp256 or
+ * x509v3-rsa2048-sha256 key blob, its names read and a signature checked.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "kssh/cert.h"
 #include "kssh/revoked.h"
+#include "kssh/x509.h"
 #include "fuzz.h"
 
 static void certificate(const uint8_t *data, size_t size)
@@ -54,13 +57,28 @@ static void revoked_file(const uint8_t *data, size_t size)
 	close(fd);
 }
 
+static void x509_chain(const char *alg, const uint8_t *data, size_t size)
+{
+	struct kssh_x509 *x = NULL;
+	char subject[128];
+
+	if (kssh_x509_from_blob(alg, data, size, &x) != 0)
+		return;
+	kssh_x509_subject(x, subject, sizeof(subject));
+	kssh_x509_names_user(x, KSSH_X509_NAME_CN | KSSH_X509_NAME_UPN, "root");
+	kssh_x509_verify(x, alg, data, size > 64 ? 64 : size, data, size);
+	kssh_x509_free(x);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	if (data[0] & 1)
-		revoked_file(data + 1, size - 1);
-	else
-		certificate(data + 1, size - 1);
+	switch (data[0] & 3) {
+	case 0: certificate(data + 1, size - 1); break;
+	case 1: revoked_file(data + 1, size - 1); break;
+	case 2: x509_chain("x509v3-ecdsa-sha2-nistp256", data + 1, size - 1); break;
+	default: x509_chain("x509v3-rsa2048-sha256", data + 1, size - 1);
+	}
 	return 0;
 }

@@ -425,14 +425,18 @@ out:
 static int send_ext_info(struct kssh_transport *t)
 {
 	struct kssh_buf *b = kssh_packet_begin(&t->pkt, SSH_MSG_EXT_INFO);
+	char sig_algs[512] = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+	                     "rsa-sha2-512,rsa-sha2-256";
 	int r;
 
 	if (b == NULL)
 		return KSSH_ERR_ALLOC;
+	if (t->cfg.extra_sig_algs != NULL && t->cfg.extra_sig_algs[0] &&
+	    kssh_list_append(sig_algs, sizeof(sig_algs), t->cfg.extra_sig_algs) != 0)
+		return KSSH_ERR_NO_BUFFER_SPACE;
 	if ((r = kssh_buf_put_u32(b, 3)) != 0 ||
 	    (r = kssh_buf_put_cstring(b, "server-sig-algs")) != 0 ||
-	    (r = kssh_buf_put_cstring(b, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
-	                                 "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256")) != 0 ||
+	    (r = kssh_buf_put_cstring(b, sig_algs)) != 0 ||
 	    (r = kssh_buf_put_cstring(b, "publickey-hostbound@openssh.com")) != 0 ||
 	    (r = kssh_buf_put_cstring(b, "0")) != 0 ||
 	    (r = kssh_buf_put_cstring(b, "ping@openssh.com")) != 0 ||

@@ -40,6 +40,7 @@ struct auth_ctx {
 	int (*relay)(struct auth_ctx *a, int n, const struct pam_message **msg, struct pam_response *resp);
 	int mon_fd;
 	int64_t deadline_ms;
+	char x509_method[24];      /* an X.509 key authenticated: show ssh's name for the method */
 };
 
 /* auth_pubkey.c: the request (pre-authentication process) and the decision (monitor) */
@@ -51,6 +52,10 @@ int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, c
 /* the user's authorized_keys path when it and its folders are safe (0), a "ssh server revoked-keys" check */
 int auth_keys_path(struct auth_ctx *a, char *path, size_t len);
 int auth_key_revoked(struct auth_ctx *a, const struct kssh_key *key, const struct kssh_cert *cert);
+int auth_sig_alg_acceptable(struct auth_ctx *a, const char *sig_alg, const struct kssh_key *key);
+/* auth_x509.c: X.509v3 keys (RFC 6187), the monitor's decision */
+int auth_x509_check(struct auth_ctx *a, const char *method, const char *alg, const uint8_t *blob, size_t blob_len,
+                    const struct kssh_buf *hostkey, const uint8_t *sig, size_t sig_len, enum auth_outcome *out);
 /* auth_cert.c: an OpenSSH user certificate's CA trusted, its checks passed, its options merged into opts */
 int auth_cert_authorized(struct auth_ctx *a, const struct kssh_cert *c, struct kssh_authkey_opts *opts);
 void auth_cert_log_accepted(struct auth_ctx *a, const struct kssh_cert *c, const char *alg);

@@ -18,6 +18,7 @@
 #include "kssh/kex.h"
 #include "kssh/msg.h"
 #include "kssh/revoked.h"
+#include "kssh/x509.h"
 #include "auth_internal.h"
 #include "log.h"
 #include "monitor.h"
@@ -90,13 +91,13 @@ static int key_authorized(struct auth_ctx *a, const struct kssh_key *key,
 }
 
 /* The signature algorithm must be one we accept and must fit the key. */
-static int alg_acceptable(struct auth_ctx *a, const char *alg, const struct kssh_key *key)
+int auth_sig_alg_acceptable(struct auth_ctx *a, const char *alg, const struct kssh_key *key)
 {
 	const struct kssh_sig_alg *s = kssh_sig_alg_by_name(alg);
 
 	if (s == NULL || s->key_type != key->type)
 		return 0;
-	if (s->insecure && !(a->o->enabled & (key->type == KSSH_KEY_DSA ? KSSH_ENABLE_SSH_DSS
+	if (s->insecure && !(sshd_enabled(a->o) & (key->type == KSSH_KEY_DSA ? KSSH_ENABLE_SSH_DSS
 	                                                               : KSSH_ENABLE_SSH_RSA)))
 		return 0;
 	return 1;
@@ -165,7 +166,7 @@ static struct kssh_cert *cert_of(struct auth_ctx *a, const char *alg, const uint
 		         : r == KSSH_ERR_ALGORITHM_DISABLED ? "its CA signed with SHA-1 (ssh-rsa)" : "malformed");
 		return NULL;
 	}
-	if (strcmp(cert->type_name, blob_type) != 0 || !alg_acceptable(a, *sig_alg, cert->key)) {
+	if (strcmp(cert->type_name, blob_type) != 0 || !auth_sig_alg_acceptable(a, *sig_alg, cert->key)) {
 		kssh_cert_free(cert);
 		return NULL;
 	}
@@ -188,6 +189,8 @@ int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, c
 	*out = AUTH_FAILED;
 	if (hostbound != (hostkey != NULL))
 		return KSSH_ERR_PROTOCOL;
+	if (kssh_x509_alg(alg, NULL, NULL) == 0)
+		return auth_x509_check(a, method, alg, blob, blob_len, hostkey, sig, sig_len, out);
 	if (kssh_cert_alg(alg, NULL, NULL, NULL) == 0) {
 		if ((cert = cert_of(a, alg, blob, blob_len, &sig_alg)) == NULL)
 			goto out;
@@ -196,7 +199,7 @@ int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, c
 		if (!auth_cert_authorized(a, cert, &opts))
 			goto out;
 	} else {
-		if (kssh_key_from_blob(blob, blob_len, &plain) != 0 || !alg_acceptable(a, alg, plain))
+		if (kssh_key_from_blob(blob, blob_len, &plain) != 0 || !auth_sig_alg_acceptable(a, alg, plain))
 			goto out; /* an unknown or refused key type is an ordinary failure */
 		key = plain;
 		kssh_key_fingerprint(key, fp, sizeof(fp));

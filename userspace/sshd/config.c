@@ -587,6 +587,8 @@ static int cmd_server(struct sshd_options *o, int no, char **w, int n, char *err
 		memcpy(dst, list, len + 1);
 		return 0;
 	}
+	if (strcmp(w[0], "trustpoint") == 0 || strcmp(w[0], "certificate") == 0)
+		return sshd_cmd_server_x509(o, no, w, n, err, errlen);
 	if (strcmp(w[0], "host-certificate") == 0)
 		return cmd_host_certificate(o, no, w, n, err, errlen);
 	if (strcmp(w[0], "trusted-user-ca-keys") == 0 || strcmp(w[0], "revoked-keys") == 0) {
@@ -666,6 +668,8 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 	}
 	if (strcmp(w[no], "username") == 0)
 		return cmd_username(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "crypto") == 0)
+		return sshd_cmd_crypto(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "hostname") == 0)
 		return set_text(o->hostname, sizeof(o->hostname), no, w + no + 1, n - no - 1, "hostname NAME", err, errlen);
 	if (n - no >= 2 && strcmp(w[no], "domain") == 0 && strcmp(w[no + 1], "name") == 0)
@@ -714,10 +718,15 @@ static int resolve_list(enum kssh_alg_kind kind, const char *given, unsigned ena
 	return 0;
 }
 
+/* What is enabled: by "enable" lines, or by naming an algorithm in a list (ssh-rsa also for users' signatures) */
+unsigned sshd_enabled(const struct sshd_options *o)
+{
+	return o->enabled | enables_named(o->kex_algs) | enables_named(o->hostkey_algs) | enables_named(o->ciphers);
+}
+
 int sshd_config_resolve(struct sshd_options *o, char *err, size_t errlen)
 {
-	unsigned enabled = o->enabled | enables_named(o->kex_algs) | enables_named(o->hostkey_algs) |
-	                   enables_named(o->ciphers);
+	unsigned enabled = sshd_enabled(o);
 
 	if (resolve_list(KSSH_ALG_KEX, o->kex_algs, enabled, o->kex_list, sizeof(o->kex_list), err, errlen) ||
 	    resolve_list(KSSH_ALG_HOSTKEY, o->hostkey_algs, enabled, o->hostkey_list, sizeof(o->hostkey_list), err,

@@ -72,6 +72,8 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		fprintf(out, "username %s secret %s\n", o->local_users[i].name, o->local_users[i].hash);
 	if (all)
 		print_acls(o, out);
+	if (all)
+		sshd_print_crypto(o, out);
 	for (size_t i = 0; i < SSHD_CONFIG_NUMBERS; i++) {
 		unsigned v = *(const unsigned *)((const char *)o + sshd_config_numbers[i].offset);
 
@@ -109,6 +111,7 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		fprintf(out, "ssh server agent-forwarding\n");
 	if (o->trusted_user_ca_keys[0])
 		fprintf(out, "ssh server trusted-user-ca-keys %s\n", o->trusted_user_ca_keys);
+	sshd_print_server_x509(o, out);
 	for (size_t i = 0; i < o->n_host_cert_files; i++)
 		fprintf(out, "ssh server host-certificate %s\n", o->host_cert_files[i]);
 	if (o->revoked_keys[0])

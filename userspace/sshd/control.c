@@ -286,9 +286,10 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 		fprintf(out, ",\"mac_algorithms\":");
 		json_str(out, o->mac_list);
 		fprintf(out, ",\"publickey\":true,\"password\":true,\"keyboard_interactive\":true,"
-		             "\"certificate_based\":false,\"dscp\":%u,\"ratelimit\":%u,\"sessionlimit\":%u,"
+		             "\"certificate_based\":%s,\"dscp\":%u,\"ratelimit\":%u,\"sessionlimit\":%u,"
 		             "\"rekeytime\":%u,\"rekeyvolume\":%u,\"tcp_window_scale\":%u,\"port_forwarding\":\"%s\","
 		             "\"max_auth_limit\":%u}\n",
+		        o->n_user_trustpoints || o->trusted_user_ca_keys[0] ? "true" : "false",
 		        o->server_dscp, o->rate_limit, o->session_limit, o->rekey_minutes, o->rekey_volume_mb,
 		        o->tcp_window_scale, fwd[0] ? fwd : "disabled", o->max_auth);
 		return;
@@ -306,7 +307,7 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 	fprintf(out, "                        PublicKey := Yes\n");
 	fprintf(out, "                        Password := Yes\n");
 	fprintf(out, "Keyboard-Interactive := Yes\n");
-	fprintf(out, "Certificate Based := No\n");
+	fprintf(out, "Certificate Based := %s\n", o->n_user_trustpoints || o->trusted_user_ca_keys[0] ? "Yes" : "No");
 	fprintf(out, "\nOthers\n-----\n");
 	fprintf(out, "                        DSCP := %u\n", o->server_dscp);
 	fprintf(out, "                        Ratelimit := %u\n", o->rate_limit);
@@ -319,6 +320,11 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 	fprintf(out, "                        Agent Forwarding := %s\n", o->agent_forwarding ? "Enabled" : "Disabled");
 	fprintf(out, "                        Max Channels := %u\n", o->max_channels);
 	fprintf(out, "Max Authentication Limit := %u\n", o->max_auth);
+	fprintf(out, "Host Trustpoint := \n");
+	fprintf(out, "User Trustpoints :=");
+	for (size_t i = 0; i < o->n_user_trustpoints; i++)
+		fprintf(out, " %s", o->user_trustpoints[i]);
+	fprintf(out, "\n");
 }
 
 /* ---- crypto keys ---- */

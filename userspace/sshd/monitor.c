@@ -316,7 +316,7 @@ static int on_authenticated(struct monitor *m, struct kssh_buf *req, struct kssh
 	free(method);
 	if (!ok)
 		return fail(m, "hand-over without a successful check of ours");
-	snprintf(m->a.res->method, sizeof(m->a.res->method), "%s", m->method);
+	snprintf(m->a.res->method, sizeof(m->a.res->method), "%s", m->a.x509_method[0] ? m->a.x509_method : m->method);
 	return kssh_buf_put(state, p, n);
 }
 

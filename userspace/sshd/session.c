@@ -225,12 +225,20 @@ static void local_name(int fd, struct sshd_peer *peer)
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port)
 {
 	static char offer[sizeof(o->hostkey_list) + 512];
+	/* with user trust points, the x509v3 algorithms (ssh-rsa's SHA-1 only when enabled) */
+	const char *x509_sig_algs = o->n_user_trustpoints == 0 ? NULL
+	                            : sshd_enabled(o) & KSSH_ENABLE_SSH_RSA
+	                            ? "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,"
+	                              "x509v3-rsa2048-sha256,x509v3-ssh-rsa"
+	                            : "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,"
+	                              "x509v3-rsa2048-sha256";
 	static struct kssh_buf certs[KSSHD_MAX_HOST_KEYS];
 	struct kssh_transport_config cfg = {
 		.is_server = 1,
 		.kex_algs = o->kex_list,
 		.hostkey_algs = offer,
 		.host_certs = certs,
+		.extra_sig_algs = x509_sig_algs,
 		.ciphers = o->cipher_list,
 		.macs = o->mac_list,
 		.host_keys = o->host_keys,

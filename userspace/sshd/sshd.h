@@ -16,6 +16,15 @@
 #define KSSHD_MAX_LISTEN 8
 #define KSSHD_MAX_HOST_KEYS 8
 #define KSSHD_CERT_MAX 4096
+#define KSSHD_MAX_TRUSTPOINTS 8
+#define KSSHD_MAX_USER_TRUSTPOINTS 4
+
+/* "crypto ca trustpoint NAME ca-certificate FILE | crl FILE": a CA bundle and its revocations */
+struct sshd_trustpoint {
+	char name[32];
+	char ca_file[256];
+	char crl_file[256]; /* "": no CRL checking */
+};
 #define KSSHD_MAX_LOCAL_USERS 64
 #define KSSHD_MAX_VRFS 8
 #define KSSHD_MAX_ACLS 16
@@ -90,6 +99,13 @@ struct sshd_options {
 	char trusted_user_ca_keys[256]; /* "ssh server trusted-user-ca-keys FILE": CA keys for user certificates */
 	char revoked_keys[256];         /* "ssh server revoked-keys FILE": public keys or a KRL */
 	char host_cert_files[KSSHD_MAX_HOST_KEYS][256]; /* "ssh server host-certificate FILE" lines */
+	/* X.509v3 (RFC 6187): the trust points, those "ssh server trustpoint user" names, and which
+	 * certificate fields name the user ("ssh server certificate username": KSSH_X509_NAME_*; 0: CN) */
+	struct sshd_trustpoint trustpoints[KSSHD_MAX_TRUSTPOINTS];
+	size_t n_trustpoints;
+	char user_trustpoints[KSSHD_MAX_USER_TRUSTPOINTS][32];
+	size_t n_user_trustpoints;
+	unsigned cert_username;
 	size_t n_host_cert_files;
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
@@ -186,6 +202,14 @@ extern int sshd_report_fd;
 void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void sshd_free_host_keys(struct sshd_options *o);
+unsigned sshd_enabled(const struct sshd_options *o); /* KSSH_ENABLE_*: set, or named in a list */
+/* config_x509.c: the X.509 lines: "crypto ca trustpoint ...", "ssh server trustpoint user NAME",
+ * "ssh server certificate username ..."; printed back by sshd_print_x509 */
+int sshd_cmd_crypto(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+int sshd_cmd_server_x509(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+void sshd_print_crypto(const struct sshd_options *o, FILE *out);
+void sshd_print_server_x509(const struct sshd_options *o, FILE *out);
+const struct sshd_trustpoint *sshd_trustpoint(const struct sshd_options *o, const char *name);
 /* hostkeys.c: the host-key algorithms to offer: certificate ones first, for the keys that have one */
 void sshd_hostkey_offer(const struct sshd_options *o, char *out, size_t len);
 /* Serves one connection on fd; returns the process exit status. */

@@ -1,0 +1,142 @@
+#!/bin/bash
+# X.509v3 user authentication (RFC 6187) against ksshd, with Debian's python3-asyncssh as the
+# client and a test PKI made by x509_pki.py (python3-cryptography): a root CA as the trust point,
+# an intermediate the clients send, CRLs for both. Every algorithm the spec lists for users;
+# the user named by the common name or the UPN; and each failure the spec names: an issuer in
+# no trust point (with its log lines), a chain of more than 9, a revoked, expired, not yet valid
+# or non-signing certificate, no user trust point. (Malformed chains: fuzz_certs.)
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3 # Debian's, where python3-asyncssh is
+"$PY" -c 'import asyncssh' 2>/dev/null || { echo "not ok 1 - python3-asyncssh is not installed (make deps)"; exit 1; }
+X=$TEST_TMP/pki
+U=kx$$
+mkdir -p "$X"
+make_user "$U" && "$PY" -W ignore "$(dirname "$0")/x509_pki.py" "$X" "$U" ||
+	{ echo "not ok 1 - the user or the test PKI"; exit 1; }
+chmod 755 "$TEST_TMP" "$X" && chmod 644 "$X"/*
+
+cat >"$TEST_TMP/kssh.conf" <<CONF
+crypto ca trustpoint tp1 ca-certificate $X/root.pem
+crypto ca trustpoint tp1 crl $X/crl.pem
+ssh server trustpoint user tp1
+ssh server rate-limit 600
+CONF
+PORT=$(pick_port)
+start_ksshd "$PORT" "$TEST_TMP/d" -f "$TEST_TMP/kssh.conf"
+LOG=$TEST_TMP/d/log
+CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
+
+# x509 NAME ALGORITHM [COMMAND]: asyncssh logs in with NAME.key and the chain NAME.pem
+x509() {
+	"$PY" -W ignore "$(dirname "$0")/x509_client.py" "$PORT" "$U" "$X/$1.key" "$X/$1.pem" "$2" "${3:-echo in-\$(id -un)}"
+}
+logged() {
+	local i
+	for i in $(seq 1 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done
+	echo "# not in the log: $1"; tail -3 "$LOG" | sed 's/^/# /'
+	return 1
+}
+accepted() { # NAME ALGORITHM
+	local out
+	out=$(x509 "$1" "$2")
+	[ "$out" = "in-$U" ] || { echo "# $1 $2: $out"; tail -3 "$LOG" | sed 's/^/# /'; return 1; }
+	logged "accepted $2 certificate"
+}
+refused() { # NAME ALGORITHM LOG-TEXT
+	local out
+	out=$(x509 "$1" "$2")
+	[ "$out" = "permission denied" ] || { echo "# $1 $2: $out"; return 1; }
+	logged "$3"
+}
+
+for c in ec256:x509v3-ecdsa-sha2-nistp256 ec384:x509v3-ecdsa-sha2-nistp384 ec521:x509v3-ecdsa-sha2-nistp521 \
+	rsa:x509v3-rsa2048-sha256; do
+	check "${c#*:}: a certificate chained to the user trust point, naming the user (CN), logs in" accepted "${c%%:*}" "${c#*:}"
+done
+check "the spec's success line: %SECURITY-PKI-6-LOG_INFO : Peer certificate verified successfully" \
+	logged "%SECURITY-PKI-6-LOG_INFO : Peer certificate verified successfully"
+
+shows_method() { # show ssh while a session runs, then show ssh history
+	local want=$1 out="" i pid
+	x509 "$2" "$3" 'sleep 3' >/dev/null &
+	pid=$!
+	for i in $(seq 1 50); do
+		out=$($CTL show ssh 2>&1)
+		grep -q -- "$want" <<<"$out" && break
+		sleep 0.1
+	done
+	wait "$pid"
+	grep -q -- "$want" <<<"$out" || { echo "$out" | tail -4 | sed 's/^/# /'; return 1; }
+	$CTL show ssh history 2>&1 | grep -q -- "$want"
+}
+check "show ssh and its history name the method x509-ecdsa-pubkey and x509-rsa-pubkey" \
+	eval 'shows_method x509-ecdsa-pubkey ec256 x509v3-ecdsa-sha2-nistp256 && shows_method x509-rsa-pubkey rsa x509v3-rsa2048-sha256'
+
+ssh_rsa() {
+	refused rsa x509v3-ssh-rsa "x509v3-ssh-rsa refused: its signature algorithm ssh-rsa is not enabled" || return 1
+	printf 'ssh server algorithms host-key ecdsa-sha2-nistp256 ssh-ed25519 rsa-sha2-512 ssh-rsa\n' | $CTL configure - >/dev/null &&
+		accepted rsa x509v3-ssh-rsa
+	local r=$?
+	printf 'no ssh server algorithms host-key\n' | $CTL configure - >/dev/null
+	return $r
+}
+check "x509v3-ssh-rsa (SHA-1): refused until ssh-rsa is enabled, as for plain keys; then accepted" ssh_rsa
+
+check "a certificate naming someone else (CN mallory): refused" \
+	refused othercn x509v3-ecdsa-sha2-nistp256 "refused: its common name is not the user name"
+upn() {
+	refused upn x509v3-ecdsa-sha2-nistp256 "/CN=someone-else refused: its common name is not the user name" || return 1
+	printf 'ssh server certificate username user-principle-name\n' | $CTL configure - >/dev/null &&
+		accepted upn x509v3-ecdsa-sha2-nistp256 &&
+		refused ec256 x509v3-ecdsa-sha2-nistp256 "refused: its user principal name is not the user name"
+	local r=$?
+	printf 'ssh server certificate username common-name user-principle-name\n' | $CTL configure - >/dev/null &&
+		accepted upn x509v3-ecdsa-sha2-nistp256 && accepted ec256 x509v3-ecdsa-sha2-nistp256 || r=1
+	printf 'no ssh server certificate username\n' | $CTL configure - >/dev/null
+	return $r
+}
+check "ssh server certificate username user-principle-name: the UPN (USER@corp.example) names the user; both fields together" upn
+
+check "issuer in no trust point: refused with the spec's lines (issuer not found in trustpoints configured)" \
+	eval 'refused stranger x509v3-ecdsa-sha2-nistp256 "%SECURITY-PKI-3-ERR_GENERAL : issuer not found in trustpoints configured" &&
+	logged "%SECURITY-PKI-3-ERR_ERRNO : Error:='"'"'Crypto Engine'"'"' detected the '"'"'warning'"'"' condition"'
+check "a chain of ten certificates: refused (more than 9)" \
+	refused deep x509v3-ecdsa-sha2-nistp256 "chain longer than 9 certificates"
+check "a revoked certificate (in the intermediate's CRL): refused" \
+	refused revoked x509v3-ecdsa-sha2-nistp256 "refused: revoked: certificate revoked"
+check "an expired certificate: refused" refused expired x509v3-ecdsa-sha2-nistp256 "certificate has expired"
+check "a certificate not valid yet: refused" refused notyet x509v3-ecdsa-sha2-nistp256 "certificate is not yet valid"
+check "a certificate whose key usage has no digitalSignature: refused" \
+	refused noku x509v3-ecdsa-sha2-nistp256 "key usage does not allow digital signatures"
+
+no_trustpoint() {
+	printf 'no ssh server trustpoint user tp1\n' | $CTL configure - >/dev/null &&
+		refused ec256 x509v3-ecdsa-sha2-nistp256 "refused: no ssh server trustpoint user is configured"
+	local r=$?
+	printf 'ssh server trustpoint user tp1\n' | $CTL configure - >/dev/null
+	return $r
+}
+check "no ssh server trustpoint user: X.509 keys are refused" no_trustpoint
+no_crl() {
+	printf 'no crypto ca trustpoint tp1 crl\n' | $CTL configure - >/dev/null && accepted revoked x509v3-ecdsa-sha2-nistp256
+	local r=$?
+	printf 'crypto ca trustpoint tp1 crl %s\n' "$X/crl.pem" | $CTL configure - >/dev/null
+	return $r
+}
+check "the same revoked certificate passes when the trust point has no CRL (the CRL is what refused it)" no_crl
+
+config_lines() {
+	local rc
+	rc=$($CTL show running-config)
+	grep -qx "crypto ca trustpoint tp1 ca-certificate $X/root.pem" <<<"$rc" &&
+		grep -qx "crypto ca trustpoint tp1 crl $X/crl.pem" <<<"$rc" && grep -qx 'ssh server trustpoint user tp1' <<<"$rc" &&
+		printf 'crypto ca trustpoint tp1 ca-certificate relative.pem\n' | $CTL configure - 2>&1 | grep -q ABSOLUTE &&
+		printf 'ssh server certificate username nickname\n' | $CTL configure - 2>&1 | grep -q 'common-name' &&
+		printf 'no crypto ca trustpoint nosuch\n' | $CTL configure - 2>&1 | grep -q 'is not defined' &&
+		$CTL show ssh server | grep -qx 'Certificate Based := Yes' && $CTL show ssh server | grep -qx 'User Trustpoints := tp1'
+}
+check "show running-config prints the trust point and its use; bad lines are refused; show ssh server's certificate fields" \
+	config_lines
+
+done_testing
