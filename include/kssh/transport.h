@@ -62,6 +62,10 @@ struct kssh_transport_config {
 	/* server: host_certs[i] is host_keys[i]'s OpenSSH certificate blob (empty: none), offered
 	 * under the certificate algorithms the list names; NULL: no certificates */
 	const struct kssh_buf *host_certs;
+	/* server: host_x509[i] is host_keys[i]'s X.509 chain as RFC 6187 encodes it after the algorithm
+	 * name ("uint32 count, string DER..."; empty: none), offered under the x509v3 names the list
+	 * holds; NULL: none */
+	const struct kssh_buf *host_x509;
 	/* server: more names for server-sig-algs (RFC 8308), e.g. the x509v3 ones it accepts; NULL: none */
 	const char *extra_sig_algs;
 	/* server: the exchange hash signed elsewhere with host_keys[i] (ksshd's monitor holds the

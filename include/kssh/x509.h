@@ -25,6 +25,12 @@ struct kssh_x509 {
 int kssh_x509_alg(const char *alg, enum kssh_key_type *key_type, const char **sig_name);
 const char *kssh_x509_alg_at(size_t i); /* each in turn, NULL after the last */
 
+/*
+ * A host's own chain from a PEM file (its certificate first): "uint32 count,
+ * string DER..." appended to out, as RFC 6187 puts it after the algorithm name,
+ * and the leaf's public key (of any type this file knows).
+ */
+int kssh_x509_chain_from_pem(const char *path, struct kssh_buf *out, struct kssh_key **leaf);
 /* The key blob for alg: the chain parsed (DER, every byte accounted for), the leaf's key of alg's type */
 int kssh_x509_from_blob(const char *alg, const uint8_t *blob, size_t len, struct kssh_x509 **out);
 void kssh_x509_free(struct kssh_x509 *x);

@@ -1,10 +1,13 @@
 #!/bin/bash
-# X.509v3 user authentication (RFC 6187) against ksshd, with Debian's python3-asyncssh as the
+# X.509v3 (RFC 6187) against ksshd, user and host authentication, with Debian's python3-asyncssh as the
 # client and a test PKI made by x509_pki.py (python3-cryptography): a root CA as the trust point,
 # an intermediate the clients send, CRLs for both. Every algorithm the spec lists for users;
 # the user named by the common name or the UPN; and each failure the spec names: an issuer in
 # no trust point (with its log lines), a chain of more than 9, a revoked, expired, not yet valid
-# or non-signing certificate, no user trust point. (Malformed chains: fuzz_certs.)
+# or non-signing certificate, no user trust point. (Malformed chains: fuzz_certs.) Then the host:
+# asyncssh verifies ksshd's X.509 host certificate (x509v3-rsa2048-sha256, x509v3-ssh-rsa,
+# x509v3-ecdsa-sha2-nistp256) against the root, refuses it against another CA, and a host trust
+# point without a certificate logs the spec's WARNING_X509 and offers no x509v3 algorithm.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3 # Debian's, where python3-asyncssh is
@@ -12,14 +15,21 @@ PY=/usr/bin/python3 # Debian's, where python3-asyncssh is
 X=$TEST_TMP/pki
 U=kx$$
 mkdir -p "$X"
-make_user "$U" && "$PY" -W ignore "$(dirname "$0")/x509_pki.py" "$X" "$U" ||
-	{ echo "not ok 1 - the user or the test PKI"; exit 1; }
+# ksshd's RSA and ECDSA P-256 host keys made first, so that the PKI certifies them too
+KEYS=$TEST_TMP/d/keys
+mkdir -p "$KEYS" && chmod 700 "$KEYS"
+ssh-keygen -q -t rsa -b 3072 -N '' -f "$KEYS/ssh_host_rsa_key" && ssh-keygen -q -t ecdsa -b 256 -N '' -f "$KEYS/ssh_host_ecdsa_nistp256_key"
+make_user "$U" && "$PY" -W ignore "$(dirname "$0")/x509_pki.py" "$X" "$U" "$KEYS/ssh_host_rsa_key.pub" \
+	"$KEYS/ssh_host_ecdsa_nistp256_key.pub" || { echo "not ok 1 - the user or the test PKI"; exit 1; }
 chmod 755 "$TEST_TMP" "$X" && chmod 644 "$X"/*
 
 cat >"$TEST_TMP/kssh.conf" <<CONF
 crypto ca trustpoint tp1 ca-certificate $X/root.pem
 crypto ca trustpoint tp1 crl $X/crl.pem
+crypto ca trustpoint host1 certificate $KEYS/ssh_host_rsa_key.pem
 ssh server trustpoint user tp1
+ssh server certificate trustpoint host host1
+ssh server algorithms host-key x509v3-rsa2048-sha256 x509v3-ssh-rsa x509v3-ecdsa-sha2-nistp256 ssh-ed25519 rsa-sha2-512 ecdsa-sha2-nistp256
 ssh server rate-limit 600
 CONF
 PORT=$(pick_port)
@@ -138,5 +148,50 @@ config_lines() {
 }
 check "show running-config prints the trust point and its use; bad lines are refused; show ssh server's certificate fields" \
 	config_lines
+
+# the host's side: asyncssh verifies the X.509 host certificate chain against a CA
+host_x509() { # ALGORITHM CA-FILE: asyncssh trusts only CA-FILE and takes only ALGORITHM
+	"$PY" -W ignore - "$PORT" "$U" "$X/ec256.key" "$X/ec256.pem" "$1" "$2" <<'PY'
+import asyncio, logging, sys, warnings
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+import asyncssh
+port, user, key, chain, alg, ca = sys.argv[1:7]
+async def main():
+    async with asyncssh.connect("127.0.0.1", int(port), username=user, known_hosts=([], [], []),
+                                x509_trusted_certs=[ca], x509_purposes="any", server_host_key_algs=[alg],
+                                client_keys=[(key, chain)], agent_path=None) as conn:
+        print((await conn.run("echo host-verified", check=False)).stdout, end="")
+try:
+    asyncio.run(main())
+except Exception as exc:
+    print(f"error: {exc!r}")
+PY
+}
+check "ksshd's X.509 host certificate (host trust point): asyncssh verifies it under x509v3-rsa2048-sha256 and x509v3-ssh-rsa" \
+	eval '[ "$(host_x509 x509v3-rsa2048-sha256 "$X/root.pem")" = host-verified ] &&
+	[ "$(host_x509 x509v3-ssh-rsa "$X/root.pem")" = host-verified ] && logged "host trustpoint host1: the rsa host key"'
+check "asyncssh trusting another CA refuses ksshd's host certificate" \
+	eval 'host_x509 x509v3-rsa2048-sha256 "$X/stranger.pem" | grep -q "HostKeyNotVerifiable"'
+ecdsa_host() {
+	printf 'crypto ca trustpoint host1 certificate %s\n' "$KEYS/ssh_host_ecdsa_nistp256_key.pem" | $CTL configure - >/dev/null &&
+		[ "$(host_x509 x509v3-ecdsa-sha2-nistp256 "$X/root.pem")" = host-verified ] &&
+		host_x509 x509v3-rsa2048-sha256 "$X/root.pem" | grep -q error
+}
+check "the host trust point holding the ECDSA key's certificate: x509v3-ecdsa-sha2-nistp256 verified, the RSA ones no longer offered" \
+	ecdsa_host
+check "show ssh server: Host Trustpoint := host1" eval '$CTL show ssh server | grep -qx "Host Trustpoint := host1"'
+warning_x509() {
+	local p2
+	p2=$(pick_port)
+	sed "s|^crypto ca trustpoint host1 certificate .*|crypto ca trustpoint host1 crl $X/crl.pem|" "$TEST_TMP/kssh.conf" \
+		>"$TEST_TMP/kssh2.conf"
+	start_ksshd "$p2" "$TEST_TMP/d2" -f "$TEST_TMP/kssh2.conf" -s "$KEYS" &&
+		grep -q '%SECURITY-SSHD-4-WARNING_X509 : could not get the host cert chain, trustpoint host1: no certificate in it, x509 host auth will not be used' "$TEST_TMP/d2/log" &&
+		ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p "$p2" -vv \
+			nobody@127.0.0.1 true 2>&1 | grep 'peer server KEXINIT proposal' -A3 | grep 'host key algorithms' | grep -vq x509
+}
+warning_x509_dbg() { warning_x509 || { grep -i "x509" "$TEST_TMP/d2/log" | head -3 | sed "s/^/# /"; return 1; }; }
+check "a host trust point without a certificate: the spec's WARNING_X509 line, and no x509v3 algorithm offered" warning_x509_dbg
 
 done_testing

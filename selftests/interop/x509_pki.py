@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A test PKI for the X.509v3 tests, written with python3-cryptography into DIR.
 
-  x509_pki.py DIR USER
+  x509_pki.py DIR USER [HOST.pub...]
 
 root.pem (the trust point's CA) signs inter.pem, which signs the users' certificates;
 crl.pem holds both CAs' CRLs (the intermediate's revokes revoked.pem). For each NAME below,
@@ -14,6 +14,8 @@ NAME.key is the private key and NAME.pem the chain a client presents (leaf, inte
   noku                        key usage without digitalSignature
   stranger                    from another root, which no trust point holds
   deep                        ten certificates presented (nine intermediates)
+and for each OpenSSH public host key HOST.pub given, HOST.pem: its certificate for 127.0.0.1
+(CN and subjectAltName IP and DNS localhost) from the intermediate, then the intermediate.
 """
 import datetime
 import sys
@@ -111,5 +113,17 @@ for i in range(9):
     chain.insert(0, c)
     issuer = (k, f"kssh deep {i}")
 user_cert("deep", issuer=issuer, chain=tuple(chain))
+
+for path in sys.argv[3:]:
+    with open(path, "rb") as f:
+        host_key = serialization.load_ssh_public_key(f.read())
+    b = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(name("kssh test intermediate"))
+         .public_key(host_key).serial_number(x509.random_serial_number())
+         .not_valid_before(now - day).not_valid_after(now + 30 * day)
+         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1")),
+                                                     x509.DNSName("localhost")]), critical=False))
+    with open(path[:-4] + ".pem", "wb") as f:
+        f.write(pem(b.sign(inter_key, hashes.SHA256())) + pem(inter))
 
 write("crl.pem", crl(root_key, "kssh test root") + crl(inter_key, "kssh test intermediate", [revoked.serial_number]))

@@ -9,6 +9,7 @@
 
 #include "kssh/err.h"
 #include "kssh/kex.h"
+#include "kssh/x509.h"
 #include "transport_internal.h"
 
 #define DEFAULT_REKEY_BYTES (1024ull * 1024 * 1024) /* the spec's rekey-volume 1024 MB */
@@ -126,9 +127,14 @@ static int filter_hostkey_algs(struct kssh_transport *t)
 
 		for (size_t i = 0; alg && i < t->cfg.n_host_keys; i++)
 			have |= t->cfg.host_keys[i]->type == alg->key_type;
-		/* a certificate algorithm: a key of its type holds a certificate */
+		enum kssh_key_type x509_type;
+		int x509 = kssh_x509_alg(name, &x509_type, NULL) == 0;
+
+		/* a certificate algorithm: a key of its type holds a certificate (OpenSSH's or an X.509 chain) */
 		for (size_t i = 0; cert && t->cfg.host_certs && i < t->cfg.n_host_keys; i++)
 			have |= t->cfg.host_keys[i]->type == cert_type && kssh_buf_len(&t->cfg.host_certs[i]) > 0;
+		for (size_t i = 0; x509 && t->cfg.host_x509 && i < t->cfg.n_host_keys; i++)
+			have |= t->cfg.host_keys[i]->type == x509_type && kssh_buf_len(&t->cfg.host_x509[i]) > 0;
 		if (have && kssh_list_append(t->hostkey_list, LIST_MAX, name) != 0)
 			return KSSH_ERR_NO_BUFFER_SPACE;
 	}

@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "kssh/err.h"
+#include "kssh/x509.h"
 #include "transport_internal.h"
 #include "keys/key_internal.h"
 
@@ -73,18 +74,50 @@ static const struct kssh_key *server_host_key(struct kssh_transport *t, size_t *
 	for (size_t i = 0; i < t->cfg.n_host_keys; i++)
 		if (t->cfg.host_keys[i]->type == t->choice.hostkey->key_type &&
 		    (t->choice.hostkey_cert == NULL ||
-		     (t->cfg.host_certs != NULL && kssh_buf_len(&t->cfg.host_certs[i]) > 0))) {
+		     (t->cfg.host_certs != NULL && kssh_buf_len(&t->cfg.host_certs[i]) > 0)) &&
+		    (t->choice.hostkey_x509 == NULL ||
+		     (t->cfg.host_x509 != NULL && kssh_buf_len(&t->cfg.host_x509[i]) > 0))) {
 			*index = i;
 			return t->cfg.host_keys[i];
 		}
 	return NULL;
 }
 
+/* RFC 6187's x509v3-rsa2048-sha256 signs as rsa-sha2-256 under the name rsa2048-sha256 */
+static int rename_signature(struct kssh_buf *sig, const char *name)
+{
+	struct kssh_buf copy, b;
+	const uint8_t *raw;
+	size_t raw_len;
+	int r;
+
+	kssh_buf_init(&copy, 0);
+	if ((r = kssh_buf_put(&copy, kssh_buf_ptr(sig), kssh_buf_len(sig))) != 0)
+		goto out;
+	kssh_buf_view(&b, kssh_buf_ptr(&copy), kssh_buf_len(&copy));
+	if ((r = kssh_buf_get_string_view(&b, NULL, NULL)) != 0 || (r = kssh_buf_get_string_view(&b, &raw, &raw_len)) != 0)
+		goto out;
+	kssh_buf_reset(sig);
+	if ((r = kssh_buf_put_cstring(sig, name)) == 0)
+		r = kssh_buf_put_string(sig, raw, raw_len);
+out:
+	kssh_buf_release(&copy);
+	return r;
+}
+
 static int sign_hash(struct kssh_transport *t, const struct kssh_key *key, size_t index, struct kssh_buf *sig)
 {
+	const char *x509_sig;
+	int r;
+
 	if (t->cfg.sign != NULL)
-		return t->cfg.sign(t->cfg.sign_arg, index, t->choice.hostkey->name, t->hash, t->hash_len, sig);
-	return kssh_key_sign(key, t->choice.hostkey->name, t->hash, t->hash_len, sig);
+		r = t->cfg.sign(t->cfg.sign_arg, index, t->choice.hostkey->name, t->hash, t->hash_len, sig);
+	else
+		r = kssh_key_sign(key, t->choice.hostkey->name, t->hash, t->hash_len, sig);
+	if (r == 0 && t->choice.hostkey_x509 != NULL && kssh_x509_alg(t->choice.hostkey_x509, NULL, &x509_sig) == 0 &&
+	    strcmp(x509_sig, t->choice.hostkey->name) != 0)
+		r = rename_signature(sig, x509_sig);
+	return r;
 }
 
 /* OpenSSH's dh_estimate: a group as strong as the strongest cipher's key */
@@ -228,9 +261,13 @@ static int server_reply(struct kssh_transport *t, uint8_t reply_type, struct kss
 		r = KSSH_ERR_ALLOC;
 		goto out;
 	}
-	/* K_S: the key, or under a certificate algorithm its certificate */
+	/* K_S: the key, or under a certificate algorithm its certificate (RFC 6187: name, chain, no OCSP) */
 	if (t->choice.hostkey_cert != NULL)
 		r = kssh_buf_put(&k_s, kssh_buf_ptr(&t->cfg.host_certs[index]), kssh_buf_len(&t->cfg.host_certs[index]));
+	else if (t->choice.hostkey_x509 != NULL)
+		r = kssh_buf_put_cstring(&k_s, t->choice.hostkey_x509) ||
+		    kssh_buf_put(&k_s, kssh_buf_ptr(&t->cfg.host_x509[index]), kssh_buf_len(&t->cfg.host_x509[index])) ||
+		    kssh_buf_put_u32(&k_s, 0) ? KSSH_ERR_ALLOC : 0;
 	else
 		r = kssh_key_to_blob(key, &k_s);
 	if (r != 0 || (r = kssh_buf_put_buf_string(b, &k_s)) != 0)
@@ -319,6 +356,10 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 
 	if ((r = kssh_buf_get_string_view(msg, &k_s, &k_s_len)) != 0)
 		goto out;
+	if (t->choice.hostkey_x509 != NULL) {
+		r = KSSH_ERR_HOST_KEY_UNKNOWN; /* this client does not verify X.509 host certificates */
+		goto out;
+	}
 	/* a certificate: its CA signature verified here, its type against the agreed algorithm */
 	if (t->choice.hostkey_cert != NULL) {
 		const char *blob_type;

@@ -8,6 +8,11 @@
  *   crypto ca trustpoint NAME ca-certificate FILE   CA certificates (PEM)
  *   crypto ca trustpoint NAME crl FILE              their CRLs (PEM): every
  *                                                   certificate is checked
+ *   crypto ca trustpoint NAME certificate FILE      this host's certificate and
+ *                                                   its chain (PEM), for "ssh
+ *                                                   server certificate trustpoint
+ *                                                   host NAME"; its key must be
+ *                                                   one of the host keys
  *   no crypto ca trustpoint NAME [crl]
  */
 #include <stdio.h>
@@ -48,18 +53,18 @@ int sshd_cmd_crypto(struct sshd_options *o, int no, char **w, int n, char *err, 
 	if (no) {
 		if (tp == NULL)
 			return fail(err, errlen, "trustpoint %s is not defined", w[3]);
-		if (n == 5 && strcmp(w[4], "crl") == 0) {
-			tp->crl_file[0] = 0;
+		if (n == 5 && (strcmp(w[4], "crl") == 0 || strcmp(w[4], "certificate") == 0)) {
+			(w[4][0] == 'c' && w[4][1] == 'r' ? tp->crl_file : tp->cert_file)[0] = 0;
 			return 0;
 		}
 		if (n != 4)
-			return fail(err, errlen, "want: no crypto ca trustpoint NAME [crl]");
+			return fail(err, errlen, "want: no crypto ca trustpoint NAME [crl | certificate]");
 		o->trustpoints[i] = o->trustpoints[--o->n_trustpoints];
 		return 0;
 	}
-	if (n != 6 || (strcmp(w[4], "ca-certificate") != 0 && strcmp(w[4], "crl") != 0) || w[5][0] != '/' ||
-	    strlen(w[5]) >= sizeof(tp->ca_file))
-		return fail(err, errlen, "want: crypto ca trustpoint NAME ca-certificate|crl /ABSOLUTE/FILE");
+	if (n != 6 || (strcmp(w[4], "ca-certificate") != 0 && strcmp(w[4], "crl") != 0 && strcmp(w[4], "certificate") != 0) ||
+	    w[5][0] != '/' || strlen(w[5]) >= sizeof(tp->ca_file))
+		return fail(err, errlen, "want: crypto ca trustpoint NAME ca-certificate|crl|certificate /ABSOLUTE/FILE");
 	if (tp == NULL) {
 		if (o->n_trustpoints == KSSHD_MAX_TRUSTPOINTS)
 			return fail(err, errlen, "at most %d trustpoints", KSSHD_MAX_TRUSTPOINTS);
@@ -67,7 +72,8 @@ int sshd_cmd_crypto(struct sshd_options *o, int no, char **w, int n, char *err, 
 		memset(tp, 0, sizeof(*tp));
 		snprintf(tp->name, sizeof(tp->name), "%s", w[3]);
 	}
-	snprintf(strcmp(w[4], "crl") == 0 ? tp->crl_file : tp->ca_file, sizeof(tp->ca_file), "%s", w[5]);
+	snprintf(strcmp(w[4], "crl") == 0 ? tp->crl_file : strcmp(w[4], "certificate") == 0 ? tp->cert_file : tp->ca_file,
+	         sizeof(tp->ca_file), "%s", w[5]);
 	return 0;
 }
 
@@ -94,6 +100,16 @@ int sshd_cmd_server_x509(struct sshd_options *o, int no, char **w, int n, char *
 		if (o->n_user_trustpoints == KSSHD_MAX_USER_TRUSTPOINTS)
 			return fail(err, errlen, "at most %d user trustpoints", KSSHD_MAX_USER_TRUSTPOINTS);
 		snprintf(o->user_trustpoints[o->n_user_trustpoints++], sizeof(o->user_trustpoints[0]), "%s", w[2]);
+		return 0;
+	}
+	if (n >= 2 && strcmp(w[1], "trustpoint") == 0) {
+		if (no) {
+			o->host_trustpoint[0] = 0;
+			return 0;
+		}
+		if (n != 4 || strcmp(w[2], "host") != 0 || !valid_name(w[3]))
+			return fail(err, errlen, "want: ssh server certificate trustpoint host NAME");
+		snprintf(o->host_trustpoint, sizeof(o->host_trustpoint), "%s", w[3]);
 		return 0;
 	}
 	if (n >= 2 && strcmp(w[1], "username") == 0) {
@@ -128,11 +144,15 @@ void sshd_print_crypto(const struct sshd_options *o, FILE *out)
 			fprintf(out, "crypto ca trustpoint %s ca-certificate %s\n", tp->name, tp->ca_file);
 		if (tp->crl_file[0])
 			fprintf(out, "crypto ca trustpoint %s crl %s\n", tp->name, tp->crl_file);
+		if (tp->cert_file[0])
+			fprintf(out, "crypto ca trustpoint %s certificate %s\n", tp->name, tp->cert_file);
 	}
 }
 
 void sshd_print_server_x509(const struct sshd_options *o, FILE *out)
 {
+	if (o->host_trustpoint[0])
+		fprintf(out, "ssh server certificate trustpoint host %s\n", o->host_trustpoint);
 	for (size_t i = 0; i < o->n_user_trustpoints; i++)
 		fprintf(out, "ssh server trustpoint user %s\n", o->user_trustpoints[i]);
 	if (o->cert_username)

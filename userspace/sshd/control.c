@@ -320,7 +320,7 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 	fprintf(out, "                        Agent Forwarding := %s\n", o->agent_forwarding ? "Enabled" : "Disabled");
 	fprintf(out, "                        Max Channels := %u\n", o->max_channels);
 	fprintf(out, "Max Authentication Limit := %u\n", o->max_auth);
-	fprintf(out, "Host Trustpoint := \n");
+	fprintf(out, "Host Trustpoint := %s\n", o->host_trustpoint);
 	fprintf(out, "User Trustpoints :=");
 	for (size_t i = 0; i < o->n_user_trustpoints; i++)
 		fprintf(out, " %s", o->user_trustpoints[i]);

@@ -13,6 +13,7 @@
 
 #include "kssh/cert.h"
 #include "kssh/err.h"
+#include "kssh/x509.h"
 #include "kssh/kex.h"
 #include "log.h"
 #include "sshd.h"
@@ -31,13 +32,18 @@ static const struct {
 	{ KSSH_KEY_DSA, "ssh_host_dsa_key" },
 };
 
-/* A key type is wanted when one of its signature algorithms is offered. */
+/* A key type is wanted when one of its signature algorithms is offered (or an x509v3 one of its type) */
 static int type_wanted(const struct sshd_options *o, enum kssh_key_type type)
 {
 	const struct kssh_sig_alg *a;
+	enum kssh_key_type x509_type;
+	const char *name;
 
 	for (size_t i = 0; (a = kssh_sig_alg_at(i)) != NULL; i++)
 		if (a->key_type == type && kssh_list_has(o->hostkey_list, a->name))
+			return 1;
+	for (size_t i = 0; (name = kssh_x509_alg_at(i)) != NULL; i++)
+		if (kssh_x509_alg(name, &x509_type, NULL) == 0 && x509_type == type && kssh_list_has(o->hostkey_list, name))
 			return 1;
 	return 0;
 }
@@ -167,12 +173,45 @@ static void load_cert(struct sshd_options *o, const char *path, int priority)
 	kssh_buf_release(&blob);
 }
 
+/* The host trust point's chain, for the host key it certifies; the spec's WARNING_X509 when there is none */
+static void load_x509(struct sshd_options *o, int priority)
+{
+	const struct sshd_trustpoint *tp = sshd_trustpoint(o, o->host_trustpoint);
+	struct kssh_key *leaf = NULL;
+	struct kssh_buf chain;
+	size_t i = o->n_host_keys;
+	int r = KSSH_ERR_NOT_FOUND;
+
+	o->host_x509_len = 0;
+	if (o->host_trustpoint[0] == 0)
+		return;
+	kssh_buf_init(&chain, sizeof(o->host_x509));
+	if (tp != NULL && tp->cert_file[0] && (r = kssh_x509_chain_from_pem(tp->cert_file, &chain, &leaf)) == 0)
+		for (i = 0; i < o->n_host_keys && !kssh_key_equal_public(o->host_keys[i], leaf); i++)
+			;
+	if (r != 0 || i == o->n_host_keys) {
+		kssh_log_event(priority == LOG_INFO ? LOG_WARNING : LOG_DEBUG, "WARNING_X509",
+		               "could not get the host cert chain, trustpoint %s: %s, x509 host auth will not be used",
+		               o->host_trustpoint, tp == NULL ? "not defined" : tp->cert_file[0] == 0 ? "no certificate in it"
+		               : r != 0 ? kssh_strerror(r) : "its key is none of the host keys");
+	} else {
+		memcpy(o->host_x509, kssh_buf_ptr(&chain), kssh_buf_len(&chain));
+		o->host_x509_len = kssh_buf_len(&chain);
+		o->host_x509_key = i;
+		kssh_log_event(priority, "INFO_GENERAL", "host trustpoint %s: the %s host key's X.509 chain (%s)",
+		               o->host_trustpoint, kssh_key_type_short(leaf->type), tp->cert_file);
+	}
+	kssh_key_free(leaf);
+	kssh_buf_release(&chain);
+}
+
 /* logged once by the listener (at start); each connection's process reads them again quietly */
 static void load_certs(struct sshd_options *o, int priority)
 {
 	memset(o->host_cert_len, 0, sizeof(o->host_cert_len));
 	for (size_t i = 0; i < o->n_host_cert_files; i++)
 		load_cert(o, o->host_cert_files[i], priority);
+	load_x509(o, priority);
 }
 
 /* The host-key algorithms offered: a certificate's first (for each key that has one), then the list */

@@ -232,12 +232,13 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	                              "x509v3-rsa2048-sha256,x509v3-ssh-rsa"
 	                            : "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,"
 	                              "x509v3-rsa2048-sha256";
-	static struct kssh_buf certs[KSSHD_MAX_HOST_KEYS];
+	static struct kssh_buf certs[KSSHD_MAX_HOST_KEYS], x509[KSSHD_MAX_HOST_KEYS];
 	struct kssh_transport_config cfg = {
 		.is_server = 1,
 		.kex_algs = o->kex_list,
 		.hostkey_algs = offer,
 		.host_certs = certs,
+		.host_x509 = x509,
 		.extra_sig_algs = x509_sig_algs,
 		.ciphers = o->cipher_list,
 		.macs = o->mac_list,
@@ -262,7 +263,10 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	/* host certificates: offered first, K_S is the certificate under their algorithms */
 	sshd_hostkey_offer(o, offer, sizeof(offer));
 	for (size_t i = 0; i < KSSHD_MAX_HOST_KEYS; i++)
+	{
 		kssh_buf_view(&certs[i], o->host_cert[i], i < o->n_host_keys ? o->host_cert_len[i] : 0);
+		kssh_buf_view(&x509[i], o->host_x509, o->host_x509_len > 0 && i == o->host_x509_key ? o->host_x509_len : 0);
+	}
 	snprintf(prefix, sizeof(prefix), "%s port %u: ", peer, peer_port);
 	cfg.log_arg = prefix;
 	snprintf(p.addr, sizeof(p.addr), "%s", peer);

@@ -24,6 +24,7 @@ struct sshd_trustpoint {
 	char name[32];
 	char ca_file[256];
 	char crl_file[256]; /* "": no CRL checking */
+	char cert_file[256]; /* "crypto ca trustpoint NAME certificate FILE": the host's own chain (PEM) */
 };
 #define KSSHD_MAX_LOCAL_USERS 64
 #define KSSHD_MAX_VRFS 8
@@ -106,6 +107,7 @@ struct sshd_options {
 	char user_trustpoints[KSSHD_MAX_USER_TRUSTPOINTS][32];
 	size_t n_user_trustpoints;
 	unsigned cert_username;
+	char host_trustpoint[32]; /* "ssh server certificate trustpoint host NAME" */
 	size_t n_host_cert_files;
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
@@ -129,6 +131,9 @@ struct sshd_options {
 	/* host_keys[i]'s OpenSSH certificate, read from the host-certificate files (length 0: none) */
 	uint8_t host_cert[KSSHD_MAX_HOST_KEYS][KSSHD_CERT_MAX];
 	size_t host_cert_len[KSSHD_MAX_HOST_KEYS];
+	/* the host trust point's chain (RFC 6187, after the algorithm name) for host_keys[host_x509_key] */
+	uint8_t host_x509[2 * KSSHD_CERT_MAX];
+	size_t host_x509_len, host_x509_key;
 };
 
 /* The account a session runs as. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kssh/err.h"
+#include "kssh/x509.h"
 #include "kex_internal.h"
 
 static const struct kex_method methods[] = {
@@ -69,6 +70,9 @@ static int required_flag(enum kssh_alg_kind kind, const char *name)
 	case KSSH_ALG_KEX:
 		return (m = kex_method_by_name(name)) ? (int)m->enable : -1;
 	case KSSH_ALG_HOSTKEY:
+		/* RFC 6187's, offered when a host trust point holds a certificate; x509v3-ssh-rsa signs with SHA-1 */
+		if (kssh_x509_alg(name, NULL, NULL) == 0)
+			return strcmp(name, "x509v3-ssh-rsa") == 0 ? KSSH_ENABLE_SSH_RSA : 0;
 		if ((s = kssh_sig_alg_by_name(name)) == NULL)
 			return -1;
 		if (!s->insecure)

@@ -51,6 +51,7 @@ struct kex_choice {
 	const struct kex_method *method;
 	const struct kssh_sig_alg *hostkey;      /* the signature algorithm the host key signs with */
 	const char *hostkey_cert;               /* an OpenSSH certificate algorithm was agreed: its name */
+	const char *hostkey_x509;               /* an X.509v3 one (RFC 6187): its name */
 	const struct kssh_cipher_alg *cipher[2]; /* [0] client to server, [1] server to client */
 	const struct kssh_mac_alg *mac[2];
 };

@@ -7,6 +7,7 @@
 
 #include "kssh/cert.h"
 #include "kssh/err.h"
+#include "kssh/x509.h"
 #include "kex_internal.h"
 
 #define COOKIE_LEN 16
@@ -96,12 +97,27 @@ static const struct kex_method *choose_method(const char *client, const char *se
 	return NULL;
 }
 
-/* A plain signature algorithm, or a certificate one (PROTOCOL.certkeys): what its key signs with */
-static const struct kssh_sig_alg *host_key_alg(const char *name, const char **cert_name)
+/* An x509v3 name (RFC 6187): what its key signs with (rsa2048-sha256 is rsa-sha2-256 renamed) */
+static const struct kssh_sig_alg *x509_host_key_alg(const char *name, const char **x509_name)
+{
+	const char *sig, *alg;
+
+	for (size_t i = 0; (alg = kssh_x509_alg_at(i)) != NULL; i++)
+		if (strcmp(alg, name) == 0)
+			*x509_name = alg;
+	kssh_x509_alg(name, NULL, &sig);
+	return kssh_sig_alg_by_name(strcmp(sig, "rsa2048-sha256") == 0 ? "rsa-sha2-256" : sig);
+}
+
+/* A plain signature algorithm, or a certificate one (PROTOCOL.certkeys, RFC 6187): what its key signs with */
+static const struct kssh_sig_alg *host_key_alg(const char *name, const char **cert_name, const char **x509_name)
 {
 	const char *sig_alg, *cert;
 
 	*cert_name = NULL;
+	*x509_name = NULL;
+	if (kssh_x509_alg(name, NULL, NULL) == 0)
+		return x509_host_key_alg(name, x509_name);
 	if (kssh_cert_alg(name, NULL, &sig_alg, NULL) != 0)
 		return kssh_sig_alg_by_name(name);
 	for (size_t i = 0; (cert = kssh_cert_alg_at(i)) != NULL; i++)
@@ -123,7 +139,7 @@ int kex_choose(const struct kex_proposal *client, const struct kex_proposal *ser
 		return KSSH_ERR_NO_COMMON_KEX;
 	}
 	if (choose(client, server, KEX_HOSTKEY_ALGS, name, sizeof(name)) != 0 ||
-	    (c->hostkey = host_key_alg(name, &c->hostkey_cert)) == NULL) {
+	    (c->hostkey = host_key_alg(name, &c->hostkey_cert, &c->hostkey_x509)) == NULL) {
 		snprintf(err, errlen, "no matching host key type found. Their offer: %s",
 		         client->lists[KEX_HOSTKEY_ALGS]);
 		return KSSH_ERR_NO_COMMON_HOSTKEY;

@@ -11,6 +11,7 @@
  * ECDSA ones. OCSP responses are read past, never used (the spec: CRLs only).
  */
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -89,6 +90,53 @@ static int leaf_key(struct kssh_x509 *x, enum kssh_key_type want)
 		return KSSH_ERR_ALLOC;
 	}
 	return type == KSSH_KEY_RSA && kssh_key_bits(x->key) < 1024 ? KSSH_ERR_KEY_LENGTH : 0;
+}
+
+int kssh_x509_chain_from_pem(const char *path, struct kssh_buf *out, struct kssh_key **leaf)
+{
+	static const enum kssh_key_type types[] = { KSSH_KEY_RSA, KSSH_KEY_ECDSA_P256, KSSH_KEY_ECDSA_P384,
+	                                            KSSH_KEY_ECDSA_P521 };
+	struct kssh_x509 x = { 0 };
+	FILE *f = fopen(path, "re");
+	X509 *cert;
+	int r = 0;
+
+	*leaf = NULL;
+	if (f == NULL)
+		return KSSH_ERR_SYSTEM;
+	if ((x.certs = sk_X509_new_null()) == NULL) {
+		fclose(f);
+		return KSSH_ERR_ALLOC;
+	}
+	while (r == 0 && sk_X509_num(x.certs) < BLOB_CERTS_MAX && (cert = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(x.certs, cert)) {
+			X509_free(cert);
+			r = KSSH_ERR_ALLOC;
+		}
+	fclose(f);
+	ERR_clear_error();
+	if (r == 0 && sk_X509_num(x.certs) == 0)
+		r = KSSH_ERR_FILE_FORMAT;
+	if (r == 0)
+		r = kssh_buf_put_u32(out, (uint32_t)sk_X509_num(x.certs));
+	for (int i = 0; r == 0 && i < sk_X509_num(x.certs); i++) {
+		unsigned char *der = NULL;
+		int n = i2d_X509(sk_X509_value(x.certs, i), &der);
+
+		r = n > 0 ? kssh_buf_put_string(out, der, (size_t)n) : KSSH_ERR_LIBCRYPTO;
+		OPENSSL_free(der);
+	}
+	for (size_t i = 0; r == 0 && i < sizeof(types) / sizeof(types[0]) && x.key == NULL; i++)
+		leaf_key(&x, types[i]);
+	if (r == 0 && x.key == NULL)
+		r = KSSH_ERR_KEY_TYPE_UNKNOWN;
+	if (r == 0) {
+		*leaf = x.key;
+		x.key = NULL;
+	}
+	kssh_key_free(x.key);
+	sk_X509_pop_free(x.certs, X509_free);
+	return r;
 }
 
 int kssh_x509_from_blob(const char *alg, const uint8_t *blob, size_t len, struct kssh_x509 **out)
