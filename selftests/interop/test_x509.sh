@@ -181,6 +181,16 @@ ecdsa_host() {
 check "the host trust point holding the ECDSA key's certificate: x509v3-ecdsa-sha2-nistp256 verified, the RSA ones no longer offered" \
 	ecdsa_host
 check "show ssh server: Host Trustpoint := host1" eval '$CTL show ssh server | grep -qx "Host Trustpoint := host1"'
+show_ca() {
+	local out
+	out=$($CTL show crypto ca certificates)
+	grep -qx 'Trustpoint       : tp1' <<<"$out" && grep -qx 'Trustpoint       : host1' <<<"$out" &&
+		grep -q '^  Subject        : /CN=kssh test root$' <<<"$out" &&
+		grep -q '^  Subject        : /CN=127.0.0.1$' <<<"$out" && grep -q '^  Revoked        : 1$' <<<"$out" &&
+		grep -q "^  SHA1 Fingerprint: $(openssl x509 -in "$X/root.pem" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d :)$" <<<"$out" ||
+		{ echo "$out" | head -20 | sed 's/^/# /'; return 1; }
+}
+check "show crypto ca certificates: each trust point's CA certificate (fingerprint as openssl computes it), CRLs, the host's chain" show_ca
 warning_x509() {
 	local p2
 	p2=$(pick_port)

@@ -640,6 +640,10 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 		show_server(o, json, out);
 		return 1;
 	}
+	if (sshd_words_are(w, n, "show crypto ca certificates")) {
+		sshd_show_ca_certificates(o, out);
+		return 1;
+	}
 	if (n >= 4 && sshd_words_are(w, 4, "show crypto key mypubkey")) {
 		show_mypubkey(o, w + 4, n - 4, json, out);
 		return 1;

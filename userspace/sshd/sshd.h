@@ -215,6 +215,8 @@ int sshd_cmd_server_x509(struct sshd_options *o, int no, char **w, int n, char *
 void sshd_print_crypto(const struct sshd_options *o, FILE *out);
 void sshd_print_server_x509(const struct sshd_options *o, FILE *out);
 const struct sshd_trustpoint *sshd_trustpoint(const struct sshd_options *o, const char *name);
+/* show_pki.c: "show crypto ca certificates" */
+void sshd_show_ca_certificates(const struct sshd_options *o, FILE *out);
 /* hostkeys.c: the host-key algorithms to offer: certificate ones first, for the keys that have one */
 void sshd_hostkey_offer(const struct sshd_options *o, char *out, size_t len);
 /* Serves one connection on fd; returns the process exit status. */
