@@ -23,13 +23,14 @@ make_user "$U" && "$PY" -W ignore "$(dirname "$0")/x509_pki.py" "$X" "$U" "$KEYS
 	"$KEYS/ssh_host_ecdsa_nistp256_key.pub" || { echo "not ok 1 - the user or the test PKI"; exit 1; }
 chmod 755 "$TEST_TMP" "$X" && chmod 644 "$X"/*
 
+HOSTKEYS="x509v3-rsa2048-sha256 x509v3-ecdsa-sha2-nistp256 ssh-ed25519 rsa-sha2-512 ecdsa-sha2-nistp256"
 cat >"$TEST_TMP/kssh.conf" <<CONF
 crypto ca trustpoint tp1 ca-certificate $X/root.pem
 crypto ca trustpoint tp1 crl $X/crl.pem
 crypto ca trustpoint host1 certificate $KEYS/ssh_host_rsa_key.pem
 ssh server trustpoint user tp1
 ssh server certificate trustpoint host host1
-ssh server algorithms host-key x509v3-rsa2048-sha256 x509v3-ssh-rsa x509v3-ecdsa-sha2-nistp256 ssh-ed25519 rsa-sha2-512 ecdsa-sha2-nistp256
+ssh server algorithms host-key $HOSTKEYS
 ssh server rate-limit 600
 CONF
 PORT=$(pick_port)
@@ -85,10 +86,10 @@ check "show ssh and its history name the method x509-ecdsa-pubkey and x509-rsa-p
 
 ssh_rsa() {
 	refused rsa x509v3-ssh-rsa "x509v3-ssh-rsa refused: its signature algorithm ssh-rsa is not enabled" || return 1
-	printf 'ssh server algorithms host-key ecdsa-sha2-nistp256 ssh-ed25519 rsa-sha2-512 ssh-rsa\n' | $CTL configure - >/dev/null &&
+	printf 'ssh server algorithms host-key %s ssh-rsa\n' "$HOSTKEYS" | $CTL configure - >/dev/null &&
 		accepted rsa x509v3-ssh-rsa
 	local r=$?
-	printf 'no ssh server algorithms host-key\n' | $CTL configure - >/dev/null
+	printf 'ssh server algorithms host-key %s\n' "$HOSTKEYS" | $CTL configure - >/dev/null
 	return $r
 }
 check "x509v3-ssh-rsa (SHA-1): refused until ssh-rsa is enabled, as for plain keys; then accepted" ssh_rsa
@@ -168,9 +169,18 @@ except Exception as exc:
     print(f"error: {exc!r}")
 PY
 }
-check "ksshd's X.509 host certificate (host trust point): asyncssh verifies it under x509v3-rsa2048-sha256 and x509v3-ssh-rsa" \
-	eval '[ "$(host_x509 x509v3-rsa2048-sha256 "$X/root.pem")" = host-verified ] &&
-	[ "$(host_x509 x509v3-ssh-rsa "$X/root.pem")" = host-verified ] && logged "host trustpoint host1: the rsa host key"'
+rsa_host() {
+	[ "$(host_x509 x509v3-rsa2048-sha256 "$X/root.pem")" = host-verified ] && logged "host trustpoint host1: the rsa host key" &&
+		host_x509 x509v3-ssh-rsa "$X/root.pem" | grep -q error || return 1
+	# x509v3-ssh-rsa (SHA-1) is offered once named
+	printf 'ssh server algorithms host-key x509v3-ssh-rsa %s\n' "$HOSTKEYS" | $CTL configure - >/dev/null &&
+		[ "$(host_x509 x509v3-ssh-rsa "$X/root.pem")" = host-verified ]
+	local r=$?
+	printf 'ssh server algorithms host-key %s\n' "$HOSTKEYS" | $CTL configure - >/dev/null
+	return $r
+}
+check "ksshd's X.509 host certificate (host trust point): asyncssh verifies it under x509v3-rsa2048-sha256, and x509v3-ssh-rsa once named" \
+	rsa_host
 check "asyncssh trusting another CA refuses ksshd's host certificate" \
 	eval 'host_x509 x509v3-rsa2048-sha256 "$X/stranger.pem" | grep -q "HostKeyNotVerifiable"'
 ecdsa_host() {
@@ -180,6 +190,31 @@ ecdsa_host() {
 }
 check "the host trust point holding the ECDSA key's certificate: x509v3-ecdsa-sha2-nistp256 verified, the RSA ones no longer offered" \
 	ecdsa_host
+session_details() {
+	local out i pid
+	"$PY" -W ignore - "$PORT" "$U" "$X/ec256.key" "$X/ec256.pem" "$X/root.pem" <<'PY' >/dev/null 2>&1 &
+import asyncio, logging, sys, warnings
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+import asyncssh
+port, user, key, chain, ca = sys.argv[1:6]
+async def main():
+    async with asyncssh.connect("127.0.0.1", int(port), username=user, known_hosts=([], [], []), x509_trusted_certs=[ca],
+                                x509_purposes="any", client_keys=[(key, chain)],
+                                server_host_key_algs=["x509v3-ecdsa-sha2-nistp256"], agent_path=None) as conn:
+        await conn.run("sleep 3", check=False)
+asyncio.run(main())
+PY
+	pid=$!
+	for i in $(seq 1 50); do
+		out=$($CTL show ssh session details 2>&1)
+		grep -q x509v3-ecdsa-sha2-nistp256 <<<"$out" && break
+		sleep 0.1
+	done
+	wait "$pid"
+	grep -q x509v3-ecdsa-sha2-nistp256 <<<"$out" || { echo "$out" | tail -3 | sed 's/^/# /'; return 1; }
+}
+check "show ssh session details names the host key algorithm as agreed: x509v3-ecdsa-sha2-nistp256" session_details
 check "show ssh server: Host Trustpoint := host1" eval '$CTL show ssh server | grep -qx "Host Trustpoint := host1"'
 show_ca() {
 	local out

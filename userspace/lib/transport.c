@@ -501,7 +501,9 @@ void kssh_transport_get_info(const struct kssh_transport *t, struct kssh_transpo
 	memset(info, 0, sizeof(*info));
 	info->peer_version = t->peer_version ? t->peer_version : "";
 	info->kex = c->method ? c->method->name : "none";
-	info->hostkey = c->hostkey ? c->hostkey->name : "none";
+	/* the algorithm as agreed: a certificate's name rather than the signature it makes */
+	info->hostkey = c->hostkey_x509 ? c->hostkey_x509 : c->hostkey_cert ? c->hostkey_cert
+	                : c->hostkey ? c->hostkey->name : "none";
 	info->cipher_in = c->cipher[in] ? c->cipher[in]->name : "none";
 	info->cipher_out = c->cipher[out] ? c->cipher[out]->name : "none";
 	info->mac_in = mac_name(c, in);

@@ -534,6 +534,8 @@ int transport_kex_on_newkeys(struct kssh_transport *t)
 		kssh_packet_reset_seqnr(&t->pkt, KSSH_DIR_IN);
 	t->current.method = t->choice.method;
 	t->current.hostkey = t->choice.hostkey;
+	t->current.hostkey_cert = t->choice.hostkey_cert;
+	t->current.hostkey_x509 = t->choice.hostkey_x509;
 	t->expected = 0;
 	t->kexinit_sent = t->kexinit_received = 0;
 	t->initial_done = 1;
