@@ -13,6 +13,7 @@
 
 #include "kssh/buf.h"
 #include "kssh/cert.h"
+#include "kssh/x509.h"
 #include "kssh/cipher.h"
 #include "kssh/key.h"
 #include "kssh/version.h"
@@ -77,6 +78,8 @@ struct kssh_transport_config {
 	int (*check_host_key)(void *arg, const struct kssh_key *key, const char *alg);
 	/* client: the same for a host certificate (its CA signature verified already); NULL refuses them */
 	int (*check_host_cert)(void *arg, const struct kssh_cert *cert, const char *alg);
+	/* client: the same for an X.509 chain (RFC 6187; its signature verified already); NULL refuses them */
+	int (*check_host_x509)(void *arg, const struct kssh_x509 *chain, const char *alg);
 	void *check_arg;
 	uint64_t rekey_bytes;     /* 0: the spec's 1024 MB */
 	uint32_t rekey_seconds;   /* 0: the spec's 60 minutes */

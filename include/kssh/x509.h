@@ -59,6 +59,10 @@ int kssh_x509_validate(const struct kssh_x509 *x, const char *const *pem_files, 
 #define KSSH_X509_NAME_UPN 2 /* subjectAltName otherName 1.3.6.1.4.1.311.20.2.3 */
 /* Whether the leaf names user in one of the fields asked for (a UPN by its part before '@') */
 int kssh_x509_names_user(const struct kssh_x509 *x, unsigned fields, const char *user);
+/* A signature made by the plain key (rsa-sha2-256, ssh-rsa, ecdsa-*) renamed as alg's format wants */
+int kssh_x509_signature_format(struct kssh_buf *sig, const char *alg);
+/* The leaf names host: a DNS subjectAltName (or, without any, the CN) or an IP address one */
+int kssh_x509_names_host(const struct kssh_x509 *x, const char *host);
 /* The leaf's subject, one line, for logs */
 void kssh_x509_subject(const struct kssh_x509 *x, char *out, size_t len);
 

@@ -8,6 +8,8 @@
 # asyncssh verifies ksshd's X.509 host certificate (x509v3-rsa2048-sha256, x509v3-ssh-rsa,
 # x509v3-ecdsa-sha2-nistp256) against the root, refuses it against another CA, and a host trust
 # point without a certificate logs the spec's WARNING_X509 and offers no x509v3 algorithm.
+# kssh, both roles: it presents X.509 user certificates (CertificateFile, KEY-cert.pem) and
+# verifies X.509 host certificates (X509CAFile), against ksshd and against an asyncssh server.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3 # Debian's, where python3-asyncssh is
@@ -238,5 +240,35 @@ warning_x509() {
 }
 warning_x509_dbg() { warning_x509 || { grep -i "x509" "$TEST_TMP/d2/log" | head -3 | sed "s/^/# /"; return 1; }; }
 check "a host trust point without a certificate: the spec's WARNING_X509 line, and no x509v3 algorithm offered" warning_x509_dbg
+
+# kssh's side: keys in OpenSSH's format (ssh-keygen rewrites the PKCS#8 ones), chains beside them
+for k in ec256 rsa; do
+	cp "$X/$k.key" "$X/k_$k" && chmod 600 "$X/k_$k" && ssh-keygen -q -p -N '' -f "$X/k_$k" >/dev/null
+done
+cp "$X/rsa.pem" "$X/k_rsa-cert.pem"
+kssh_x509() { # PORT CA ARGS...: kssh trusting only the X.509 CA, no known_hosts
+	"$KSSH" -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o IdentityAgent=none -o X509CAFile="$2" \
+		-p "$1" "${@:3}"
+}
+check "kssh presents X.509 user certificates to ksshd (ECDSA by CertificateFile, RSA as KEY-cert.pem) and verifies its X.509 host certificate" \
+	eval '[ "$(kssh_x509 "$PORT" "$X/root.pem" -i "$X/k_ec256" -o CertificateFile="$X/ec256.pem" "$U@127.0.0.1" "echo in" 2>/dev/null)" = in ] &&
+	[ "$(kssh_x509 "$PORT" "$X/root.pem" -i "$X/k_rsa" "$U@127.0.0.1" "echo in" 2>/dev/null)" = in ] &&
+	logged "accepted x509v3-rsa2048-sha256 certificate"'
+check "kssh trusting another CA refuses ksshd's X.509 host certificate" \
+	eval '! kssh_x509 "$PORT" "$X/stranger.pem" -i "$X/k_ec256" "$U@127.0.0.1" true 2>"$TEST_TMP/k.err" &&
+	grep -q "does not verify" "$TEST_TMP/k.err"'
+
+AP=$(pick_port)
+"$PY" -W ignore "$(dirname "$0")/x509_server.py" "$AP" "$KEYS/ssh_host_rsa_key" "$KEYS/ssh_host_rsa_key.pem" "$X/root.pem" \
+	"$U" 120 >"$TEST_TMP/asyncssh.log" 2>&1 &
+PIDS+=($!)
+wait_port "$AP"
+check "kssh logs into an asyncssh server with an X.509 user certificate (ECDSA and RSA) and verifies its X.509 host certificate" \
+	eval '[ "$(kssh_x509 "$AP" "$X/root.pem" -v -i "$X/k_ec256" -o CertificateFile="$X/ec256.pem" "$U@127.0.0.1" hello 2>"$TEST_TMP/a.err")" = "in-asyncssh hello" ] &&
+	grep -q "Server X.509 host certificate: x509v3-rsa2048-sha256 /CN=127.0.0.1" "$TEST_TMP/a.err" &&
+	[ "$(kssh_x509 "$AP" "$X/root.pem" -i "$X/k_rsa" "$U@127.0.0.1" again 2>/dev/null)" = "in-asyncssh again" ]'
+check "kssh refuses the asyncssh server's host certificate under another CA, and for a name it does not carry (::1)" \
+	eval '! kssh_x509 "$AP" "$X/stranger.pem" -i "$X/k_ec256" "$U@127.0.0.1" x 2>/dev/null &&
+	! kssh_x509 "$AP" "$X/root.pem" -i "$X/k_ec256" "$U@::1" x 2>"$TEST_TMP/n.err" && grep -q "does not name ::1" "$TEST_TMP/n.err"'
 
 done_testing

@@ -83,40 +83,17 @@ static const struct kssh_key *server_host_key(struct kssh_transport *t, size_t *
 	return NULL;
 }
 
-/* RFC 6187's x509v3-rsa2048-sha256 signs as rsa-sha2-256 under the name rsa2048-sha256 */
-static int rename_signature(struct kssh_buf *sig, const char *name)
-{
-	struct kssh_buf copy, b;
-	const uint8_t *raw;
-	size_t raw_len;
-	int r;
-
-	kssh_buf_init(&copy, 0);
-	if ((r = kssh_buf_put(&copy, kssh_buf_ptr(sig), kssh_buf_len(sig))) != 0)
-		goto out;
-	kssh_buf_view(&b, kssh_buf_ptr(&copy), kssh_buf_len(&copy));
-	if ((r = kssh_buf_get_string_view(&b, NULL, NULL)) != 0 || (r = kssh_buf_get_string_view(&b, &raw, &raw_len)) != 0)
-		goto out;
-	kssh_buf_reset(sig);
-	if ((r = kssh_buf_put_cstring(sig, name)) == 0)
-		r = kssh_buf_put_string(sig, raw, raw_len);
-out:
-	kssh_buf_release(&copy);
-	return r;
-}
-
 static int sign_hash(struct kssh_transport *t, const struct kssh_key *key, size_t index, struct kssh_buf *sig)
 {
-	const char *x509_sig;
 	int r;
 
 	if (t->cfg.sign != NULL)
 		r = t->cfg.sign(t->cfg.sign_arg, index, t->choice.hostkey->name, t->hash, t->hash_len, sig);
 	else
 		r = kssh_key_sign(key, t->choice.hostkey->name, t->hash, t->hash_len, sig);
-	if (r == 0 && t->choice.hostkey_x509 != NULL && kssh_x509_alg(t->choice.hostkey_x509, NULL, &x509_sig) == 0 &&
-	    strcmp(x509_sig, t->choice.hostkey->name) != 0)
-		r = rename_signature(sig, x509_sig);
+	/* RFC 6187's x509v3-rsa2048-sha256 signs as rsa-sha2-256 under the name rsa2048-sha256 */
+	if (r == 0 && t->choice.hostkey_x509 != NULL)
+		r = kssh_x509_signature_format(sig, t->choice.hostkey_x509);
 	return r;
 }
 
@@ -352,14 +329,21 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 	size_t k_s_len, sig_len;
 	struct kssh_key *key = NULL;
 	struct kssh_cert *cert = NULL;
+	struct kssh_x509 *x509 = NULL;
 	int r;
 
 	if ((r = kssh_buf_get_string_view(msg, &k_s, &k_s_len)) != 0)
 		goto out;
+	/* an X.509 chain: parsed here, its signature checked below, the chain by the caller's callback */
 	if (t->choice.hostkey_x509 != NULL) {
-		r = KSSH_ERR_HOST_KEY_UNKNOWN; /* this client does not verify X.509 host certificates */
-		goto out;
-	}
+		if (t->cfg.check_host_x509 == NULL) {
+			r = KSSH_ERR_HOST_KEY_UNKNOWN;
+			goto out;
+		}
+		if ((r = kssh_x509_from_blob(t->choice.hostkey_x509, k_s, k_s_len, &x509)) != 0 ||
+		    (r = kssh_key_public_copy(x509->key, &key)) != 0)
+			goto out;
+	} else
 	/* a certificate: its CA signature verified here, its type against the agreed algorithm */
 	if (t->choice.hostkey_cert != NULL) {
 		const char *blob_type;
@@ -381,10 +365,17 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 	}
 	if ((r = compute_hash(t, k_s, k_s_len)) != 0)
 		goto out;
-	if ((r = kssh_key_verify(key, t->choice.hostkey->name, sig, sig_len, t->hash,
-	                         t->hash_len)) != 0)
+	if (x509 != NULL)
+		r = kssh_x509_verify(x509, t->choice.hostkey_x509, sig, sig_len, t->hash, t->hash_len);
+	else
+		r = kssh_key_verify(key, t->choice.hostkey->name, sig, sig_len, t->hash, t->hash_len);
+	if (r != 0)
 		goto out;
-	if ((r = check_server_key(t, key, cert)) != 0)
+	if (x509 != NULL && !t->initial_done)
+		r = t->cfg.check_host_x509(t->cfg.check_arg, x509, t->choice.hostkey_x509);
+	else
+		r = check_server_key(t, key, cert);
+	if (r != 0)
 		goto out;
 	if (t->server_key == NULL) {
 		t->server_key = key;
@@ -394,6 +385,7 @@ static int client_finish(struct kssh_transport *t, struct kssh_buf *msg)
 out:
 	kssh_key_free(key);
 	kssh_cert_free(cert);
+	kssh_x509_free(x509);
 	return r;
 }
 

@@ -12,6 +12,7 @@
 
 #include "kssh/auth.h"
 #include "kssh/cert.h"
+#include "kssh/x509.h"
 #include "kssh/err.h"
 #include "kssh/kex.h"
 #include "kssh/msg.h"
@@ -126,6 +127,7 @@ struct identity {
 	struct kssh_buf blob;   /* the public key, or its OpenSSH certificate */
 	enum kssh_key_type type;
 	char cert_alg[64];      /* a certificate: its algorithm name ("" for a plain key) */
+	char x509_alg[40];      /* an X.509 chain (RFC 6187): the x509v3 name its blob carries */
 };
 
 /* The request's algorithm: a certificate's name for the signature algorithm its key uses */
@@ -194,12 +196,18 @@ out:
 static int try_identity(struct client_auth *a, struct identity *id)
 {
 	const char *alg = request_alg(a, id), *sig_alg = signature_alg(a, id->type);
+
+	if (id->x509_alg[0]) {
+		kssh_x509_alg(id->x509_alg, NULL, &sig_alg);
+		alg = id->x509_alg;
+		sig_alg = strcmp(sig_alg, "rsa2048-sha256") == 0 ? "rsa-sha2-256" : sig_alg;
+	}
 	struct kssh_buf *b, payload, sig;
 	uint8_t type;
 	int r;
 
 	if (a->o->verbose)
-		fprintf(stderr, "debug1: Offering %s: %s %s\n", id->cert_alg[0] ? "certificate" : "public key",
+		fprintf(stderr, "debug1: Offering %s: %s %s\n", id->cert_alg[0] || id->x509_alg[0] ? "certificate" : "public key",
 		        id->path ? id->path : "(agent)", alg);
 	if ((r = send_request(a, "publickey", &b)) != 0 || (r = kssh_buf_put_u8(b, 0)) != 0 ||
 	    (r = kssh_buf_put_cstring(b, alg)) != 0 || (r = kssh_buf_put_buf_string(b, &id->blob)) != 0 ||
@@ -210,7 +218,7 @@ static int try_identity(struct client_auth *a, struct identity *id)
 	if (a->o->verbose)
 		fprintf(stderr, "debug1: Server accepts key: %s\n", id->path ? id->path : "(agent)");
 	kssh_buf_init(&sig, 0);
-	if (sign_request(a, id, alg, sig_alg, &sig) != 0) {
+	if (sign_request(a, id, alg, sig_alg, &sig) != 0 || (id->x509_alg[0] && kssh_x509_signature_format(&sig, alg) != 0)) {
 		kssh_buf_release(&sig);
 		return AUTH_NO;
 	}
@@ -246,20 +254,68 @@ static int identity_from_file(const char *path, struct identity *id)
 }
 
 /*
+ * An X.509 chain (PEM, the key's certificate first) for the key in id, as RFC
+ * 6187 sends it: the x509v3 name (x509v3-rsa2048-sha256 for RSA unless the
+ * server names only x509v3-ssh-rsa), the chain, no OCSP responses.
+ */
+static int x509_identity(struct client_auth *a, const char *path, const struct identity *key_id, struct identity *id)
+{
+	const char *sigs = kssh_transport_server_sig_algs(a->c->t), *alg = NULL;
+	struct kssh_key *leaf = NULL, *plain = NULL;
+	struct kssh_buf chain;
+	int r;
+
+	kssh_buf_init(&chain, 0);
+	if ((r = kssh_x509_chain_from_pem(path, &chain, &leaf)) != 0 ||
+	    (r = kssh_key_from_blob(kssh_buf_ptr(&key_id->blob), kssh_buf_len(&key_id->blob), &plain)) != 0)
+		goto out;
+	r = KSSH_ERR_KEY_TYPE_UNKNOWN;
+	if (!kssh_key_equal_public(leaf, plain))
+		goto out;
+	switch (leaf->type) {
+	case KSSH_KEY_RSA:
+		alg = sigs && !kssh_list_has(sigs, "x509v3-rsa2048-sha256") && kssh_list_has(sigs, "x509v3-ssh-rsa")
+		      ? "x509v3-ssh-rsa" : "x509v3-rsa2048-sha256";
+		break;
+	case KSSH_KEY_ECDSA_P256: alg = "x509v3-ecdsa-sha2-nistp256"; break;
+	case KSSH_KEY_ECDSA_P384: alg = "x509v3-ecdsa-sha2-nistp384"; break;
+	case KSSH_KEY_ECDSA_P521: alg = "x509v3-ecdsa-sha2-nistp521"; break;
+	default: goto out;
+	}
+	if ((r = kssh_buf_put_cstring(&id->blob, alg)) != 0 ||
+	    (r = kssh_buf_put(&id->blob, kssh_buf_ptr(&chain), kssh_buf_len(&chain))) != 0 ||
+	    (r = kssh_buf_put_u32(&id->blob, 0)) != 0)
+		goto out;
+	id->path = key_id->path;
+	id->type = leaf->type;
+	snprintf(id->x509_alg, sizeof(id->x509_alg), "%s", alg);
+out:
+	kssh_key_free(leaf);
+	kssh_key_free(plain);
+	kssh_buf_release(&chain);
+	return r;
+}
+
+/*
  * An OpenSSH certificate file ("TYPE BASE64 [comment]") for the key in id: its
  * certified key must be that key. Nothing else is checked here: the server judges.
+ * A file of PEM certificates is an X.509 chain instead.
  */
-static int cert_identity(const char *path, const struct identity *key_id, struct identity *id)
+static int cert_identity(struct client_auth *a, const char *path, const struct identity *key_id, struct identity *id)
 {
 	FILE *f = fopen(path, "re");
-	char line[16384], type[64];
+	char line[16384] = "", type[64];
 	struct kssh_key *certified = NULL, *plain = NULL;
 	const char *sig_alg;
 	int r = KSSH_ERR_FILE_FORMAT, n = 0;
 
 	if (f == NULL)
 		return KSSH_ERR_NOT_FOUND;
-	if (fgets(line, sizeof(line), f) == NULL || sscanf(line, "%63s %n", type, &n) != 1 ||
+	if (fgets(line, sizeof(line), f) != NULL && strncmp(line, "-----BEGIN ", 11) == 0) {
+		fclose(f);
+		return x509_identity(a, path, key_id, id);
+	}
+	if (line[0] == 0 || sscanf(line, "%63s %n", type, &n) != 1 ||
 	    kssh_cert_alg(type, NULL, &sig_alg, NULL) != 0) {
 		fclose(f);
 		return KSSH_ERR_FILE_FORMAT;
@@ -282,15 +338,18 @@ static int cert_identity(const char *path, const struct identity *key_id, struct
 /* The certificates for a key file, as OpenSSH offers them: CertificateFile ones that certify it, then PATH-cert.pub */
 static int try_certificates(struct client_auth *a, const struct identity *key_id)
 {
-	char own[4200];
+	char own[2][4200];
 	int r = AUTH_NO;
 
-	snprintf(own, sizeof(own), "%s-cert.pub", key_id->path);
-	for (int i = 0; r == AUTH_NO && i <= a->o->n_certificates; i++) {
+	/* PATH-cert.pub (OpenSSH's) and PATH-cert.pem (an X.509 chain) next to the key */
+	snprintf(own[0], sizeof(own[0]), "%s-cert.pub", key_id->path);
+	snprintf(own[1], sizeof(own[1]), "%s-cert.pem", key_id->path);
+	for (int i = 0; r == AUTH_NO && i < a->o->n_certificates + 2; i++) {
 		struct identity id = { 0 };
 
 		kssh_buf_init(&id.blob, 0);
-		if (cert_identity(i < a->o->n_certificates ? a->o->certificates[i] : own, key_id, &id) == 0 &&
+		if (cert_identity(a, i < a->o->n_certificates ? a->o->certificates[i] : own[i - a->o->n_certificates], key_id,
+		                  &id) == 0 &&
 		    kssh_list_has(a->methods, "publickey"))
 			r = try_identity(a, &id);
 		kssh_buf_release(&id.blob);

@@ -140,7 +140,7 @@ int client_connect(struct client_options *o, struct kssh_conn *c)
 		.kex_algs = o->kex_algs, .hostkey_algs = o->hostkey_list, .ciphers = o->ciphers,
 		.macs = o->macs, .rekey_bytes = o->rekey_bytes, .rekey_seconds = o->rekey_seconds,
 		.offload = o->crypto_offload, .offload_required = o->crypto_offload_required,
-		.check_host_key = client_check_host_key, .check_host_cert = client_check_host_cert, .check_arg = o, .log = kssh_log_callback,
+		.check_host_key = client_check_host_key, .check_host_cert = client_check_host_cert, .check_host_x509 = client_check_host_x509, .check_arg = o, .log = kssh_log_callback,
 		.log_arg = "debug: ",
 	};
 	struct kssh_buf payload;

@@ -158,6 +158,31 @@ int client_check_host_cert(void *arg, const struct kssh_cert *cert, const char *
 	return 0;
 }
 
+/* RFC 6187: the chain must reach a CA of X509CAFile and name the host (never known_hosts: the CA vouches) */
+int client_check_host_x509(void *arg, const struct kssh_x509 *chain, const char *alg)
+{
+	const struct client_options *o = arg;
+	const char *files[1] = { o->x509_ca };
+	char subject[256], why[300];
+
+	kssh_x509_subject(chain, subject, sizeof(subject));
+	if (o->verbose)
+		fprintf(stderr, "debug1: Server X.509 host certificate: %s %s\n", alg, subject);
+	if (o->x509_ca == NULL || kssh_x509_validate(chain, files, 1, 0, why, sizeof(why)) != KSSH_X509_OK) {
+		fprintf(stderr, "kssh: the X.509 host certificate %s of %s does not verify: %s.\n"
+		                "Host key verification failed.\n", subject, o->host, o->x509_ca ? why : "no X509CAFile");
+		return KSSH_ERR_HOST_KEY_UNKNOWN;
+	}
+	if (!kssh_x509_names_host(chain, o->host)) {
+		fprintf(stderr, "kssh: the X.509 host certificate %s does not name %s.\nHost key verification failed.\n",
+		        subject, o->host);
+		return KSSH_ERR_HOST_KEY_UNKNOWN;
+	}
+	if (o->verbose)
+		fprintf(stderr, "debug1: Host '%s' is known by its X.509 certificate (%s)\n", o->host, o->x509_ca);
+	return 0;
+}
+
 void client_order_hostkey_algs(struct client_options *o, const char *list)
 {
 	enum kssh_key_type types[8];
@@ -167,6 +192,10 @@ void client_order_hostkey_algs(struct client_options *o, const char *list)
 
 	kssh_known_hosts_key_types(o->known_hosts, o->host, o->port, types, 8, &n);
 	o->hostkey_list[0] = 0;
+	/* X509CAFile: X.509 host certificates first (not x509v3-ssh-rsa: SHA-1) */
+	if (o->x509_ca != NULL)
+		kssh_list_append(o->hostkey_list, sizeof(o->hostkey_list), "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,"
+		                 "x509v3-ecdsa-sha2-nistp521,x509v3-rsa2048-sha256");
 	/* an @cert-authority line for the host: certificates first, for the algorithms the list has */
 	if (kssh_known_hosts_find_ca(o->known_hosts, o->host, o->port, NULL, NULL) == 0)
 		for (size_t i = 0; (cert = kssh_cert_alg_at(i)) != NULL; i++)

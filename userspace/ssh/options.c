@@ -234,6 +234,8 @@ int client_set_option(struct client_options *o, const char *opt)
 		}
 	} else if (strcasecmp(key, "IdentityFile") == 0)
 		return client_add_identity(o, v);
+	else if (strcasecmp(key, "X509CAFile") == 0)
+		o->x509_ca = v;
 	else if (strcasecmp(key, "CertificateFile") == 0) {
 		if (o->n_certificates == MAX_IDENTITIES) {
 			fprintf(stderr, "kssh: at most %d certificate files\n", MAX_IDENTITIES);

@@ -55,7 +55,8 @@ struct client_options {
 	char hostkey_list[2048]; /* resolved, with known key types first */
 	const char *identities[MAX_IDENTITIES]; /* -i / IdentityFile */
 	int n_identities;
-	const char *certificates[MAX_IDENTITIES]; /* CertificateFile: OpenSSH certificates for the identities */
+	const char *certificates[MAX_IDENTITIES]; /* CertificateFile: OpenSSH certificates or X.509 chains (PEM) */
+	const char *x509_ca;     /* X509CAFile: CA certificates (PEM) that verify X.509 host certificates */
 	int n_certificates;
 	int identities_only;
 	const char *auth_methods;  /* order to try (the spec's "ssh client auth-method") */
@@ -105,6 +106,7 @@ int client_run_session(struct client_options *o, struct kssh_conn *c);
 /* The transport's check_host_key callback: known_hosts, prompting, saving. */
 int client_check_host_key(void *arg, const struct kssh_key *key, const char *alg);
 int client_check_host_cert(void *arg, const struct kssh_cert *cert, const char *alg);
+int client_check_host_x509(void *arg, const struct kssh_x509 *chain, const char *alg);
 /* Puts the algorithms of key types known_hosts has for this host first, as OpenSSH does. */
 void client_order_hostkey_algs(struct client_options *o, const char *list);
 

@@ -344,6 +344,45 @@ int kssh_x509_names_user(const struct kssh_x509 *x, unsigned fields, const char 
 	return match;
 }
 
+int kssh_x509_signature_format(struct kssh_buf *sig, const char *alg)
+{
+	const char *want;
+	const uint8_t *raw;
+	size_t raw_len;
+	struct kssh_buf copy, b;
+	char name[32];
+	int r;
+
+	if (kssh_x509_alg(alg, NULL, &want) != 0)
+		return KSSH_ERR_INVALID_ARGUMENT;
+	kssh_buf_view(&b, kssh_buf_ptr(sig), kssh_buf_len(sig));
+	if (kssh_buf_get_name(&b, name, sizeof(name)) != 0)
+		return KSSH_ERR_INVALID_FORMAT;
+	if (strcmp(name, want) == 0)
+		return 0;
+	kssh_buf_init(&copy, 0);
+	if ((r = kssh_buf_put(&copy, kssh_buf_ptr(sig), kssh_buf_len(sig))) != 0)
+		goto out;
+	kssh_buf_view(&b, kssh_buf_ptr(&copy), kssh_buf_len(&copy));
+	if ((r = kssh_buf_get_string_view(&b, NULL, NULL)) != 0 || (r = kssh_buf_get_string_view(&b, &raw, &raw_len)) != 0)
+		goto out;
+	kssh_buf_reset(sig);
+	if ((r = kssh_buf_put_cstring(sig, want)) == 0)
+		r = kssh_buf_put_string(sig, raw, raw_len);
+out:
+	kssh_buf_release(&copy);
+	return r;
+}
+
+int kssh_x509_names_host(const struct kssh_x509 *x, const char *host)
+{
+	X509 *leaf = sk_X509_value(x->certs, 0);
+	int r = X509_check_ip_asc(leaf, host, 0) == 1 || X509_check_host(leaf, host, 0, 0, NULL) == 1;
+
+	ERR_clear_error();
+	return r;
+}
+
 void kssh_x509_subject(const struct kssh_x509 *x, char *out, size_t len)
 {
 	char *s = X509_NAME_oneline(X509_get_subject_name(sk_X509_value(x->certs, 0)), NULL, 0);
