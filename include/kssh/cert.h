@@ -56,8 +56,11 @@ int kssh_key_or_cert_from_blob(const uint8_t *blob, size_t len, struct kssh_key 
 /*
  * The certificate is of type (KSSH_CERT_USER/HOST), valid at now (seconds since
  * the epoch) and, when principal is not NULL, names it. Returns 0, or an error
- * with *why saying which check failed.
+ * with *why saying which check failed. Clock skew: a certificate whose validity
+ * starts up to KSSH_CERT_SKEW seconds after now is taken (a CA whose clock runs
+ * ahead issues those); its end is never stretched.
  */
+#define KSSH_CERT_SKEW 60
 int kssh_cert_check(const struct kssh_cert *c, uint32_t type, const char *principal, uint64_t now,
                     const char **why);
 int kssh_cert_has_principal(const struct kssh_cert *c, const char *name);

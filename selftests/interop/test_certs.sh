@@ -83,6 +83,8 @@ sign expired ed25519 ca -n "$C" -V -2h:-1h
 check "an expired certificate: refused" refused expired "expired"
 sign future ed25519 ca -n "$C" -V +1h:+2h
 check "a certificate not valid yet: refused" refused future "not yet valid"
+sign skew ed25519 ca -n "$C" -V +20s:+1h
+check "clock skew: a certificate whose validity starts 20 s from now (a CA clock ahead, under 60 s) is accepted" accepted skew
 sign untrusted ed25519 ca_other -n "$C" -V -5m:+1h
 check "a certificate from a CA nobody trusts: refused" refused untrusted "its CA is not trusted"
 # OpenSSH's ssh will not offer these; kssh sends what it is given and lets the server judge
@@ -200,6 +202,21 @@ kssh_to_sshd() {
 }
 check "kssh offers KEY-cert.pub (Ed25519, RSA as rsa-sha2-512) and -o CertificateFile= to OpenSSH's sshd with TrustedUserCAKeys" \
 	kssh_to_sshd
+
+# a certificate held by ssh-agent (ssh-add loads KEY-cert.pub with KEY): kssh offers it from there
+agent_cert() {
+	local out
+	sign agented ed25519 ca -n "$C" -V -5m:+1h || return 1
+	eval "$(ssh-agent -s -a "$TEST_TMP/agent.sock")" >/dev/null || return 1
+	CLEANUP_CMDS+=("kill $SSH_AGENT_PID")
+	ssh-add -q "$K/agented" 2>/dev/null && ssh-add -l | grep -q ED25519-CERT || { ssh-add -l | sed 's/^/# /'; return 1; }
+	rm -f "$K/agented" "$K/agented-cert.pub" # only the agent has them now
+	out=$(HOME=$TEST_TMP "$KSSH" -v -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p "$PORT" \
+		"$C@127.0.0.1" 'echo in' 2>"$TEST_TMP/agent.err")
+	[ "$out" = in ] && grep -q 'Offering certificate: (agent) ssh-ed25519-cert-v01@openssh.com' "$TEST_TMP/agent.err" &&
+		logged 'certificate ID "id-agented"' || { tail -3 "$TEST_TMP/agent.err" | sed 's/^/# /'; return 1; }
+}
+check "kssh offers a certificate that ssh-agent holds, and the agent signs for it" agent_cert
 
 config_lines() {
 	local rc

@@ -357,6 +357,23 @@ static int try_certificates(struct client_auth *a, const struct identity *key_id
 	return r;
 }
 
+/* An OpenSSH certificate the agent holds (ssh-add loads KEY-cert.pub with KEY) */
+static int agent_cert(const uint8_t *blob, size_t len, struct identity *id)
+{
+	struct kssh_key *key = NULL;
+	char type[64];
+	struct kssh_buf b;
+
+	kssh_buf_view(&b, blob, len);
+	if (kssh_buf_get_name(&b, type, sizeof(type)) != 0 || kssh_cert_alg(type, NULL, NULL, NULL) != 0 ||
+	    kssh_cert_public_key(blob, len, &key) != 0)
+		return KSSH_ERR_KEY_TYPE_UNKNOWN;
+	id->type = key->type;
+	snprintf(id->cert_alg, sizeof(id->cert_alg), "%s", type);
+	kssh_key_free(key);
+	return kssh_buf_put(&id->blob, blob, len);
+}
+
 static int try_publickey(struct client_auth *a)
 {
 	static const char *defaults[] = { ".ssh/id_ed25519", ".ssh/id_ecdsa", ".ssh/id_rsa" };
@@ -385,6 +402,8 @@ static int try_publickey(struct client_auth *a)
 					id.type = key->type;
 					kssh_buf_put(&id.blob, blob, len);
 					r = try_identity(a, &id);
+				} else if (agent_cert(blob, len, &id) == 0) {
+					r = try_identity(a, &id); /* the agent signs for a certificate with its key */
 				}
 				kssh_key_free(key);
 				kssh_buf_release(&id.blob);

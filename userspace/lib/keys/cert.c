@@ -277,7 +277,7 @@ int kssh_cert_check(const struct kssh_cert *c, uint32_t type, const char *princi
 	*why = NULL;
 	if (c->type != type)
 		*why = type == KSSH_CERT_USER ? "a host certificate offered as a user's" : "a user certificate offered as a host's";
-	else if (now < c->valid_after)
+	else if (now + KSSH_CERT_SKEW < c->valid_after)
 		*why = "not yet valid";
 	else if (now >= c->valid_before)
 		*why = "expired";
