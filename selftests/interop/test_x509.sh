@@ -217,6 +217,21 @@ PY
 	grep -q x509v3-ecdsa-sha2-nistp256 <<<"$out" || { echo "$out" | tail -3 | sed 's/^/# /'; return 1; }
 }
 check "show ssh session details names the host key algorithm as agreed: x509v3-ecdsa-sha2-nistp256" session_details
+import() {
+	local out rc
+	out=$($CTL crypto ca import tp2 ca-certificate "$X/inter.pem" 2>&1)
+	rc=$($CTL show running-config)
+	grep -qx "crypto ca trustpoint tp2 ca-certificate $KEYS/pki/tp2/ca-certificate.pem" <<<"$rc" &&
+		cmp -s "$X/inter.pem" "$KEYS/pki/tp2/ca-certificate.pem" &&
+		$CTL show crypto ca certificates | grep -qx 'Trustpoint       : tp2' || { echo "# $out"; return 1; }
+	$CTL crypto ca import tp2 crl "$X/root.pem" 2>&1 | grep -q 'no PEM CRL in it' &&
+		$CTL crypto ca import tp2 certificate "$X/ec256.pem" 2>&1 | grep -q 'none of the host keys' &&
+		$CTL crypto ca import ../x ca-certificate "$X/root.pem" 2>&1 | grep -q "trustpoint name" &&
+		[ ! -e "$KEYS/x" ] && [ ! -e "$KEYS/pki/crl.pem" ] &&
+		$CTL crypto ca import tp2 crl "$X/crl.pem" >/dev/null && grep -q 'BEGIN X509 CRL' "$KEYS/pki/tp2/crl.pem" &&
+		$CTL show running-config | grep -qx "crypto ca trustpoint tp2 crl $KEYS/pki/tp2/crl.pem"
+}
+check "ksshctl crypto ca import: a CA bundle and a CRL copied under the state folder and committed; wrong contents and names refused" import
 check "show ssh server: Host Trustpoint := host1" eval '$CTL show ssh server | grep -qx "Host Trustpoint := host1"'
 show_ca() {
 	local out

@@ -31,12 +31,15 @@ const struct sshd_trustpoint *sshd_trustpoint(const struct sshd_options *o, cons
 	return NULL;
 }
 
-static int valid_name(const char *s)
+/* A trust point's name: it also names a folder (crypto ca import), so no '/' and no leading '.' */
+int sshd_trustpoint_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n > 0 && n < 32 && s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")] == 0;
+	return n > 0 && n < 32 && s[0] != '.' && s[0] != '-' &&
+	       s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")] == 0;
 }
+#define valid_name sshd_trustpoint_name_ok
 
 /* "crypto ca trustpoint NAME ca-certificate|crl FILE" */
 int sshd_cmd_crypto(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)

@@ -679,6 +679,17 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 		show_mypubkey(o, NULL, 0, json, out);
 		return 1;
 	}
+	if (n >= 2 && sshd_words_are(w, 2, "crypto ca") && (n != 6 || strcmp(w[2], "import") != 0)) {
+		fprintf(out, "want: crypto ca import NAME ca-certificate|crl|certificate /FILE\n");
+		return 0;
+	}
+	if (n == 6 && sshd_words_are(w, 3, "crypto ca import")) {
+		char line[700];
+
+		if (sshd_ca_import(o, w[3], w[4], w[5], line, sizeof(line), out) != 0)
+			return 0;
+		return configure(o, line, out);
+	}
 	if (n >= 3 && strcmp(w[0], "crypto") == 0 && strcmp(w[1], "key") == 0 &&
 	    (strcmp(w[2], "generate") == 0 || strcmp(w[2], "zeroize") == 0))
 		return crypto_key(o, strcmp(w[2], "generate") == 0, w + 3, n - 3, out);

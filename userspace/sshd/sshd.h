@@ -215,8 +215,12 @@ int sshd_cmd_server_x509(struct sshd_options *o, int no, char **w, int n, char *
 void sshd_print_crypto(const struct sshd_options *o, FILE *out);
 void sshd_print_server_x509(const struct sshd_options *o, FILE *out);
 const struct sshd_trustpoint *sshd_trustpoint(const struct sshd_options *o, const char *name);
-/* show_pki.c: "show crypto ca certificates" */
+int sshd_trustpoint_name_ok(const char *name);
+/* pki.c: "show crypto ca certificates"; "crypto ca import": the file checked and copied, line the
+ * configuration line to commit for it (-1: refused, said on out) */
 void sshd_show_ca_certificates(const struct sshd_options *o, FILE *out);
+int sshd_ca_import(const struct sshd_options *o, const char *name, const char *kind, const char *path, char *line,
+                   size_t line_len, FILE *out);
 /* hostkeys.c: the host-key algorithms to offer: certificate ones first, for the keys that have one */
 void sshd_hostkey_offer(const struct sshd_options *o, char *out, size_t len);
 /* Serves one connection on fd; returns the process exit status. */
