@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * X.509v3 certificates in SSH (RFC 6187): the public-key algorithms
- * x509v3-ssh-rsa, x509v3-rsa2048-sha256 and x509v3-ecdsa-sha2-nistp256/384/521,
+ * x509v3-ssh-rsa, x509v3-rsa2048-sha256, x509v3-ecdsa-sha2-nistp256/384/521 and
+ * x509v3-ssh-dss,
  * whose key blob is a certificate chain (leaf first) and whose signatures are
  * the plain key's. OpenSSL parses and verifies the certificates; the SSH
  * encoding is here.

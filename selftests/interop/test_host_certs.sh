@@ -97,9 +97,24 @@ sshd_cert() {
 	start_sshd "$sp" "$TEST_TMP/sshd" -o HostCertificate="$TEST_TMP/sshd/host_ed25519-cert.pub" || return 1
 	echo "@cert-authority [127.0.0.1]:$sp $(cat "$K/hca.pub")" >"$TEST_TMP/kh_sshd"
 	[ "$(PORT_FOR=$sp kssh_ca "$TEST_TMP/kh_sshd" -v "$U@127.0.0.1" 'echo in' 2>"$TEST_TMP/sshd.err")" = in ] &&
-		grep -q 'Server host certificate: ssh-ed25519-cert-v01@openssh.com .* ID "openssh-host"' "$TEST_TMP/sshd.err"
+		grep -q 'Server host certificate: ssh-ed25519-cert-v01@openssh.com .* ID "openssh-host"' "$TEST_TMP/sshd.err" ||
+		return 1
+	SSHD_PORT=$sp
 }
 check "kssh against OpenSSH's sshd with HostCertificate: verified through @cert-authority" sshd_cert
+sshd_refusals() {
+	local sp=$SSHD_PORT
+	[ -n "$sp" ] || return 1
+	# the certified key marked @revoked
+	{ cat "$TEST_TMP/kh_sshd"; echo "@revoked * $(cat "$TEST_TMP/sshd/host_ed25519.pub")"; } >"$TEST_TMP/kh_sshd_rev"
+	! PORT_FOR=$sp kssh_ca "$TEST_TMP/kh_sshd_rev" "$U@127.0.0.1" true 2>"$TEST_TMP/sr.err" &&
+		grep -q "certificate's key .* is marked as revoked" "$TEST_TMP/sr.err" || return 1
+	# reached as localhost: the certificate names only 127.0.0.1
+	echo "@cert-authority [localhost]:$sp $(cat "$K/hca.pub")" >"$TEST_TMP/kh_sshd_name"
+	! PORT_FOR=$sp kssh_ca "$TEST_TMP/kh_sshd_name" "$U@localhost" true 2>"$TEST_TMP/sn.err" &&
+		grep -q "the name is not among its principals" "$TEST_TMP/sn.err"
+}
+check "kssh refuses sshd's host certificate when its key is @revoked, and when reached by a name it does not carry" sshd_refusals
 
 config_lines() {
 	$CTL show running-config | grep -qx "ssh server host-certificate $KEYS/ssh_host_ed25519_key-cert.pub" &&

@@ -95,6 +95,15 @@ ssh_rsa() {
 	return $r
 }
 check "x509v3-ssh-rsa (SHA-1): refused until ssh-rsa is enabled, as for plain keys; then accepted" ssh_rsa
+ssh_dss() {
+	refused dsa x509v3-ssh-dss "x509v3-ssh-dss refused: its signature algorithm ssh-dss is not enabled" || return 1
+	printf 'ssh server algorithms host-key %s ssh-dss\n' "$HOSTKEYS" | $CTL configure - >/dev/null &&
+		accepted dsa x509v3-ssh-dss
+	local r=$?
+	printf 'ssh server algorithms host-key %s\n' "$HOSTKEYS" | $CTL configure - >/dev/null
+	return $r
+}
+check "x509v3-ssh-dss (1024-bit DSA, SHA-1): refused until ssh-dss is enabled; then accepted" ssh_dss
 
 check "a certificate naming someone else (CN mallory): refused" \
 	refused othercn x509v3-ecdsa-sha2-nistp256 "refused: its common name is not the user name"

@@ -7,6 +7,7 @@ root.pem (the trust point's CA) signs inter.pem, which signs the users' certific
 crl.pem holds both CAs' CRLs (the intermediate's revokes revoked.pem). For each NAME below,
 NAME.key is the private key and NAME.pem the chain a client presents (leaf, intermediates):
   ec256, ec384, ec521, rsa    common name USER, one per key type
+  dsa                         the same with a 1024-bit DSA key (x509v3-ssh-dss)
   upn                         common name "someone-else", UPN USER@corp.example
   othercn                     common name "mallory"
   expired, notyet             outside their validity
@@ -22,7 +23,7 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 out, user = sys.argv[1], sys.argv[2]
@@ -38,6 +39,8 @@ def name(cn):
 def key(kind="ec256"):
     if kind == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if kind == "dsa":
+        return dsa.generate_private_key(key_size=1024)
     return ec.generate_private_key({"ec256": ec.SECP256R1(), "ec384": ec.SECP384R1(), "ec521": ec.SECP521R1()}[kind])
 
 
@@ -93,7 +96,7 @@ def user_cert(label, kind="ec256", cn=user, issuer=(inter_key, "kssh test interm
     return c
 
 
-for kind in ("ec256", "ec384", "ec521", "rsa"):
+for kind in ("ec256", "ec384", "ec521", "rsa", "dsa"):
     user_cert(kind, kind)
 user_cert("upn", cn="someone-else",
           sans=[x509.OtherName(UPN, b"\x0c" + bytes([len(user) + 13]) + f"{user}@corp.example".encode())])

@@ -140,7 +140,7 @@ static unsigned enables_named(const char *list)
 	f |= kssh_list_has(list, "diffie-hellman-group14-sha1") ? KSSH_ENABLE_KEX_SHA1 : 0;
 	f |= kssh_list_has(list, "diffie-hellman-group1-sha1") ? KSSH_ENABLE_KEX_GROUP1 : 0;
 	f |= kssh_list_has(list, "ssh-rsa") || kssh_list_has(list, "x509v3-ssh-rsa") ? KSSH_ENABLE_SSH_RSA : 0;
-	f |= kssh_list_has(list, "ssh-dss") ? KSSH_ENABLE_SSH_DSS : 0;
+	f |= kssh_list_has(list, "ssh-dss") || kssh_list_has(list, "x509v3-ssh-dss") ? KSSH_ENABLE_SSH_DSS : 0;
 	return f;
 }
 

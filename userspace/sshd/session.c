@@ -225,13 +225,8 @@ static void local_name(int fd, struct sshd_peer *peer)
 int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigned peer_port)
 {
 	static char offer[sizeof(o->hostkey_list) + 512];
-	/* with user trust points, the x509v3 algorithms (ssh-rsa's SHA-1 only when enabled) */
-	const char *x509_sig_algs = o->n_user_trustpoints == 0 ? NULL
-	                            : sshd_enabled(o) & KSSH_ENABLE_SSH_RSA
-	                            ? "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,"
-	                              "x509v3-rsa2048-sha256,x509v3-ssh-rsa"
-	                            : "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,"
-	                              "x509v3-rsa2048-sha256";
+	/* with user trust points, the x509v3 algorithms (ssh-rsa's and ssh-dss's SHA-1 only when enabled) */
+	static char x509_sig_algs[256];
 	static struct kssh_buf certs[KSSHD_MAX_HOST_KEYS], x509[KSSHD_MAX_HOST_KEYS];
 	struct kssh_transport_config cfg = {
 		.is_server = 1,
@@ -262,6 +257,10 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	signal(SIGINT, on_term);
 	/* host certificates: offered first, K_S is the certificate under their algorithms */
 	sshd_hostkey_offer(o, offer, sizeof(offer));
+	snprintf(x509_sig_algs, sizeof(x509_sig_algs), "%s%s%s", o->n_user_trustpoints == 0 ? "" :
+	         "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,x509v3-rsa2048-sha256",
+	         o->n_user_trustpoints && (sshd_enabled(o) & KSSH_ENABLE_SSH_RSA) ? ",x509v3-ssh-rsa" : "",
+	         o->n_user_trustpoints && (sshd_enabled(o) & KSSH_ENABLE_SSH_DSS) ? ",x509v3-ssh-dss" : "");
 	for (size_t i = 0; i < KSSHD_MAX_HOST_KEYS; i++)
 	{
 		kssh_buf_view(&certs[i], o->host_cert[i], i < o->n_host_keys ? o->host_cert_len[i] : 0);

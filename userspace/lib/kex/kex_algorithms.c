@@ -72,7 +72,8 @@ static int required_flag(enum kssh_alg_kind kind, const char *name)
 	case KSSH_ALG_HOSTKEY:
 		/* RFC 6187's, offered when a host trust point holds a certificate; x509v3-ssh-rsa signs with SHA-1 */
 		if (kssh_x509_alg(name, NULL, NULL) == 0)
-			return strcmp(name, "x509v3-ssh-rsa") == 0 ? KSSH_ENABLE_SSH_RSA : 0;
+			return strcmp(name, "x509v3-ssh-rsa") == 0 ? KSSH_ENABLE_SSH_RSA
+			       : strcmp(name, "x509v3-ssh-dss") == 0 ? KSSH_ENABLE_SSH_DSS : 0;
 		if ((s = kssh_sig_alg_by_name(name)) == NULL)
 			return -1;
 		if (!s->insecure)

@@ -8,7 +8,7 @@
  * and a signature is the plain key's, under the name the algorithm gives:
  * ssh-rsa (SHA-1) for x509v3-ssh-rsa, rsa2048-sha256 (PKCS#1 v1.5 SHA-256, a
  * key of 2048 bits or more) for x509v3-rsa2048-sha256, ecdsa-sha2-* for the
- * ECDSA ones. OCSP responses are read past, never used (the spec: CRLs only).
+ * ECDSA ones, ssh-dss (1024-bit DSA, SHA-1) for x509v3-ssh-dss. OCSP responses are read past, never used (the spec: CRLs only).
  */
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -35,6 +35,7 @@ static const struct {
 	{ "x509v3-ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", KSSH_KEY_ECDSA_P521 },
 	{ "x509v3-rsa2048-sha256", "rsa2048-sha256", KSSH_KEY_RSA },
 	{ "x509v3-ssh-rsa", "ssh-rsa", KSSH_KEY_RSA },
+	{ "x509v3-ssh-dss", "ssh-dss", KSSH_KEY_DSA },
 };
 #define N_ALGS (sizeof(x509_algs) / sizeof(x509_algs[0]))
 
@@ -77,6 +78,8 @@ static int leaf_key(struct kssh_x509 *x, enum kssh_key_type want)
 		return KSSH_ERR_KEY_INVALID;
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
 		type = KSSH_KEY_RSA;
+	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) {
+		type = KSSH_KEY_DSA;
 	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
 	           EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group), NULL) == 1) {
 		type = strcmp(group, "prime256v1") == 0 ? KSSH_KEY_ECDSA_P256
@@ -89,6 +92,8 @@ static int leaf_key(struct kssh_x509 *x, enum kssh_key_type want)
 		EVP_PKEY_free(pk);
 		return KSSH_ERR_ALLOC;
 	}
+	if (type == KSSH_KEY_DSA && kssh_key_bits(x->key) != 1024)
+		return KSSH_ERR_KEY_LENGTH;
 	return type == KSSH_KEY_RSA && kssh_key_bits(x->key) < 1024 ? KSSH_ERR_KEY_LENGTH : 0;
 }
 
