@@ -30,12 +30,14 @@ start_ksshd "$PORT" "$TEST_TMP/d" -f "$TEST_TMP/kssh.conf"
 LOG=$TEST_TMP/d/log
 CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
 
-# sign NAME KEYTYPE CA [ssh-keygen -s options]: a key NAME and its certificate NAME-cert.pub
+# sign NAME KEYTYPE[-BITS] CA [ssh-keygen -s options]: a key NAME and its certificate NAME-cert.pub
 serial=0
 sign() {
-	local name=$1 type=$2 ca=$3; shift 3
+	local name=$1 type=${2%-*} ca=$3 bits=()
+	[[ $2 == *-* ]] && bits=(-b "${2#*-}")
+	shift 3
 	rm -f "$K/$name" "$K/$name.pub" "$K/$name-cert.pub"
-	ssh-keygen -q -t "$type" -N '' -f "$K/$name" && serial=$((serial + 1)) &&
+	ssh-keygen -q -t "$type" "${bits[@]}" -N '' -f "$K/$name" && serial=$((serial + 1)) &&
 		ssh-keygen -q -s "$K/$ca" -I "id-$name" -z "$serial" "$@" "$K/$name.pub"
 }
 # login NAME [ssh options] -- COMMAND: ssh offers NAME's certificate (and NAME itself, never authorized)
@@ -66,8 +68,10 @@ check "an Ed25519 certificate from a trusted-user-ca-keys CA, naming the user: a
 
 sign p256 ecdsa ca_ecdsa -n "$C" -t ecdsa-sha2-nistp384 -V -5m:+1h
 sign rsa rsa ca_rsa -n "$C" -t rsa-sha2-512 -V -5m:+1h
-check "an ECDSA certificate (ECDSA P-384 CA) and an RSA certificate (RSA CA, rsa-sha2-512): accepted" \
-	eval 'accepted p256 && accepted rsa'
+sign p384 ecdsa-384 ca -n "$C" -V -5m:+1h
+sign p521 ecdsa-521 ca_rsa -n "$C" -t rsa-sha2-256 -V -5m:+1h
+check "ECDSA certificates (P-256 and P-384 keys, a P-384 CA; a P-521 key, an RSA CA with rsa-sha2-256) and an RSA one (rsa-sha2-512): accepted" \
+	eval 'accepted p256 && accepted p384 && accepted p521 && accepted rsa'
 check "an RSA certificate offered as rsa-sha2-256-cert-v01@openssh.com: accepted" \
 	eval '[ "$(login rsa -o PubkeyAcceptedAlgorithms=rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-256 "$C@127.0.0.1" echo in 2>&1)" = in ] &&
 	logged "accepted rsa-sha2-256-cert-v01@openssh.com certificate"'

@@ -129,6 +129,13 @@ check "a revoked certificate (in the intermediate's CRL): refused" \
 	refused revoked x509v3-ecdsa-sha2-nistp256 "refused: revoked: certificate revoked"
 check "an expired certificate: refused" refused expired x509v3-ecdsa-sha2-nistp256 "certificate has expired"
 check "a certificate not valid yet: refused" refused notyet x509v3-ecdsa-sha2-nistp256 "certificate is not yet valid"
+garbled() {
+	local out
+	out=$("$PY" -W ignore "$(dirname "$0")/x509_client.py" "$PORT" "$U" "$X/ec256.key" "$X/ec256.pem" \
+		x509v3-ecdsa-sha2-nistp256 true garbled)
+	[ "$out" = "permission denied" ] && logged "user certificate in an incorrect format"
+}
+check "a key blob that is not RFC 6187's encoding (a byte after the chain): refused, logged as an incorrect format" garbled
 check "a certificate whose key usage has no digitalSignature: refused" \
 	refused noku x509v3-ecdsa-sha2-nistp256 "key usage does not allow digital signatures"
 
@@ -278,6 +285,16 @@ check "kssh presents X.509 user certificates to ksshd (ECDSA by CertificateFile,
 	eval '[ "$(kssh_x509 "$PORT" "$X/root.pem" -i "$X/k_ec256" -o CertificateFile="$X/ec256.pem" "$U@127.0.0.1" "echo in" 2>/dev/null)" = in ] &&
 	[ "$(kssh_x509 "$PORT" "$X/root.pem" -i "$X/k_rsa" "$U@127.0.0.1" "echo in" 2>/dev/null)" = in ] &&
 	logged "accepted x509v3-rsa2048-sha256 certificate"'
+ksftp_x509() {
+	local home
+	home=$(getent passwd "$U" | cut -d: -f6)
+	head -c 200000 /dev/urandom >"$home/x509-file" && chown "$U:" "$home/x509-file"
+	rm -f "$TEST_TMP/x509-got"
+	"$TOP/$BUILD/ksftp" -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o IdentityAgent=none \
+		-o X509CAFile="$X/root.pem" -i "$X/k_ec256" -o CertificateFile="$X/ec256.pem" -P "$PORT" \
+		"$U@127.0.0.1:x509-file" "$TEST_TMP/x509-got" >/dev/null 2>&1 && cmp -s "$home/x509-file" "$TEST_TMP/x509-got"
+}
+check "ksftp (kssh's client code) copies a file with an X.509 user certificate, the host verified by X509CAFile" ksftp_x509
 check "kssh trusting another CA refuses ksshd's X.509 host certificate" \
 	eval '! kssh_x509 "$PORT" "$X/stranger.pem" -i "$X/k_ec256" "$U@127.0.0.1" true 2>"$TEST_TMP/k.err" &&
 	grep -q "does not verify" "$TEST_TMP/k.err"'
