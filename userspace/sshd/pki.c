@@ -176,7 +176,7 @@ int sshd_ca_import(const struct sshd_options *o, const char *name, const char *k
                    size_t line_len, FILE *out)
 {
 	char dir[400], dest[512];
-	const char *why;
+	const char *why = NULL;
 
 	if (strcmp(kind, "ca-certificate") != 0 && strcmp(kind, "crl") != 0 && strcmp(kind, "certificate") != 0) {
 		fprintf(out, "want: crypto ca import NAME ca-certificate|crl|certificate /FILE\n");
