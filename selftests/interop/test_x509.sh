@@ -86,24 +86,16 @@ shows_method() { # show ssh while a session runs, then show ssh history
 check "show ssh and its history name the method x509-ecdsa-pubkey and x509-rsa-pubkey" \
 	eval 'shows_method x509-ecdsa-pubkey ec256 x509v3-ecdsa-sha2-nistp256 && shows_method x509-rsa-pubkey rsa x509v3-rsa2048-sha256'
 
-ssh_rsa() {
-	refused rsa x509v3-ssh-rsa "x509v3-ssh-rsa refused: its signature algorithm ssh-rsa is not enabled" || return 1
-	printf 'ssh server algorithms host-key %s ssh-rsa\n' "$HOSTKEYS" | $CTL configure - >/dev/null &&
-		accepted rsa x509v3-ssh-rsa
+sha1_alg() { # NAME PLAIN-ALGORITHM: refused until the plain algorithm is named in a list, then accepted
+	refused "$1" "x509v3-$2" "x509v3-$2 refused: its signature algorithm $2 is not enabled" || return 1
+	printf 'ssh server algorithms host-key %s %s\n' "$HOSTKEYS" "$2" | $CTL configure - >/dev/null &&
+		accepted "$1" "x509v3-$2"
 	local r=$?
 	printf 'ssh server algorithms host-key %s\n' "$HOSTKEYS" | $CTL configure - >/dev/null
 	return $r
 }
-check "x509v3-ssh-rsa (SHA-1): refused until ssh-rsa is enabled, as for plain keys; then accepted" ssh_rsa
-ssh_dss() {
-	refused dsa x509v3-ssh-dss "x509v3-ssh-dss refused: its signature algorithm ssh-dss is not enabled" || return 1
-	printf 'ssh server algorithms host-key %s ssh-dss\n' "$HOSTKEYS" | $CTL configure - >/dev/null &&
-		accepted dsa x509v3-ssh-dss
-	local r=$?
-	printf 'ssh server algorithms host-key %s\n' "$HOSTKEYS" | $CTL configure - >/dev/null
-	return $r
-}
-check "x509v3-ssh-dss (1024-bit DSA, SHA-1): refused until ssh-dss is enabled; then accepted" ssh_dss
+check "x509v3-ssh-rsa (SHA-1): refused until ssh-rsa is enabled, as for plain keys; then accepted" sha1_alg rsa ssh-rsa
+check "x509v3-ssh-dss (1024-bit DSA, SHA-1): refused until ssh-dss is enabled; then accepted" sha1_alg dsa ssh-dss
 
 check "a certificate naming someone else (CN mallory): refused" \
 	refused othercn x509v3-ecdsa-sha2-nistp256 "refused: its common name is not the user name"

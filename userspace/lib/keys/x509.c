@@ -201,32 +201,52 @@ int kssh_x509_from_blob(const char *alg, const uint8_t *blob, size_t len, struct
 	return 0;
 }
 
+/* A signature blob's parts: string name, string raw, nothing after */
+static int signature_parts(const uint8_t *sig, size_t len, char *name, size_t name_len, const uint8_t **raw,
+                           size_t *raw_len)
+{
+	struct kssh_buf b;
+
+	kssh_buf_view(&b, sig, len);
+	if (kssh_buf_get_name(&b, name, name_len) != 0 || kssh_buf_get_string_view(&b, raw, raw_len) != 0 ||
+	    kssh_buf_len(&b) != 0)
+		return KSSH_ERR_SIGNATURE_INVALID;
+	return 0;
+}
+
+/* The same raw signature under another name */
+static int renamed(const uint8_t *raw, size_t raw_len, const char *name, struct kssh_buf *out)
+{
+	int r;
+
+	kssh_buf_reset(out);
+	if ((r = kssh_buf_put_cstring(out, name)) == 0)
+		r = kssh_buf_put_string(out, raw, raw_len);
+	return r;
+}
+
 int kssh_x509_verify(const struct kssh_x509 *x, const char *alg, const uint8_t *sig, size_t sig_len,
                      const uint8_t *data, size_t len)
 {
 	const char *sig_name;
 	const uint8_t *raw;
 	size_t raw_len;
-	struct kssh_buf b, renamed;
+	struct kssh_buf as_rsa;
 	char name[32];
 	int r;
 
-	if (kssh_x509_alg(alg, NULL, &sig_name) != 0)
-		return KSSH_ERR_SIGNATURE_INVALID;
-	kssh_buf_view(&b, sig, sig_len);
-	if (kssh_buf_get_name(&b, name, sizeof(name)) != 0 || strcmp(name, sig_name) != 0 ||
-	    kssh_buf_get_string_view(&b, &raw, &raw_len) != 0 || kssh_buf_len(&b) != 0)
+	if (kssh_x509_alg(alg, NULL, &sig_name) != 0 ||
+	    signature_parts(sig, sig_len, name, sizeof(name), &raw, &raw_len) != 0 || strcmp(name, sig_name) != 0)
 		return KSSH_ERR_SIGNATURE_INVALID;
 	if (strcmp(sig_name, "rsa2048-sha256") != 0)
 		return kssh_key_verify(x->key, sig_name, sig, sig_len, data, len);
 	/* rsa2048-sha256 is rsa-sha2-256 under another name, for keys of 2048 bits or more */
 	if (kssh_key_bits(x->key) < 2048)
 		return KSSH_ERR_SIGNATURE_INVALID;
-	kssh_buf_init(&renamed, 0);
-	if ((r = kssh_buf_put_cstring(&renamed, "rsa-sha2-256")) == 0 &&
-	    (r = kssh_buf_put_string(&renamed, raw, raw_len)) == 0)
-		r = kssh_key_verify(x->key, "rsa-sha2-256", kssh_buf_ptr(&renamed), kssh_buf_len(&renamed), data, len);
-	kssh_buf_release(&renamed);
+	kssh_buf_init(&as_rsa, 0);
+	if ((r = renamed(raw, raw_len, "rsa-sha2-256", &as_rsa)) == 0)
+		r = kssh_key_verify(x->key, "rsa-sha2-256", kssh_buf_ptr(&as_rsa), kssh_buf_len(&as_rsa), data, len);
+	kssh_buf_release(&as_rsa);
 	return r;
 }
 
@@ -354,27 +374,17 @@ int kssh_x509_signature_format(struct kssh_buf *sig, const char *alg)
 	const char *want;
 	const uint8_t *raw;
 	size_t raw_len;
-	struct kssh_buf copy, b;
+	struct kssh_buf copy;
 	char name[32];
 	int r;
 
 	if (kssh_x509_alg(alg, NULL, &want) != 0)
 		return KSSH_ERR_INVALID_ARGUMENT;
-	kssh_buf_view(&b, kssh_buf_ptr(sig), kssh_buf_len(sig));
-	if (kssh_buf_get_name(&b, name, sizeof(name)) != 0)
-		return KSSH_ERR_INVALID_FORMAT;
-	if (strcmp(name, want) == 0)
-		return 0;
 	kssh_buf_init(&copy, 0);
-	if ((r = kssh_buf_put(&copy, kssh_buf_ptr(sig), kssh_buf_len(sig))) != 0)
-		goto out;
-	kssh_buf_view(&b, kssh_buf_ptr(&copy), kssh_buf_len(&copy));
-	if ((r = kssh_buf_get_string_view(&b, NULL, NULL)) != 0 || (r = kssh_buf_get_string_view(&b, &raw, &raw_len)) != 0)
-		goto out;
-	kssh_buf_reset(sig);
-	if ((r = kssh_buf_put_cstring(sig, want)) == 0)
-		r = kssh_buf_put_string(sig, raw, raw_len);
-out:
+	if ((r = kssh_buf_put(&copy, kssh_buf_ptr(sig), kssh_buf_len(sig))) == 0 &&
+	    (r = signature_parts(kssh_buf_ptr(&copy), kssh_buf_len(&copy), name, sizeof(name), &raw, &raw_len)) == 0 &&
+	    strcmp(name, want) != 0)
+		r = renamed(raw, raw_len, want, sig);
 	kssh_buf_release(&copy);
 	return r;
 }
