@@ -237,6 +237,8 @@ static int rate_allows(time_t now)
 {
 	unsigned n = 0, limit = L.o->rate_limit;
 
+	if (L.o->rate_unlimited)
+		return 1;
 	for (size_t i = 0; i < sizeof(L.accepted) / sizeof(L.accepted[0]); i++)
 		if (L.accepted[i] != 0 && now - L.accepted[i] < 60)
 			n++;

@@ -74,7 +74,7 @@ static void usage(FILE *f)
 	        "             [--pam-service NAME] [--port-forwarding-local] [--permit-root-password]\n"
 	        "             [--authorized-keys PATTERN (%%h home, %%u user; default %%h/.ssh/authorized_keys)]\n"
 	        "             [--sftp-root PATTERN (%%h, %%u: SFTP sessions see only this directory)]\n"
-	        "             [--rate-limit 1-600] [--session-limit 1-1024] [--max-startups START[:RATE:FULL]]\n"
+	        "             [--rate-limit 0-600 (0: none, never saved)] [--session-limit 1-1024] [--max-startups START[:RATE:FULL]]\n"
 	        "             [--control PATH (ksshctl's socket; default " KSSHD_CONTROL_SOCKET ", \"\" for none)]\n"
 	        "  -D  stay in the foreground    -e  log to stderr    -d  debug logging\n"
 	        "  -t  check the configuration, print it back (running-config) and exit\n"
@@ -175,6 +175,11 @@ static int parse_options(int argc, char **argv, struct sshd_options *o)
 		case OPT_SFTP_ROOT: o->sftp_root = optarg; break;
 		case OPT_CONTROL: o->control_path = optarg; break;
 		case OPT_RATE_LIMIT:
+			/* 0, on the command line only (never saved): no limit, for benchmarks and load tests */
+			if (strcmp(optarg, "0") == 0) {
+				o->rate_unlimited = 1;
+				break;
+			}
 			if (parse_uint(optarg, 1, 600, "rate-limit (connections per minute)", &v))
 				return -1;
 			o->rate_limit = (unsigned)v;

@@ -71,6 +71,7 @@ struct sshd_options {
 	struct sshd_vrf vrfs[KSSHD_MAX_VRFS];
 	size_t n_vrfs;            /* 0: the default VRF (our own namespace) */
 	unsigned rate_limit;      /* new connections per minute */
+	int rate_unlimited;       /* --rate-limit 0 (command line only, never printed or saved): no limit */
 	unsigned session_limit;   /* live sessions */
 	/* "ssh server max-startups START:RATE:FULL" and "... per-source N" (preauth_limits.c) */
 	unsigned startups_begin, startups_rate, startups_full, startups_per_source;
