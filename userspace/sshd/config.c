@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kssh/channel.h"
 #include "kssh/kex.h"
@@ -37,6 +38,8 @@ void sshd_config_defaults(struct sshd_options *o)
 	o->server_dscp = o->client_dscp = 16;
 	o->tcp_window_scale = 1;
 	o->max_channels = 256;
+	o->radius_timeout = 5;
+	o->radius_retransmit = 3;
 	sshd_startups_defaults(o);
 	lpts_settings_init(&o->lpts);
 }
@@ -670,6 +673,10 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 		return cmd_username(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "crypto") == 0)
 		return sshd_cmd_crypto(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "radius-server") == 0)
+		return sshd_cmd_radius(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "aaa") == 0)
+		return sshd_cmd_aaa(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "hostname") == 0)
 		return set_text(o->hostname, sizeof(o->hostname), no, w + no + 1, n - no - 1, "hostname NAME", err, errlen);
 	if (n - no >= 2 && strcmp(w[no], "domain") == 0 && strcmp(w[no + 1], "name") == 0)
@@ -701,6 +708,16 @@ int sshd_config_load(struct sshd_options *o, const char *path)
 		if (sshd_config_line(o, line, err, sizeof(err)) != 0) {
 			fprintf(stderr, "ksshd: config %s line %u: %s: %s\n", path, lineno, line, err);
 			r = -1; /* every bad line is reported, and nothing starts */
+		}
+	}
+	/* a file that holds RADIUS secrets is readable by root alone, or nothing starts */
+	if (r == 0 && o->n_radius > 0) {
+		struct stat st;
+
+		if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
+			fprintf(stderr, "ksshd: config %s holds RADIUS secrets and is mode %03o: make it 0600\n", path,
+			        (unsigned)(st.st_mode & 0777));
+			r = -1;
 		}
 	}
 	fclose(f);

@@ -74,6 +74,8 @@ void sshd_config_print(const struct sshd_options *o, const char *section, FILE *
 		print_acls(o, out);
 	if (all)
 		sshd_print_crypto(o, out);
+	if (all)
+		sshd_print_aaa(o, out);
 	for (size_t i = 0; i < SSHD_CONFIG_NUMBERS; i++) {
 		unsigned v = *(const unsigned *)((const char *)o + sshd_config_numbers[i].offset);
 

@@ -88,7 +88,9 @@ static char *running_text(const struct sshd_options *o)
 
 	if (mem == NULL)
 		return NULL;
+	sshd_config_reveal_secrets = 1; /* the saved file keeps the secrets; show output masks them */
 	sshd_config_print(o, NULL, mem);
+	sshd_config_reveal_secrets = 0;
 	fclose(mem);
 	n = (size_t)snprintf(port_line, sizeof(port_line), "ssh server port %u\n", o->port);
 	if (o->port_from_cli && text != NULL && (p = strstr(text, port_line)) != NULL &&
@@ -285,7 +287,7 @@ static void lines_missing(const char *from, const char *to, const char *prefix, 
 		size_t k = strcspn(p, "\n");
 
 		if (k > 0 && !has_line(to, p, k))
-			fprintf(out, "%s%.*s\n", prefix, (int)k, p);
+			sshd_print_masked(out, prefix, p, k);
 		p += k + (p[k] == '\n');
 	}
 }

@@ -17,6 +17,16 @@
 #define KSSHD_MAX_HOST_KEYS 8
 #define KSSHD_CERT_MAX 4096
 #define KSSHD_MAX_TRUSTPOINTS 8
+#define KSSHD_MAX_RADIUS 4
+#define KSSHD_MAX_AAA_METHODS 4
+enum { SSHD_AAA_LOCAL = 1, SSHD_AAA_RADIUS };
+
+/* "radius-server host ADDRESS [auth-port N] [acct-port N] key SECRET" */
+struct sshd_radius_host {
+	char addr[64];
+	unsigned auth_port, acct_port;
+	char key[128];
+};
 #define KSSHD_MAX_USER_TRUSTPOINTS 4
 
 /* "crypto ca trustpoint NAME ca-certificate FILE | crl FILE": a CA bundle and its revocations */
@@ -109,6 +119,12 @@ struct sshd_options {
 	size_t n_user_trustpoints;
 	unsigned cert_username;
 	char host_trustpoint[32]; /* "ssh server certificate trustpoint host NAME" */
+	/* AAA (config_aaa.c): RADIUS servers, tried in order, and the login method list (0: PAM / local as ever) */
+	struct sshd_radius_host radius[KSSHD_MAX_RADIUS];
+	size_t n_radius;
+	unsigned radius_timeout, radius_retransmit;
+	unsigned char aaa_login[KSSHD_MAX_AAA_METHODS];
+	size_t n_aaa_login;
 	size_t n_host_cert_files;
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
@@ -209,6 +225,12 @@ void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(
 
 void sshd_free_host_keys(struct sshd_options *o);
 unsigned sshd_enabled(const struct sshd_options *o); /* KSSH_ENABLE_*: set, or named in a list */
+/* config_aaa.c: "radius-server ...", "aaa authentication login default ..."; secrets masked unless revealed */
+extern int sshd_config_reveal_secrets;
+int sshd_cmd_radius(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+int sshd_cmd_aaa(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+void sshd_print_aaa(const struct sshd_options *o, FILE *out);
+void sshd_print_masked(FILE *out, const char *prefix, const char *line, size_t len);
 /* config_x509.c: the X.509 lines: "crypto ca trustpoint ...", "ssh server trustpoint user NAME",
  * "ssh server certificate username ..."; printed back by sshd_print_x509 */
 int sshd_cmd_crypto(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);

@@ -1,0 +1,210 @@
+#!/bin/bash
+# AAA with RADIUS against a real FreeRADIUS (Debian's freeradius, a private instance on loopback
+# ports picked here): "aaa authentication login default group radius local" and radius-server
+# lines; OpenSSH's ssh logs in with the RADIUS password (password and keyboard-interactive); a
+# reject is final, an unreachable server falls through to local; a challenge fails the password
+# method and is answered over keyboard-interactive with its State; answers without a
+# Message-Authenticator (BlastRADIUS) or signed with another secret are refused; the request
+# carries Message-Authenticator, Service-Type, NAS-Port-Type Virtual and Calling-Station-Id;
+# secrets are masked in show output and the file holding them must be 0600.
+. "$(dirname "$0")/lib.sh"
+
+command -v freeradius >/dev/null || { echo "not ok 1 - freeradius is not installed (make deps)"; exit 1; }
+U=kr$$a # a RADIUS user with a local account (its local password differs)
+V=kr$$b # answered with a challenge
+LOCALPW='Local-pw-7!'
+make_user "$U" "$LOCALPW" && make_user "$V" "$LOCALPW" || { echo "not ok 1 - cannot create users"; exit 1; }
+SECRET=radius-test-$$-secret
+AUTH=$(pick_port) LEGACY=$(pick_port) DEAD=$(pick_port)
+
+# a private FreeRADIUS: Debian's configuration, its sites replaced by ours, modules we do not use removed
+R=$TEST_TMP/raddb
+cp -a /etc/freeradius/3.0 "$R"
+rm -f "$R"/sites-enabled/* "$R"/mods-enabled/{eap,mschap,ntlm_auth,chap,digest,unix,passwd,radutmp,sradutmp,logintime,soh}
+sed -i -e 's/^\(\s*\)\(user\|group\) = freerad/\1#\2 = freerad/' -e "s|^logdir = .*|logdir = $R/log|" \
+	-e "s|^run_dir = .*|run_dir = $R/run|" -e "s|^raddbdir = .*|raddbdir = $R|" "$R/radiusd.conf"
+mkdir -p "$R/log" "$R/run"
+printf 'client kssh {\n\tipaddr = 127.0.0.1\n\tsecret = %s\n\trequire_message_authenticator = yes\n}\n' "$SECRET" \
+	>"$R/clients.conf"
+printf '%s\tCleartext-Password := "radpw"\n\tReply-Message = "welcome %s"\n' "$U" "$U" >"$R/mods-config/files/authorize"
+cat >"$R/sites-enabled/kssh" <<SITE
+# answers carry a Message-Authenticator (as FreeRADIUS 3.2.5 and later always do); $V gets a challenge
+server default {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $AUTH
+	}
+	authorize {
+		if (&User-Name == "$V") {
+			if (!&State) {
+				if (&User-Password == "bobpw") {
+					update reply {
+						Reply-Message := "Enter the code from your token: "
+						State := 0x6b7373682d7374617465
+						Message-Authenticator := 0x00
+					}
+					update control {
+						Response-Packet-Type := Access-Challenge
+					}
+					handled
+				}
+				else {
+					reject
+				}
+			}
+			elsif (&State == 0x6b7373682d7374617465 && &User-Password == "424242") {
+				update control {
+					Auth-Type := Accept
+				}
+			}
+			else {
+				reject
+			}
+		}
+		preprocess
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+	post-auth {
+		update reply {
+			Message-Authenticator := 0x00
+		}
+		Post-Auth-Type REJECT {
+			update reply {
+				Message-Authenticator := 0x00
+			}
+		}
+	}
+}
+# an unpatched server: no Message-Authenticator in its answers
+server legacy {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $LEGACY
+	}
+	authorize {
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+}
+SITE
+timeout 600 freeradius -f -X -d "$R" >"$TEST_TMP/radius.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 100); do grep -q 'Ready to process requests' "$TEST_TMP/radius.log" && break; sleep 0.1; done
+grep -q 'Ready to process requests' "$TEST_TMP/radius.log" ||
+	{ tail -5 "$TEST_TMP/radius.log" | sed 's/^/# /'; echo "not ok 1 - FreeRADIUS did not start"; exit 1; }
+
+pam_stack "kssh-radius-$$"
+CONF=$TEST_TMP/kssh.conf
+cat >"$CONF" <<CONF
+radius-server host 127.0.0.1 auth-port $AUTH key $SECRET
+radius-server timeout 2
+radius-server retransmit 1
+aaa authentication login default group radius local
+ssh server rate-limit 600
+CONF
+chmod 600 "$CONF"
+PORT=$(pick_port)
+start_ksshd "$PORT" "$TEST_TMP/d" -f "$CONF" --pam-service "kssh-radius-$$"
+LOG=$TEST_TMP/d/log
+CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
+logged() {
+	local i
+	for i in $(seq 1 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done
+	echo "# not in the log: $1"; tail -3 "$LOG" | sed 's/^/# /'
+	return 1
+}
+# pw USER METHOD ANSWER...: a login by password or keyboard-interactive, prompts answered by pattern
+pw() {
+	local user=$1 method=$2; shift 2
+	make_askpass "$TEST_TMP/ap" "$@"
+	with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications="$method" -o NumberOfPasswordPrompts=1 \
+		-p "$PORT" "$user@127.0.0.1" 'echo in-$(id -un)' 2>/dev/null
+}
+
+check "password through RADIUS: the RADIUS password logs in (the account's own differs)" \
+	eval '[ "$(pw "$U" password radpw)" = "in-$U" ] && logged "user '"'$U'"': accepted by RADIUS 127.0.0.1:$AUTH"'
+check "keyboard-interactive through RADIUS: the same password as an answer" \
+	eval '[ "$(pw "$U" keyboard-interactive radpw)" = "in-$U" ]'
+check "the request carried Message-Authenticator, Service-Type Login, NAS-Port-Type Virtual, Calling-Station-Id, NAS-IP-Address" \
+	eval 'grep -q "Message-Authenticator = " "$TEST_TMP/radius.log" && grep -q "Service-Type = Login-User" "$TEST_TMP/radius.log" &&
+	grep -q "NAS-Port-Type = Virtual" "$TEST_TMP/radius.log" && grep -q "Calling-Station-Id = \"127.0.0.1\"" "$TEST_TMP/radius.log" &&
+	grep -q "NAS-IP-Address = 127.0.0.1" "$TEST_TMP/radius.log"'
+check "a RADIUS reject is final: the account's local password does not log in after it" \
+	eval '[ -z "$(pw "$U" password "$LOCALPW")" ] && logged "user '"'$U'"': rejected by RADIUS"'
+check "a challenge: the password method fails cleanly (the client may go on to keyboard-interactive)" \
+	eval '[ -z "$(pw "$V" password bobpw)" ] && logged "a challenge cannot be answered by the password method"'
+check "a challenge over keyboard-interactive: its Reply-Message is the prompt, the answer goes back with the State" \
+	eval '[ "$(pw "$V" keyboard-interactive "Password=bobpw" "token=424242")" = "in-$V" ]'
+check "a wrong answer to the challenge: refused" eval '[ -z "$(pw "$V" keyboard-interactive "Password=bobpw" "token=000000")" ]'
+
+reconfigure() { printf '%s\n' "$@" | $CTL configure - >/dev/null; }
+unreachable() {
+	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $DEAD key $SECRET" \
+		"radius-server timeout 1" "radius-server retransmit 0" &&
+		[ "$(pw "$U" password "$LOCALPW")" = "in-$U" ] && logged "RADIUS unreachable (last 127.0.0.1:$DEAD: no answer in 1 tries of 1 s)"
+}
+check "RADIUS unreachable: the next method (local: PAM) decides" unreachable
+blast() {
+	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $LEGACY key $SECRET" &&
+		[ -z "$(pw "$U" password radpw)" ] && logged "no Message-Authenticator (BlastRADIUS: refused)" &&
+		[ "$(pw "$U" password "$LOCALPW")" = "in-$U" ]
+}
+check "an answer without Message-Authenticator (BlastRADIUS) is refused: the server counts as unreachable" blast
+wrong_secret() {
+	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $AUTH key not-$SECRET" &&
+		[ "$(pw "$U" password "$LOCALPW")" = "in-$U" ] && grep -q "Message-Authenticator.*invalid\|invalid Message-Authenticator" "$TEST_TMP/radius.log"
+}
+check "a request under another secret: FreeRADIUS drops it (our Message-Authenticator does not verify), local decides" wrong_secret
+# answers made wrong on purpose, by a small responder; the good one first, so the others' refusals mean something
+responder() { # MODE: a responder on a new port, made the only server
+	local rp
+	rp=$(pick_port)
+	python3 "$(dirname "$0")/radius_responder.py" "$rp" "$SECRET" "$1" >"$TEST_TMP/responder-$1.log" 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 1 50); do grep -q ready "$TEST_TMP/responder-$1.log" && break; sleep 0.1; done
+	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $rp key $SECRET"
+}
+check "a responder's correct Access-Accept (both authenticators under the secret) logs in" \
+	eval 'responder good && [ "$(pw "$U" password anything)" = "in-$U" ]'
+check "an answer whose Response Authenticator is made with another secret: refused, logged" \
+	eval 'responder badsecret && [ -z "$(pw "$U" password anything)" ] && logged "a bad Response Authenticator (wrong secret?)"'
+check "an answer with another identifier: dropped (an answer to another request)" \
+	eval 'responder otherid && [ -z "$(pw "$U" password anything)" ] && logged "an answer to another request"'
+failover() {
+	reconfigure "no radius-server host 127.0.0.1" "radius-server host ::1 auth-port $DEAD key $SECRET" \
+		"radius-server host 127.0.0.1 auth-port $AUTH key $SECRET" &&
+		[ "$(pw "$U" password radpw)" = "in-$U" ]
+}
+check "several servers: the first does not answer, the second accepts" failover
+radius_only() {
+	reconfigure "aaa authentication login default group radius" "no radius-server host 127.0.0.1" &&
+		[ -z "$(pw "$U" password "$LOCALPW")" ]
+}
+check "group radius alone: every server unreachable means no login, not a local one" radius_only
+
+secrets() {
+	local shown
+	shown=$($CTL show running-config)
+	grep -qx "radius-server host ::1 auth-port $DEAD key \*\*\*\*\*\*\*\*" <<<"$shown" && ! grep -q "$SECRET" <<<"$shown" &&
+		grep -q "key $SECRET" "$CONF" && [ "$(stat -c %a "$CONF")" = 600 ] &&
+		! $CTL show configuration commit changes "$($CTL show configuration commit list | awk 'NR == 3 {print $2}')" |
+			grep -q "$SECRET" || { echo "$shown" | grep radius | sed 's/^/# /'; return 1; }
+	cp "$CONF" "$TEST_TMP/open.conf" && chmod 644 "$TEST_TMP/open.conf"
+	"$KSSHD" -t -f "$TEST_TMP/open.conf" -s "$TEST_TMP/d/keys" 2>&1 | grep -q 'holds RADIUS secrets and is mode 644: make it 0600'
+}
+check "secrets: masked in show running-config and commit changes, kept in the 0600 file; a 0644 file with secrets is refused" secrets
+
+done_testing
