@@ -28,6 +28,14 @@ check() {
 }
 done_testing() { echo "1..$TEST_NO"; [ "$TEST_FAILED" -eq 0 ]; }
 
+# logged TEXT: the daemon's log ($LOG) has the line; waited for, as a daemon writes it when it decides
+logged() {
+	local i
+	for i in $(seq 1 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done
+	echo "# not in the log: $1"; tail -3 "$LOG" | sed 's/^/# /'
+	return 1
+}
+
 # A free TCP port on loopback, chosen by the kernel.
 pick_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

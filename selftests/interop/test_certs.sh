@@ -45,13 +45,6 @@ login() {
 	local name=$1; shift
 	ossh_keys -i "$K/$name" -o CertificateFile="$K/$name-cert.pub" -p "$PORT" "$@"
 }
-# the log has TEXT (ksshd writes it as it decides: wait for it)
-logged() {
-	local i
-	for i in $(seq 1 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done
-	echo "# not in the log: $1"; tail -3 "$LOG" | sed 's/^/# /'
-	return 1
-}
 # refused NAME TEXT: the login fails and the log says why
 refused() {
 	local out

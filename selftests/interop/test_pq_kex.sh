@@ -167,7 +167,6 @@ done
 
 # hostile values: ksshd disconnects with reason 3 (key exchange failed) and says why
 LOG=$TEST_TMP/k/log
-logged() { for _ in $(seq 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done; return 1; }
 hostile_client() {
 	local kex=$1 case=$2 why=$3 out
 	out=$(timeout 30 python3 "$TOP/selftests/interop/pq_hostile.py" client "$PORT" "$kex" "$case" 2>&1)

@@ -120,12 +120,6 @@ PORT=$(pick_port)
 start_ksshd "$PORT" "$TEST_TMP/d" -f "$CONF" --pam-service "kssh-radius-$$"
 LOG=$TEST_TMP/d/log
 CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
-logged() {
-	local i
-	for i in $(seq 1 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done
-	echo "# not in the log: $1"; tail -3 "$LOG" | sed 's/^/# /'
-	return 1
-}
 # pw USER METHOD ANSWER...: a login by password or keyboard-interactive, prompts answered by pattern
 pw() {
 	local user=$1 method=$2; shift 2

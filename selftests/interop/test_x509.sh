@@ -44,12 +44,6 @@ CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
 x509() {
 	"$PY" -W ignore "$(dirname "$0")/x509_client.py" "$PORT" "$U" "$X/$1.key" "$X/$1.pem" "$2" "${3:-echo in-\$(id -un)}"
 }
-logged() {
-	local i
-	for i in $(seq 1 50); do grep -qF -- "$1" "$LOG" && return 0; sleep 0.1; done
-	echo "# not in the log: $1"; tail -3 "$LOG" | sed 's/^/# /'
-	return 1
-}
 accepted() { # NAME ALGORITHM
 	local out
 	out=$(x509 "$1" "$2")
