@@ -150,7 +150,7 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 
 # the monitor with what it calls (the daemon's objects but main and the session)
 MONITOR_TEST_OBJ = $(addprefix $(BUILD)/userspace/sshd/,monitor.o monitor_wire.o monitor_client.o auth_pubkey.o auth_cert.o \
-	auth_x509.o auth_password.o pam.o user.o report.o config.o config_x509.o config_aaa.o preauth_limits.o) $(BUILD)/userspace/dataplane/lpts_config.o
+	auth_x509.o auth_password.o aaa.o pam.o user.o report.o config.o config_x509.o config_aaa.o preauth_limits.o) $(BUILD)/userspace/dataplane/lpts_config.o
 $(BUILD)/selftests/unit/test_monitor: $(BUILD)/selftests/unit/test_monitor.o $(MONITOR_TEST_OBJ) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt
 $(BUILD)/selftests/unit/test_monitor.o: CPPFLAGS += -Iuserspace/sshd -Iuserspace/dataplane
@@ -189,7 +189,7 @@ FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -Itools/fuzz -s
 FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/config_print.c userspace/sshd/config_x509.c userspace/sshd/config_aaa.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
 # the monitor's requests: the monitor and what it calls, PAM replaced by the harness's refusing stubs
 FUZZ_MONITOR_SRC = $(FUZZ_CONFIG_SRC) $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c \
-	auth_pubkey.c auth_cert.c auth_x509.c auth_password.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
+	auth_pubkey.c auth_cert.c auth_x509.c auth_password.c aaa.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
 struct kssh_radius_server {
 	char addr[64];      /* an IPv4 or IPv6 address */
 	unsigned auth_port; /* 1812 */
+	unsigned acct_port; /* 1813 */
 	char secret[128];
 };
 
@@ -40,6 +41,19 @@ struct kssh_radius_reply {
 	char server[80];    /* which server answered, or the last one tried */
 	char why[160];      /* for UNREACHABLE: what went wrong with the last server */
 };
+
+/* RFC 2866 accounting: a session's START, and its STOP with what it did */
+struct kssh_radius_acct {
+	int stop;
+	const char *user, *calling_station, *session_id;
+	uint32_t seconds;           /* STOP: Acct-Session-Time */
+	uint64_t bytes_in, bytes_out; /* STOP: Acct-Input/Output-Octets (and -Gigawords) */
+	uint32_t terminate_cause;   /* STOP: RFC 2866 5.10 (1 User Request, 2 Lost Carrier, 10 NAS Request...) */
+};
+
+/* Sends it to each server in turn until one answers with a valid Accounting-Response: 0, or -1 (why says) */
+int kssh_radius_account(const struct kssh_radius_server *servers, size_t n, unsigned timeout_s, unsigned retransmit,
+                        const struct kssh_radius_acct *acct, char *why, size_t why_len);
 
 /*
  * Asks each server in turn (each timeout_s seconds, retransmit more times with

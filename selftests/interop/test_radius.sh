@@ -6,7 +6,8 @@
 # method and is answered over keyboard-interactive with its State; answers without a
 # Message-Authenticator (BlastRADIUS) or signed with another secret are refused; the request
 # carries Message-Authenticator, Service-Type, NAS-Port-Type Virtual and Calling-Station-Id;
-# secrets are masked in show output and the file holding them must be 0600.
+# exec accounting sends START and STOP (time, bytes, cause) to the accounting port; secrets are
+# masked in show output and the file holding them must be 0600.
 . "$(dirname "$0")/lib.sh"
 
 command -v freeradius >/dev/null || { echo "not ok 1 - freeradius is not installed (make deps)"; exit 1; }
@@ -15,7 +16,7 @@ V=kr$$b # answered with a challenge
 LOCALPW='Local-pw-7!'
 make_user "$U" "$LOCALPW" && make_user "$V" "$LOCALPW" || { echo "not ok 1 - cannot create users"; exit 1; }
 SECRET=radius-test-$$-secret
-AUTH=$(pick_port) LEGACY=$(pick_port) DEAD=$(pick_port)
+AUTH=$(pick_port) ACCT=$(pick_port) LEGACY=$(pick_port) DEAD=$(pick_port)
 
 # a private FreeRADIUS: Debian's configuration, its sites replaced by ours, modules we do not use removed
 R=$TEST_TMP/raddb
@@ -34,6 +35,17 @@ server default {
 		type = auth
 		ipaddr = 127.0.0.1
 		port = $AUTH
+	}
+	listen {
+		type = acct
+		ipaddr = 127.0.0.1
+		port = $ACCT
+	}
+	preacct {
+		preprocess
+	}
+	accounting {
+		detail
 	}
 	authorize {
 		if (&User-Name == "$V") {
@@ -109,10 +121,11 @@ grep -q 'Ready to process requests' "$TEST_TMP/radius.log" ||
 pam_stack "kssh-radius-$$"
 CONF=$TEST_TMP/kssh.conf
 cat >"$CONF" <<CONF
-radius-server host 127.0.0.1 auth-port $AUTH key $SECRET
+radius-server host 127.0.0.1 auth-port $AUTH acct-port $ACCT key $SECRET
 radius-server timeout 2
 radius-server retransmit 1
 aaa authentication login default group radius local
+aaa accounting exec default start-stop group radius
 ssh server rate-limit 600
 CONF
 chmod 600 "$CONF"
@@ -144,6 +157,28 @@ check "a challenge over keyboard-interactive: its Reply-Message is the prompt, t
 	eval '[ "$(pw "$V" keyboard-interactive "Password=bobpw" "token=424242")" = "in-$V" ]'
 check "a wrong answer to the challenge: refused" eval '[ -z "$(pw "$V" keyboard-interactive "Password=bobpw" "token=000000")" ]'
 
+accounting() {
+	local d="$R/log/radacct/127.0.0.1" rec
+	make_askpass "$TEST_TMP/ap" radpw
+	[ "$(with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications=password -p "$PORT" "$U@127.0.0.1" \
+		'head -c 300000 /dev/zero' 2>/dev/null | wc -c)" = 300000 ] || return 1
+	logged "user '$U': RADIUS accounting STOP for session" || return 1
+	rec=$(cat "$d"/detail-* 2>/dev/null)
+	# the last session's START and STOP: one session id, the user, the client, its time, bytes and cause
+	local id
+	id=$(grep -A12 'Acct-Status-Type = Stop' <<<"$rec" | grep 'Acct-Session-Id' | tail -1 | cut -d'"' -f2)
+	[ -n "$id" ] && grep -B2 -A14 "Acct-Session-Id = \"$id\"" <<<"$rec" | grep -q 'Acct-Status-Type = Start' &&
+		awk -v id="$id" 'BEGIN { RS = "" } index($0, id) && /Stop/' <<<"$rec" >"$TEST_TMP/stop" &&
+		grep -q "User-Name = \"$U\"" "$TEST_TMP/stop" && grep -q 'Calling-Station-Id = "127.0.0.1"' "$TEST_TMP/stop" &&
+		grep -q 'Acct-Terminate-Cause = User-Request' "$TEST_TMP/stop" && grep -q 'Acct-Session-Time = ' "$TEST_TMP/stop" &&
+		[ "$(awk '/Acct-Output-Octets/ {print $3}' "$TEST_TMP/stop")" -gt 300000 ] &&
+		[ "$(awk '/Acct-Input-Octets/ {print $3}' "$TEST_TMP/stop")" -gt 1000 ] ||
+		{ echo "# session $id:"; sed 's/^/# /' "$TEST_TMP/stop" 2>/dev/null | head -20; return 1; }
+}
+check "exec accounting: START and STOP under one session id, with the user, the client, its time, bytes (> 300 kB out) and User-Request" \
+	accounting
+printf 'no aaa accounting exec default\n' | $CTL configure - >/dev/null
+
 reconfigure() { printf '%s\n' "$@" | $CTL configure - >/dev/null; }
 unreachable() {
 	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $DEAD key $SECRET" \
@@ -168,7 +203,7 @@ responder() { # MODE: a responder on a new port, made the only server
 	rp=$(pick_port)
 	python3 "$(dirname "$0")/radius_responder.py" "$rp" "$SECRET" "$1" >"$TEST_TMP/responder-$1.log" 2>&1 &
 	PIDS+=($!)
-	for i in $(seq 1 50); do grep -q ready "$TEST_TMP/responder-$1.log" && break; sleep 0.1; done
+	for i in $(seq 1 50); do grep -qs ready "$TEST_TMP/responder-$1.log" && break; sleep 0.1; done
 	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $rp key $SECRET"
 }
 check "a responder's correct Access-Accept (both authenticators under the secret) logs in" \

@@ -69,13 +69,9 @@ static enum kssh_radius_result radius(struct auth_ctx *a, const char *answer, co
 	struct kssh_radius_server servers[KSSHD_MAX_RADIUS];
 	struct kssh_radius_request req = { .user = a->user, .password = answer, .calling_station = a->peer->addr,
 	                                   .state = state, .state_len = state_len };
+	size_t n = sshd_radius_servers(a->o, servers);
 
-	for (size_t i = 0; i < a->o->n_radius; i++) {
-		snprintf(servers[i].addr, sizeof(servers[i].addr), "%s", a->o->radius[i].addr);
-		servers[i].auth_port = a->o->radius[i].auth_port;
-		snprintf(servers[i].secret, sizeof(servers[i].secret), "%s", a->o->radius[i].key);
-	}
-	kssh_radius_authenticate(servers, a->o->n_radius, a->o->radius_timeout, a->o->radius_retransmit, &req, reply);
+	kssh_radius_authenticate(servers, n, a->o->radius_timeout, a->o->radius_retransmit, &req, reply);
 	OPENSSL_cleanse(servers, sizeof(servers));
 	switch (reply->result) {
 	case KSSH_RADIUS_ACCEPT:

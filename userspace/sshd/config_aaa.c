@@ -98,12 +98,23 @@ int sshd_cmd_radius(struct sshd_options *o, int no, char **w, int n, char *err, 
 	return 0;
 }
 
-/* "aaa authentication login default METHOD..." */
+/* "aaa authentication login default METHOD...", "aaa accounting exec default start-stop group radius" */
 int sshd_cmd_aaa(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
 {
 	unsigned char methods[KSSHD_MAX_AAA_METHODS];
 	size_t m = 0;
 
+	if (n >= 2 && strcmp(w[1], "accounting") == 0) {
+		if (n == 4 && no && strcmp(w[2], "exec") == 0 && strcmp(w[3], "default") == 0) {
+			o->aaa_acct_radius = 0;
+			return 0;
+		}
+		if (n != 7 || strcmp(w[2], "exec") != 0 || strcmp(w[3], "default") != 0 || strcmp(w[4], "start-stop") != 0 ||
+		    strcmp(w[5], "group") != 0 || strcmp(w[6], "radius") != 0)
+			return fail(err, errlen, "want: aaa accounting exec default start-stop group radius");
+		o->aaa_acct_radius = !no;
+		return 0;
+	}
 	if (n < 4 || strcmp(w[1], "authentication") != 0 || strcmp(w[2], "login") != 0 || strcmp(w[3], "default") != 0)
 		return fail(err, errlen, "want: aaa authentication login default group radius | local ...");
 	if (no) {
@@ -156,6 +167,8 @@ void sshd_print_aaa(const struct sshd_options *o, FILE *out)
 		fprintf(out, "radius-server timeout %u\n", o->radius_timeout);
 	if (o->radius_retransmit != 3)
 		fprintf(out, "radius-server retransmit %u\n", o->radius_retransmit);
+	if (o->aaa_acct_radius)
+		fprintf(out, "aaa accounting exec default start-stop group radius\n");
 	if (o->n_aaa_login) {
 		fprintf(out, "aaa authentication login default");
 		for (size_t i = 0; i < o->n_aaa_login; i++)

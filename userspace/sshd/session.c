@@ -54,7 +54,8 @@ static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
                             const struct sshd_peer *peer, struct sshd_auth_result *res)
 {
 	pid_t pid, monitor = getpid();
-	int status, r;
+	struct sshd_accounting acct = { 0 };
+	int status, r, cause;
 
 	if (!res->user.name[0] || sshd_pam_open_session(res) != 0) {
 		kssh_transport_disconnect(c->t, KSSH_DISCONNECT_BY_APPLICATION, "cannot start a session");
@@ -75,9 +76,13 @@ static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
 		_exit(r == KSSH_ERR_CONN_CLOSED || r == KSSH_ERR_PEER_DISCONNECTED ? 0 : 1);
 	}
 	known_flow(c->fd, 1);
+	sshd_accounting(o, res->user.name, peer, c->fd, &acct, 0, 0);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		if (stop_requested)
 			kill(pid, SIGTERM);
+	/* RFC 2866 5.10: 1 User Request (the session ended in order), 10 NAS Request (ksshd stopped it), 2 Lost Carrier */
+	cause = stop_requested ? 10 : WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 2;
+	sshd_accounting(o, res->user.name, peer, c->fd, &acct, 1, cause);
 	known_flow(c->fd, 0);
 	sshd_pam_close(res);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;

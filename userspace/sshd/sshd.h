@@ -125,6 +125,7 @@ struct sshd_options {
 	unsigned radius_timeout, radius_retransmit;
 	unsigned char aaa_login[KSSHD_MAX_AAA_METHODS];
 	size_t n_aaa_login;
+	int aaa_acct_radius;      /* "aaa accounting exec default start-stop group radius" */
 	size_t n_host_cert_files;
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
@@ -225,6 +226,15 @@ void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(
 
 void sshd_free_host_keys(struct sshd_options *o);
 unsigned sshd_enabled(const struct sshd_options *o); /* KSSH_ENABLE_*: set, or named in a list */
+/* aaa.c: the RADIUS servers for the client; exec accounting START/STOP (RFC 2866 terminate causes) */
+struct kssh_radius_server;
+struct sshd_accounting {
+	time_t start;
+	char session_id[40];
+};
+size_t sshd_radius_servers(const struct sshd_options *o, struct kssh_radius_server *out);
+void sshd_accounting(const struct sshd_options *o, const char *user, const struct sshd_peer *peer, int fd,
+                     struct sshd_accounting *acct, int stop, int cause);
 /* config_aaa.c: "radius-server ...", "aaa authentication login default ..."; secrets masked unless revealed */
 extern int sshd_config_reveal_secrets;
 int sshd_cmd_radius(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);

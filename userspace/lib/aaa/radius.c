@@ -26,9 +26,19 @@
 
 #define RAD_MAX 4096
 #define RAD_HDR 20
-enum { ACCESS_REQUEST = 1, ACCESS_ACCEPT = 2, ACCESS_REJECT = 3, ACCESS_CHALLENGE = 11 };
+enum { ACCESS_REQUEST = 1, ACCESS_ACCEPT = 2, ACCESS_REJECT = 3, ACCOUNTING_REQUEST = 4, ACCOUNTING_RESPONSE = 5,
+       ACCESS_CHALLENGE = 11 };
 enum { A_USER_NAME = 1, A_USER_PASSWORD = 2, A_NAS_IP = 4, A_SERVICE_TYPE = 6, A_REPLY_MESSAGE = 18,
-       A_STATE = 24, A_CALLING_STATION = 31, A_NAS_PORT_TYPE = 61, A_MESSAGE_AUTH = 80, A_NAS_IPV6 = 95 };
+       A_STATE = 24, A_CALLING_STATION = 31, A_ACCT_STATUS = 40, A_ACCT_IN_OCTETS = 42, A_ACCT_OUT_OCTETS = 43,
+       A_ACCT_SESSION_ID = 44, A_ACCT_SESSION_TIME = 46, A_ACCT_TERMINATE = 49, A_ACCT_IN_GIGA = 52,
+       A_ACCT_OUT_GIGA = 53, A_NAS_PORT_TYPE = 61, A_MESSAGE_AUTH = 80, A_NAS_IPV6 = 95 };
+
+/* What goes to a server: an authentication request or an accounting one */
+struct exchange {
+	const struct kssh_radius_request *req;
+	const struct kssh_radius_acct *acct;
+	struct kssh_radius_reply *reply;
+};
 
 struct packet {
 	uint8_t b[RAD_MAX];
@@ -96,10 +106,25 @@ static int message_auth(uint8_t *b, size_t len, size_t off, const char *secret, 
 	return HMAC(EVP_md5(), secret, (int)strlen(secret), b, len, out, &n) != NULL ? 0 : -1;
 }
 
-static int build(struct packet *p, const struct kssh_radius_request *req, const char *secret, int fd)
+/* NAS-IP-Address or NAS-IPv6-Address: the address the request leaves from */
+static int put_nas_address(struct packet *p, int fd)
 {
 	struct sockaddr_storage local;
 	socklen_t ll = sizeof(local);
+
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
+		if (local.ss_family == AF_INET &&
+		    put_attr(p, A_NAS_IP, &((struct sockaddr_in *)&local)->sin_addr, 4))
+			return -1;
+		if (local.ss_family == AF_INET6 &&
+		    put_attr(p, A_NAS_IPV6, &((struct sockaddr_in6 *)&local)->sin6_addr, 16))
+			return -1;
+	}
+	return 0;
+}
+
+static int build(struct packet *p, const struct kssh_radius_request *req, const char *secret, int fd)
+{
 	uint8_t mac[16];
 	size_t ma;
 
@@ -110,16 +135,8 @@ static int build(struct packet *p, const struct kssh_radius_request *req, const 
 	if (put_attr(p, A_USER_NAME, req->user, strlen(req->user)) || put_password(p, secret, p->b + 4, req->password) ||
 	    put_u32(p, A_SERVICE_TYPE, 1) || put_u32(p, A_NAS_PORT_TYPE, 5) ||
 	    (req->calling_station && put_attr(p, A_CALLING_STATION, req->calling_station, strlen(req->calling_station))) ||
-	    (req->state && put_attr(p, A_STATE, req->state, req->state_len)))
+	    (req->state && put_attr(p, A_STATE, req->state, req->state_len)) || put_nas_address(p, fd))
 		return -1;
-	if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
-		if (local.ss_family == AF_INET &&
-		    put_attr(p, A_NAS_IP, &((struct sockaddr_in *)&local)->sin_addr, 4))
-			return -1;
-		if (local.ss_family == AF_INET6 &&
-		    put_attr(p, A_NAS_IPV6, &((struct sockaddr_in6 *)&local)->sin6_addr, 16))
-			return -1;
-	}
 	ma = p->len + 2;
 	if (put_attr(p, A_MESSAGE_AUTH, (uint8_t[16]){ 0 }, 16))
 		return -1;
@@ -128,6 +145,52 @@ static int build(struct packet *p, const struct kssh_radius_request *req, const 
 		return -1;
 	memcpy(p->b + ma, mac, 16);
 	return 0;
+}
+
+/* RFC 2866: the Request Authenticator is MD5 over the packet with 16 zero octets in its place, and the secret */
+static int build_acct(struct packet *p, const struct kssh_radius_acct *a, const char *secret, int fd)
+{
+	uint8_t auth[16];
+
+	p->len = RAD_HDR;
+	p->b[0] = ACCOUNTING_REQUEST;
+	memset(p->b + 4, 0, 16);
+	if (RAND_bytes(p->b + 1, 1) != 1 || put_u32(p, A_ACCT_STATUS, a->stop ? 2 : 1) ||
+	    put_attr(p, A_ACCT_SESSION_ID, a->session_id, strlen(a->session_id)) ||
+	    put_attr(p, A_USER_NAME, a->user, strlen(a->user)) || put_u32(p, A_SERVICE_TYPE, 1) ||
+	    put_u32(p, A_NAS_PORT_TYPE, 5) ||
+	    (a->calling_station && put_attr(p, A_CALLING_STATION, a->calling_station, strlen(a->calling_station))) ||
+	    put_nas_address(p, fd))
+		return -1;
+	if (a->stop && (put_u32(p, A_ACCT_SESSION_TIME, a->seconds) || put_u32(p, A_ACCT_IN_OCTETS, (uint32_t)a->bytes_in) ||
+	                put_u32(p, A_ACCT_OUT_OCTETS, (uint32_t)a->bytes_out) ||
+	                put_u32(p, A_ACCT_IN_GIGA, (uint32_t)(a->bytes_in >> 32)) ||
+	                put_u32(p, A_ACCT_OUT_GIGA, (uint32_t)(a->bytes_out >> 32)) ||
+	                put_u32(p, A_ACCT_TERMINATE, a->terminate_cause)))
+		return -1;
+	set_length(p);
+	if (md5(p->b, p->len, (const uint8_t *)secret, strlen(secret), auth) != 0)
+		return -1;
+	memcpy(p->b + 4, auth, 16);
+	return 0;
+}
+
+/* An Accounting-Response: its identifier, length and Response Authenticator */
+static const char *check_acct_answer(const uint8_t *b, size_t len, const struct packet *req, const char *secret)
+{
+	uint8_t copy[RAD_MAX], want[16];
+
+	if (len < RAD_HDR || ((size_t)b[2] << 8 | b[3]) != len)
+		return "a malformed answer";
+	if (b[1] != req->b[1])
+		return "an answer to another request";
+	if (b[0] != ACCOUNTING_RESPONSE)
+		return "an answer of an unexpected code";
+	memcpy(copy, b, len);
+	memcpy(copy + 4, req->b + 4, 16);
+	if (md5(copy, len, (const uint8_t *)secret, strlen(secret), want) != 0 || CRYPTO_memcmp(want, b + 4, 16) != 0)
+		return "a bad Response Authenticator (wrong secret?)";
+	return NULL;
 }
 
 /* An answer to req (request authenticator auth): checked whole, then read */
@@ -184,22 +247,23 @@ static const char *check_answer(uint8_t *b, size_t len, const struct packet *req
 	return NULL;
 }
 
-/* One server: 0 with an answer in reply, -1 (reply->why says) */
-static int ask(const struct kssh_radius_server *s, unsigned timeout_s, unsigned retransmit,
-               const struct kssh_radius_request *req, struct kssh_radius_reply *reply)
+/* One server: 0 with a valid answer (in reply, for authentication), -1 (why says) */
+static int ask(const struct kssh_radius_server *s, unsigned timeout_s, unsigned retransmit, const struct exchange *x,
+               char *why, size_t why_len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai = NULL;
 	struct packet p = { 0 };
 	char port[8];
 	int fd = -1, r = -1;
 
-	snprintf(port, sizeof(port), "%u", s->auth_port);
+	snprintf(port, sizeof(port), "%u", x->acct ? s->acct_port : s->auth_port);
 	if (getaddrinfo(s->addr, port, &hints, &ai) != 0 || (fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 || build(&p, req, s->secret, fd) != 0) {
-		snprintf(reply->why, sizeof(reply->why), "cannot send to it");
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    (x->acct ? build_acct(&p, x->acct, s->secret, fd) : build(&p, x->req, s->secret, fd)) != 0) {
+		snprintf(why, why_len, "cannot send to it");
 		goto out;
 	}
-	snprintf(reply->why, sizeof(reply->why), "no answer in %u tries of %u s", retransmit + 1, timeout_s);
+	snprintf(why, why_len, "no answer in %u tries of %u s", retransmit + 1, timeout_s);
 	for (unsigned try = 0; try <= retransmit && r != 0; try++) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint8_t in[RAD_MAX];
@@ -211,12 +275,13 @@ static int ask(const struct kssh_radius_server *s, unsigned timeout_s, unsigned 
 		/* wrong answers (another id, a forgery) are dropped, a few of them a try */
 		while (r != 0 && dropped++ < 8 && poll(&pfd, 1, (int)timeout_s * 1000) == 1 &&
 		       (n = recv(fd, in, sizeof(in), 0)) >= 0) {
-			const char *bad = check_answer(in, (size_t)n, &p, s->secret, reply);
+			const char *bad = x->acct ? check_acct_answer(in, (size_t)n, &p, s->secret)
+			                          : check_answer(in, (size_t)n, &p, s->secret, x->reply);
 
 			if (bad == NULL)
 				r = 0;
 			else
-				snprintf(reply->why, sizeof(reply->why), "%s", bad);
+				snprintf(why, why_len, "%s", bad);
 		}
 	}
 out:
@@ -241,9 +306,23 @@ void kssh_radius_authenticate(const struct kssh_radius_server *servers, size_t n
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		struct exchange x = { .req = req, .reply = reply };
+
 		snprintf(reply->server, sizeof(reply->server), "%s:%u", servers[i].addr, servers[i].auth_port);
-		if (ask(&servers[i], timeout_s, retransmit, req, reply) == 0)
+		if (ask(&servers[i], timeout_s, retransmit, &x, reply->why, sizeof(reply->why)) == 0)
 			return;
 	}
 	reply->result = KSSH_RADIUS_UNREACHABLE;
+}
+
+int kssh_radius_account(const struct kssh_radius_server *servers, size_t n, unsigned timeout_s, unsigned retransmit,
+                        const struct kssh_radius_acct *acct, char *why, size_t why_len)
+{
+	struct exchange x = { .acct = acct };
+
+	snprintf(why, why_len, "no RADIUS server configured");
+	for (size_t i = 0; i < n; i++)
+		if (ask(&servers[i], timeout_s, retransmit, &x, why, why_len) == 0)
+			return 0;
+	return -1;
 }
