@@ -149,4 +149,9 @@ rm -rf "$ROOT/etc/systemd/system/ksshd.service.d"
 
 kill -TERM "$NSPAWN" 2>/dev/null
 for i in $(seq 1 150); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 0.2; done
+# a container that did not power off in 30 s: its init (and with it the namespace's processes), then nspawn
+if kill -0 "$NSPAWN" 2>/dev/null; then
+	kill -KILL "$INIT" "$NSPAWN" 2>/dev/null
+	wait "$NSPAWN" 2>/dev/null
+fi
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
