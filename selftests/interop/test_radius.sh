@@ -218,9 +218,20 @@ failover() {
 		[ "$(pw "$U" password radpw)" = "in-$U" ]
 }
 check "several servers: the first does not answer, the second accepts" failover
+# a ksshd of its own, started with RADIUS as the only method and no server answering
 radius_only() {
-	reconfigure "aaa authentication login default group radius" "no radius-server host 127.0.0.1" &&
-		[ -z "$(pw "$U" password "$LOCALPW")" ]
+	local p2 out
+	p2=$(pick_port)
+	printf 'radius-server host ::1 auth-port %s key %s\nradius-server timeout 1\nradius-server retransmit 0\n%s\n' \
+		"$DEAD" "$SECRET" "aaa authentication login default group radius" >"$TEST_TMP/only.conf"
+	chmod 600 "$TEST_TMP/only.conf"
+	start_ksshd "$p2" "$TEST_TMP/only" -f "$TEST_TMP/only.conf" --pam-service "kssh-radius-$$" || return 1
+	make_askpass "$TEST_TMP/ap" "$LOCALPW"
+	out=$(with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 \
+		-p "$p2" "$U@127.0.0.1" 'echo in-$(id -un)' 2>&1)
+	LOG=$TEST_TMP/only/log logged "user '$U': RADIUS unreachable" &&
+		LOG=$TEST_TMP/only/log logged "password authentication failed for user '$U'" && [[ $out != *in-* ]] ||
+		{ echo "# ssh said: $out"; grep -e RADIUS -e "$U" "$TEST_TMP/only/log" | tail -6 | sed 's/^/# /'; return 1; }
 }
 check "group radius alone: every server unreachable means no login, not a local one" radius_only
 
