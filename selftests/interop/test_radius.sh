@@ -220,10 +220,17 @@ failover() {
 check "several servers: the first does not answer, the second accepts" failover
 # a ksshd of its own, started with RADIUS as the only method and no server answering
 radius_only() {
-	local p2 out
+	local p2 out silent
 	p2=$(pick_port)
+	# a server that takes the request and never answers: a UDP socket of ours, held open on ::1
+	python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0)); print(s.getsockname()[1], flush=True)
+time.sleep(300)' >"$TEST_TMP/silent.port" &
+	PIDS+=($!)
+	for _ in $(seq 1 50); do silent=$(cat "$TEST_TMP/silent.port"); [ -n "$silent" ] && break; sleep 0.1; done
+	[ -n "$silent" ] || return 1
 	printf 'radius-server host ::1 auth-port %s key %s\nradius-server timeout 1\nradius-server retransmit 0\n%s\n' \
-		"$DEAD" "$SECRET" "aaa authentication login default group radius" >"$TEST_TMP/only.conf"
+		"$silent" "$SECRET" "aaa authentication login default group radius" >"$TEST_TMP/only.conf"
 	chmod 600 "$TEST_TMP/only.conf"
 	start_ksshd "$p2" "$TEST_TMP/only" -f "$TEST_TMP/only.conf" --pam-service "kssh-radius-$$" || return 1
 	make_askpass "$TEST_TMP/ap" "$LOCALPW"
