@@ -186,8 +186,11 @@ unreachable() {
 		[ "$(pw "$U" password "$LOCALPW")" = "in-$U" ] && logged "RADIUS unreachable (last 127.0.0.1:$DEAD: no answer in 1 tries of 1 s)"
 }
 check "RADIUS unreachable: the next method (local: PAM) decides" unreachable
+# from here a server that answers has 4 s for it (FreeRADIUS in debug mode is slow beside a busy machine);
+# a silent one costs a login those 4 s
 blast() {
-	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $LEGACY key $SECRET" &&
+	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $LEGACY key $SECRET" \
+		"radius-server timeout 4" &&
 		[ -z "$(pw "$U" password radpw)" ] && logged "no Message-Authenticator (BlastRADIUS: refused)" &&
 		[ "$(pw "$U" password "$LOCALPW")" = "in-$U" ]
 }
