@@ -22,7 +22,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS = -Iinclude -Iuserspace/lib -Iuserspace/common -Iuserspace/ssh -Iuserspace/sftp -D_GNU_SOURCE
 CFLAGS   = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 LDFLAGS  = $(SANFLAGS)
-LDLIBS   = -lcrypto
+LDLIBS   = -lssl -lcrypto
 
 LIB_SRC  = $(shell find userspace/lib -name '*.c' | sort)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -150,7 +150,7 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(COMMON_OBJ) $(LIB)
 
 # the monitor with what it calls (the daemon's objects but main and the session)
 MONITOR_TEST_OBJ = $(addprefix $(BUILD)/userspace/sshd/,monitor.o monitor_wire.o monitor_client.o auth_pubkey.o auth_cert.o \
-	auth_x509.o auth_password.o aaa.o pam.o user.o report.o config.o config_x509.o config_aaa.o preauth_limits.o) $(BUILD)/userspace/dataplane/lpts_config.o
+	auth_x509.o auth_password.o auth_aaa.o aaa.o aaa_servers.o pam.o user.o report.o config.o config_x509.o config_aaa.o preauth_limits.o) $(BUILD)/userspace/dataplane/lpts_config.o
 $(BUILD)/selftests/unit/test_monitor: $(BUILD)/selftests/unit/test_monitor.o $(MONITOR_TEST_OBJ) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpam -lcrypt
 $(BUILD)/selftests/unit/test_monitor.o: CPPFLAGS += -Iuserspace/sshd -Iuserspace/dataplane
@@ -189,7 +189,7 @@ FUZZ_CFLAGS = $(CPPFLAGS) -Iuserspace/sshd -Iuserspace/dataplane -Itools/fuzz -s
 FUZZ_CONFIG_SRC = userspace/sshd/config.c userspace/sshd/config_print.c userspace/sshd/config_x509.c userspace/sshd/config_aaa.c userspace/sshd/preauth_limits.c userspace/dataplane/lpts_config.c userspace/common/log.c
 # the monitor's requests: the monitor and what it calls, PAM replaced by the harness's refusing stubs
 FUZZ_MONITOR_SRC = $(FUZZ_CONFIG_SRC) $(addprefix userspace/sshd/,monitor.c monitor_wire.c monitor_client.c \
-	auth_pubkey.c auth_cert.c auth_x509.c auth_password.c aaa.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
+	auth_pubkey.c auth_cert.c auth_x509.c auth_password.c auth_aaa.c aaa.c aaa_servers.c pam.c user.c report.c) $(addprefix userspace/common/,conn_io.c conn_kernel.c)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -197,19 +197,19 @@ build/fuzz/obj/%.o: %.c
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 build/fuzz/%: tools/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto
 build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto
 build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c tools/fuzz/pam_refuse.c $(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) \
 		$(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lcrypt
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto -lcrypt
 # ssh-userauth as the pre-authentication process parses it, its monitor in a thread
 build/fuzz/fuzz_userauth: tools/fuzz/fuzz_userauth.c tools/fuzz/pam_refuse.c \
 		$(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/userspace/sshd/auth.o $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lcrypt -lpthread
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto -lcrypt -lpthread
 fuzz-build: $(FUZZ_BIN)
 # every fuzzer for FUZZ_SECONDS (60) from the committed seeds; make check runs them for 5 s
 FUZZ_SECONDS ?= 60

@@ -11,7 +11,7 @@ openssh-client openssh-server openssh-sftp-server
 python3 iproute2 procps tmux openssl passwd libpam-modules libcrypt-dev
 gnuplot-nox bc tcpdump ethtool curl
 qemu-system-x86 busybox-static cpio kmod strace debootstrap valgrind
-debhelper dpkg-dev fakeroot mandoc systemd-container python3-asyncssh freeradius
+debhelper dpkg-dev fakeroot mandoc systemd-container python3-asyncssh freeradius libauthen-tacacsplus-perl
 "
 
 missing=""

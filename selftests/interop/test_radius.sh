@@ -253,7 +253,7 @@ secrets() {
 		! $CTL show configuration commit changes "$($CTL show configuration commit list | awk 'NR == 3 {print $2}')" |
 			grep -q "$SECRET" || { echo "$shown" | grep radius | sed 's/^/# /'; return 1; }
 	cp "$CONF" "$TEST_TMP/open.conf" && chmod 644 "$TEST_TMP/open.conf"
-	"$KSSHD" -t -f "$TEST_TMP/open.conf" -s "$TEST_TMP/d/keys" 2>&1 | grep -q 'holds RADIUS secrets and is mode 644: make it 0600'
+	"$KSSHD" -t -f "$TEST_TMP/open.conf" -s "$TEST_TMP/d/keys" 2>&1 | grep -q 'holds AAA server secrets and is mode 644: make it 0600'
 }
 check "secrets: masked in show running-config and commit changes, kept in the 0600 file; a 0644 file with secrets is refused" secrets
 

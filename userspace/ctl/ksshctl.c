@@ -31,6 +31,7 @@ static void usage(void)
 	        "usage: ksshctl [-s SOCKET] configure [FILE|-]\n"
 	        "       ksshctl [-s SOCKET] show running-config [ssh]\n"
 	        "       ksshctl [-s SOCKET] show ssh [session details | history [details] | server] [--json]\n"
+	        "       ksshctl [-s SOCKET] show aaa servers [--json]\n"
 	        "       ksshctl [-s SOCKET] show tech-support ssh\n"
 	        "       ksshctl [-s SOCKET] show configuration commit list | changes ID\n"
 	        "       ksshctl [-s SOCKET] rollback configuration last N | to ID\n"

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * AAA at run time: the configured RADIUS servers as the client takes them, and
- * exec accounting ("aaa accounting exec default start-stop group radius"): a
- * START when a session opens, a STOP when it ends with its time, the bytes of
- * the connection (the kernel's TCP counts, from the socket the monitor keeps)
- * and why it ended. Accounting never holds a login back: a server that does
- * not answer is logged.
+ * AAA at run time: the servers a method names ("group radius", "group
+ * tacacs+", "group NAME"), with those inside their dead-server hold time left
+ * out while another is alive; and exec accounting ("aaa accounting exec
+ * default start-stop METHOD..."): a START when a session opens, a STOP when
+ * it ends with its time, the bytes of the connection (the kernel's TCP counts,
+ * from the socket the monitor keeps) and why it ended, to the first method
+ * whose server takes it. Accounting never holds a login back: a server that
+ * does not answer is logged.
  */
 #include <netinet/in.h>
 #include <linux/tcp.h> /* struct tcp_info with the byte counts glibc's lacks */
@@ -18,51 +20,139 @@
 #include <openssl/crypto.h>
 
 #include "kssh/radius.h"
+#include "kssh/tacacs.h"
 #include "log.h"
 #include "sshd.h"
 
-size_t sshd_radius_servers(const struct sshd_options *o, struct kssh_radius_server *out)
+static void add_radius(struct sshd_aaa_servers *s, const struct sshd_radius_host *h)
 {
-	for (size_t i = 0; i < o->n_radius; i++) {
-		snprintf(out[i].addr, sizeof(out[i].addr), "%s", o->radius[i].addr);
-		out[i].auth_port = o->radius[i].auth_port;
-		out[i].acct_port = o->radius[i].acct_port;
-		snprintf(out[i].secret, sizeof(out[i].secret), "%s", o->radius[i].key);
+	struct kssh_radius_server *r = &s->radius[s->n++];
+
+	snprintf(r->addr, sizeof(r->addr), "%s", h->addr);
+	r->auth_port = h->auth_port;
+	r->acct_port = h->acct_port;
+	snprintf(r->secret, sizeof(r->secret), "%s", h->key);
+}
+
+static void add_tacacs(const struct sshd_options *o, struct sshd_aaa_servers *s, const struct sshd_tacacs_host *h)
+{
+	struct kssh_tacacs_server *t = &s->tacacs[s->n++];
+	const struct sshd_trustpoint *tp = sshd_trustpoint(o, o->aaa.tacacs_trustpoint);
+
+	snprintf(t->addr, sizeof(t->addr), "%s", h->addr);
+	t->port = h->port;
+	snprintf(t->secret, sizeof(t->secret), "%s", h->key);
+	t->single_connection = h->single_connection;
+	t->tls = h->tls;
+	snprintf(t->ca_file, sizeof(t->ca_file), "%s", tp ? tp->ca_file : "/nonexistent: tacacs-server tls trustpoint");
+}
+
+/* The hosts of a method, in order; then those in their hold time moved out, unless none would be left */
+int sshd_aaa_servers(const struct sshd_options *o, unsigned char method, struct sshd_aaa_servers *out)
+{
+	const struct sshd_aaa *aaa = &o->aaa;
+	const struct sshd_aaa_group *g = NULL;
+	struct sshd_aaa_servers all;
+	size_t alive = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&all, 0, sizeof(all));
+	if (method >= SSHD_AAA_GROUP) {
+		if ((size_t)(method - SSHD_AAA_GROUP) >= aaa->n_groups)
+			return -1;
+		g = &aaa->groups[method - SSHD_AAA_GROUP];
+		all.is_tacacs = g->tacacs;
+	} else if (method == SSHD_AAA_TACACS || method == SSHD_AAA_RADIUS) {
+		all.is_tacacs = method == SSHD_AAA_TACACS;
+	} else {
+		return -1;
 	}
-	return o->n_radius;
+	all.timeout = all.is_tacacs ? aaa->tacacs_timeout : aaa->radius_timeout;
+	all.retransmit = aaa->radius_retransmit;
+	for (size_t k = 0; k < (g ? g->n_servers : all.is_tacacs ? aaa->n_tacacs : aaa->n_radius); k++) {
+		const char *want = g ? g->servers[k] : NULL;
+
+		if (all.is_tacacs) {
+			for (size_t i = 0; i < aaa->n_tacacs; i++)
+				if (want ? strcmp(aaa->tacacs[i].addr, want) == 0 : i == k)
+					add_tacacs(o, &all, &aaa->tacacs[i]);
+		} else {
+			for (size_t i = 0; i < aaa->n_radius; i++)
+				if (want ? strcmp(aaa->radius[i].addr, want) == 0 : i == k)
+					add_radius(&all, &aaa->radius[i]);
+		}
+	}
+	*out = all;
+	out->n = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		const char *addr = all.is_tacacs ? all.tacacs[i].addr : all.radius[i].addr;
+		unsigned port = all.is_tacacs ? all.tacacs[i].port : all.radius[i].auth_port;
+
+		if (sshd_aaa_dead(all.is_tacacs ? "tacacs+" : "radius", addr, port))
+			continue;
+		if (all.is_tacacs)
+			out->tacacs[alive++] = all.tacacs[i];
+		else
+			out->radius[alive++] = all.radius[i];
+	}
+	out->n = alive ? alive : all.n;
+	if (alive == 0)
+		*out = all; /* all in their hold time: each is tried anyway */
+	sshd_aaa_servers_wipe(&all);
+	return 0;
+}
+
+void sshd_aaa_servers_wipe(struct sshd_aaa_servers *s)
+{
+	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+/* RFC 2866 5.10's causes, as words for TACACS+'s reason */
+static const char *cause_text(int cause)
+{
+	return cause == 1 ? "user-request" : cause == 10 ? "nas-request" : "lost-carrier";
 }
 
 void sshd_accounting(const struct sshd_options *o, const char *user, const struct sshd_peer *peer, int fd,
                      struct sshd_accounting *acct, int stop, int cause)
 {
-	struct kssh_radius_server servers[KSSHD_MAX_RADIUS];
-	struct kssh_radius_acct a = { .stop = stop, .user = user, .calling_station = peer->addr };
+	struct kssh_radius_acct ra = { .stop = stop, .user = user, .calling_station = peer->addr };
+	struct kssh_tacacs_acct ta = { .stop = stop, .user = user, .rem_addr = peer->addr };
+	struct sshd_aaa_servers s;
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
-	char why[160];
-	size_t n;
+	char why[200] = "no accounting method answered";
+	int r = -1;
 
-	if (!o->aaa_acct_radius)
+	if (o->aaa.n_acct == 0)
 		return;
 	if (!stop) {
 		acct->start = time(NULL);
 		snprintf(acct->session_id, sizeof(acct->session_id), "%08lx-%05d-%u", (unsigned long)acct->start,
 		         (int)getpid(), peer->port);
 	} else {
-		a.seconds = (uint32_t)(time(NULL) - acct->start);
+		ra.seconds = ta.seconds = (uint32_t)(time(NULL) - acct->start);
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
-			a.bytes_in = ti.tcpi_bytes_received;
-			a.bytes_out = ti.tcpi_bytes_acked;
+			ra.bytes_in = ta.bytes_in = ti.tcpi_bytes_received;
+			ra.bytes_out = ta.bytes_out = ti.tcpi_bytes_acked;
 		}
-		a.terminate_cause = (uint32_t)cause;
+		ra.terminate_cause = (uint32_t)cause;
+		ta.reason = cause_text(cause);
 	}
-	a.session_id = acct->session_id;
-	n = sshd_radius_servers(o, servers);
-	if (kssh_radius_account(servers, n, o->radius_timeout, o->radius_retransmit, &a, why, sizeof(why)) != 0)
-		kssh_log(LOG_WARNING, "user '%s': RADIUS accounting %s for session %s not taken: %s", user,
+	ra.session_id = ta.task_id = acct->session_id;
+	for (size_t i = 0; i < o->aaa.n_acct && r != 0; i++) {
+		if (sshd_aaa_servers(o, o->aaa.acct[i], &s) != 0)
+			continue;
+		r = s.is_tacacs ? kssh_tacacs_account(s.tacacs, s.n, s.timeout, &ta, why, sizeof(why))
+		             : kssh_radius_account(s.radius, s.n, s.timeout, s.retransmit, &ra, why, sizeof(why));
+		if (r == 0)
+			snprintf(acct->proto, sizeof(acct->proto), "%s", s.is_tacacs ? "TACACS+" : "RADIUS");
+		sshd_aaa_servers_wipe(&s);
+	}
+	if (r != 0)
+		kssh_log(LOG_WARNING, "user '%s': accounting %s for session %s not taken: %s", user,
 		         stop ? "STOP" : "START", acct->session_id, why);
 	else
-		kssh_log(LOG_INFO, "user '%s': RADIUS accounting %s for session %s%s", user, stop ? "STOP" : "START",
+		kssh_log(LOG_INFO, "user '%s': %s accounting %s for session %s%s", user, acct->proto, stop ? "STOP" : "START",
 		         acct->session_id, stop ? "" : " sent");
-	OPENSSL_cleanse(servers, sizeof(servers));
 }

@@ -41,6 +41,10 @@ struct auth_ctx {
 	int mon_fd;
 	int64_t deadline_ms;
 	char x509_method[24];      /* an X.509 key authenticated: show ssh's name for the method */
+	/* AAA: accepted by a RADIUS or TACACS+ server (which, for the log), and the privilege level it gave */
+	int remote;
+	char remote_by[96];
+	int priv_lvl;
 };
 
 /* auth_pubkey.c: the request (pre-authentication process) and the decision (monitor) */
@@ -64,9 +68,16 @@ int auth_password(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *o
 int auth_kbdint(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out);
 int auth_password_check(struct auth_ctx *a, const char *password);
 int auth_kbdint_check(struct auth_ctx *a);
+int auth_local_password(struct auth_ctx *a, const char *password); /* the "local" method */
+int auth_local_kbdint(struct auth_ctx *a);
+/* auth_aaa.c: the "aaa authentication login" list (1 accepted), and after any method's success,
+ * "aaa authorization exec" and the mapping of remote users to local accounts (1 may log in) */
+int auth_aaa_password(struct auth_ctx *a, const char *password);
+int auth_aaa_kbdint(struct auth_ctx *a);
+int auth_aaa_finish(struct auth_ctx *a);
 /* pam.c */
 int auth_pam_check(struct auth_ctx *a);
-int auth_kbdint_ask(struct auth_ctx *a, const char *prompt, char **answer);
+int auth_kbdint_ask(struct auth_ctx *a, const char *prompt, int echo, char **answer);
 void *auth_pam_detach(struct auth_ctx *a); /* hands the handle over for the session */
 void auth_pam_end(struct auth_ctx *a);
 

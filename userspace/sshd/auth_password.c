@@ -16,7 +16,6 @@
 
 #include "kssh/err.h"
 #include "kssh/msg.h"
-#include "kssh/radius.h"
 #include "auth_internal.h"
 #include "log.h"
 #include "monitor.h"
@@ -46,7 +45,7 @@ static int local_password_matches(const struct sshd_local_user *u, const char *p
 }
 
 /* The local method: a configured user's hash, or PAM */
-static int local_password(struct auth_ctx *a, const char *password)
+int auth_local_password(struct auth_ctx *a, const char *password)
 {
 	int allowed = user_may_use_password(a);
 
@@ -57,94 +56,10 @@ static int local_password(struct auth_ctx *a, const char *password)
 	return auth_pam_check(a) && allowed;
 }
 
-/*
- * RADIUS for one answer (state: a challenge's, or NULL). The user must have a
- * local account (remote users without one are not mapped yet) and be allowed
- * passwords; an unknown user is still asked about, so that a failure takes the
- * same path either way.
- */
-static enum kssh_radius_result radius(struct auth_ctx *a, const char *answer, const uint8_t *state, size_t state_len,
-                                      struct kssh_radius_reply *reply)
-{
-	struct kssh_radius_server servers[KSSHD_MAX_RADIUS];
-	struct kssh_radius_request req = { .user = a->user, .password = answer, .calling_station = a->peer->addr,
-	                                   .state = state, .state_len = state_len };
-	size_t n = sshd_radius_servers(a->o, servers);
-
-	kssh_radius_authenticate(servers, n, a->o->radius_timeout, a->o->radius_retransmit, &req, reply);
-	OPENSSL_cleanse(servers, sizeof(servers));
-	switch (reply->result) {
-	case KSSH_RADIUS_ACCEPT:
-		if (!user_may_use_password(a)) {
-			kssh_log(LOG_INFO, "user '%s': accepted by RADIUS %s, but %s", a->user, reply->server,
-			         a->user_known ? "root may not log in with a password" : "there is no local account for it");
-			return KSSH_RADIUS_REJECT;
-		}
-		kssh_log(LOG_INFO, "user '%s': accepted by RADIUS %s", a->user, reply->server);
-		break;
-	case KSSH_RADIUS_REJECT:
-		kssh_log(LOG_INFO, "user '%s': rejected by RADIUS %s", a->user, reply->server);
-		break;
-	case KSSH_RADIUS_CHALLENGE:
-		kssh_log(LOG_INFO, "user '%s': RADIUS %s answers with a challenge", a->user, reply->server);
-		break;
-	case KSSH_RADIUS_UNREACHABLE:
-		kssh_log(LOG_WARNING, "user '%s': RADIUS unreachable (last %s: %s); next method", a->user, reply->server,
-		         reply->why);
-		break;
-	}
-	return reply->result;
-}
-
 /* The monitor: 1 when the password is the user's and the user may log in with one */
 int auth_password_check(struct auth_ctx *a, const char *password)
 {
-	struct kssh_radius_reply reply;
-
-	if (a->o->n_aaa_login == 0)
-		return local_password(a, password);
-	/* aaa authentication login: the next method only when the one before is unreachable */
-	for (size_t i = 0; i < a->o->n_aaa_login; i++) {
-		if (a->o->aaa_login[i] == SSHD_AAA_LOCAL)
-			return local_password(a, password);
-		switch (radius(a, password, NULL, 0, &reply)) {
-		case KSSH_RADIUS_ACCEPT: return 1;
-		case KSSH_RADIUS_REJECT: return 0;
-		case KSSH_RADIUS_CHALLENGE:
-			/* the password method cannot answer it: fail, and the client moves on to keyboard-interactive */
-			kssh_log(LOG_INFO, "user '%s': a challenge cannot be answered by the password method", a->user);
-			return 0;
-		case KSSH_RADIUS_UNREACHABLE: continue;
-		}
-	}
-	return 0;
-}
-
-/* keyboard-interactive through RADIUS: the password, then each challenge's Reply-Message as a prompt */
-static int radius_kbdint(struct auth_ctx *a, enum kssh_radius_result *result)
-{
-	struct kssh_radius_reply reply = { 0 };
-	uint8_t state[253];
-	size_t state_len = 0;
-	char *answer = NULL, prompt[520];
-	int rounds;
-
-	snprintf(prompt, sizeof(prompt), "Password: ");
-	for (rounds = 0; rounds < 10; rounds++) {
-		if (auth_kbdint_ask(a, prompt, &answer) != 0)
-			return 0;
-		*result = radius(a, answer, state_len ? state : NULL, state_len, &reply);
-		OPENSSL_cleanse(answer, strlen(answer));
-		free(answer);
-		answer = NULL;
-		if (*result != KSSH_RADIUS_CHALLENGE)
-			return *result == KSSH_RADIUS_ACCEPT;
-		memcpy(state, reply.state, reply.state_len);
-		state_len = reply.state_len;
-		snprintf(prompt, sizeof(prompt), "%s", reply.message[0] ? reply.message : "Response: ");
-	}
-	kssh_log(LOG_INFO, "user '%s': more than 10 RADIUS challenges", a->user);
-	return 0;
+	return a->o->aaa.n_login ? auth_aaa_password(a, password) : auth_local_password(a, password);
 }
 
 int auth_password(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out)
@@ -176,27 +91,14 @@ out:
 	return r;
 }
 
-/* The monitor: one keyboard-interactive conversation (a configured user's password, or PAM's prompts) */
-int auth_kbdint_check(struct auth_ctx *a)
+/* The local method over keyboard-interactive: a configured user's password, or PAM's prompts */
+int auth_local_kbdint(struct auth_ctx *a)
 {
 	char *answer = NULL;
 	int ok;
 
-	if (a->o->n_aaa_login > 0) {
-		size_t i;
-
-		for (i = 0; i < a->o->n_aaa_login && a->o->aaa_login[i] != SSHD_AAA_LOCAL; i++) {
-			enum kssh_radius_result result = KSSH_RADIUS_UNREACHABLE;
-
-			ok = radius_kbdint(a, &result);
-			if (result != KSSH_RADIUS_UNREACHABLE)
-				return ok;
-		}
-		if (i == a->o->n_aaa_login)
-			return 0; /* every method unreachable, and no local one listed */
-	}
 	if (a->local != NULL) {
-		ok = auth_kbdint_ask(a, "Password: ", &answer) == 0 && local_password_matches(a->local, answer);
+		ok = auth_kbdint_ask(a, "Password: ", 0, &answer) == 0 && local_password_matches(a->local, answer);
 	} else {
 		a->kbdint = 1;
 		ok = auth_pam_check(a);
@@ -207,6 +109,12 @@ int auth_kbdint_check(struct auth_ctx *a)
 		free(answer);
 	}
 	return ok && user_may_use_password(a);
+}
+
+/* The monitor: one keyboard-interactive conversation */
+int auth_kbdint_check(struct auth_ctx *a)
+{
+	return a->o->aaa.n_login ? auth_aaa_kbdint(a) : auth_local_kbdint(a);
 }
 
 /* The monitor's MON_PROMPTS (info, n, n x (prompt, echo)) to the client as USERAUTH_INFO_REQUEST */

@@ -163,12 +163,12 @@ static void build_env(struct sshd_conn *s, struct sshd_chan *sc, const char *ori
 	char buf[256];
 
 	e->n = 0;
-	env_set(e, "USER", u->name);
-	env_set(e, "LOGNAME", u->name);
+	env_set(e, "USER", u->account);
+	env_set(e, "LOGNAME", u->account);
 	env_set(e, "HOME", u->home);
 	env_set(e, "SHELL", u->shell);
 	env_set(e, "PATH", DEFAULT_PATH);
-	snprintf(buf, sizeof(buf), "/var/mail/%s", u->name);
+	snprintf(buf, sizeof(buf), "/var/mail/%s", u->account);
 	env_set(e, "MAIL", buf);
 	snprintf(buf, sizeof(buf), "%s %u %s %u", s->peer->addr, s->peer->port, s->peer->local_addr,
 	         s->peer->local_port);

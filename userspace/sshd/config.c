@@ -38,8 +38,9 @@ void sshd_config_defaults(struct sshd_options *o)
 	o->server_dscp = o->client_dscp = 16;
 	o->tcp_window_scale = 1;
 	o->max_channels = 256;
-	o->radius_timeout = 5;
-	o->radius_retransmit = 3;
+	o->aaa.radius_timeout = 5;
+	o->aaa.radius_retransmit = 3;
+	o->aaa.tacacs_timeout = 5;
 	sshd_startups_defaults(o);
 	lpts_settings_init(&o->lpts);
 }
@@ -673,8 +674,8 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 		return cmd_username(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "crypto") == 0)
 		return sshd_cmd_crypto(o, no, w + no, n - no, err, errlen);
-	if (strcmp(w[no], "radius-server") == 0)
-		return sshd_cmd_radius(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "radius-server") == 0 || strcmp(w[no], "tacacs-server") == 0)
+		return sshd_cmd_aaa_server(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "aaa") == 0)
 		return sshd_cmd_aaa(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "hostname") == 0)
@@ -710,12 +711,12 @@ int sshd_config_load(struct sshd_options *o, const char *path)
 			r = -1; /* every bad line is reported, and nothing starts */
 		}
 	}
-	/* a file that holds RADIUS secrets is readable by root alone, or nothing starts */
-	if (r == 0 && o->n_radius > 0) {
+	/* a file that holds RADIUS or TACACS+ secrets is readable by root alone, or nothing starts */
+	if (r == 0 && (o->aaa.n_radius > 0 || o->aaa.n_tacacs > 0)) {
 		struct stat st;
 
 		if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
-			fprintf(stderr, "ksshd: config %s holds RADIUS secrets and is mode %03o: make it 0600\n", path,
+			fprintf(stderr, "ksshd: config %s holds AAA server secrets and is mode %03o: make it 0600\n", path,
 			        (unsigned)(st.st_mode & 0777));
 			r = -1;
 		}

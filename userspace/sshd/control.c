@@ -640,6 +640,10 @@ int sshd_control_request(struct sshd_options *o, const struct sshd_registry *r, 
 		show_server(o, json, out);
 		return 1;
 	}
+	if (sshd_words_are(w, n, "show aaa servers")) {
+		sshd_show_aaa_servers(o, json, out);
+		return 1;
+	}
 	if (sshd_words_are(w, n, "show crypto ca certificates")) {
 		sshd_show_ca_certificates(o, out);
 		return 1;

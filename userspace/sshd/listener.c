@@ -493,6 +493,8 @@ int sshd_listener_run(struct sshd_options *o)
 	L.o = o;
 	sshd_registry_init(&L.reg);
 	L.reg.o = o;
+	if (sshd_aaa_table_init() != 0)
+		kssh_log(LOG_WARNING, "AAA: no shared server table: dead servers are not remembered between logins");
 	/* the data plane first: the port is policed before it accepts anything */
 	if (o->lpts.n_ifaces > 0) {
 		o->lpts.ports[0] = (uint16_t)o->port;

@@ -140,6 +140,10 @@ static int on_user(struct monitor *m, struct kssh_buf *req)
  */
 static int checked(struct monitor *m, const char *method, int ok, uint8_t answer)
 {
+	if (ok && !auth_aaa_finish(&m->a)) {
+		ok = 0;
+		answer = AUTH_FAILED;
+	}
 	if (ok) {
 		m->authenticated = 1;
 		snprintf(m->method, sizeof(m->method), "%s", method);
@@ -349,6 +353,7 @@ int sshd_monitor_run(const struct sshd_options *o, const struct sshd_peer *peer,
 	int r;
 
 	m.a.deadline_ms = conn_now_ms() + (int64_t)o->login_timeout * 1000 + MON_GRACE_SLACK_MS;
+	sshd_aaa_table_config(o);
 	kssh_buf_init(&req, MON_STATE_MAX);
 	kssh_buf_init(&m.a.stashed, 0);
 	for (;;) {

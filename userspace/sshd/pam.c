@@ -85,9 +85,9 @@ static int conv_kbdint(struct auth_ctx *a, int n, const struct pam_message **msg
 }
 
 /* One prompt to the client over keyboard-interactive, without PAM (configured local users). */
-int auth_kbdint_ask(struct auth_ctx *a, const char *prompt, char **answer)
+int auth_kbdint_ask(struct auth_ctx *a, const char *prompt, int echo, char **answer)
 {
-	struct pam_message m = { .msg_style = PAM_PROMPT_ECHO_OFF, .msg = prompt };
+	struct pam_message m = { .msg_style = echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, .msg = prompt };
 	const struct pam_message *msg = &m;
 	struct pam_response resp = { 0 };
 	int r;

@@ -9,6 +9,8 @@
 #include "kssh/auth.h"
 #include "lpts.h"
 #include "kssh/key.h"
+#include "kssh/radius.h"
+#include "kssh/tacacs.h"
 #include "conn_io.h"
 
 #define KSSHD_DEFAULT_CONFIG "/etc/kssh/kssh.conf"
@@ -18,14 +20,52 @@
 #define KSSHD_CERT_MAX 4096
 #define KSSHD_MAX_TRUSTPOINTS 8
 #define KSSHD_MAX_RADIUS 4
+#define KSSHD_MAX_TACACS 4
 #define KSSHD_MAX_AAA_METHODS 4
-enum { SSHD_AAA_LOCAL = 1, SSHD_AAA_RADIUS };
+#define KSSHD_MAX_AAA_GROUPS 4
+/* A method of an aaa list: these, or SSHD_AAA_GROUP + the index of an "aaa group server" */
+enum { SSHD_AAA_LOCAL = 1, SSHD_AAA_RADIUS, SSHD_AAA_TACACS, SSHD_AAA_IF_AUTHENTICATED, SSHD_AAA_GROUP = 16 };
 
 /* "radius-server host ADDRESS [auth-port N] [acct-port N] key SECRET" */
 struct sshd_radius_host {
 	char addr[64];
 	unsigned auth_port, acct_port;
 	char key[128];
+};
+
+/* "tacacs-server host ADDRESS [port N] key SECRET [single-connection] [tls]" */
+struct sshd_tacacs_host {
+	char addr[64];
+	unsigned port;
+	char key[128];
+	int single_connection, tls;
+};
+
+/* "aaa group server radius|tacacs+ NAME server ADDRESS": a named list of configured hosts */
+struct sshd_aaa_group {
+	char name[32];
+	int tacacs;
+	char servers[KSSHD_MAX_RADIUS][64];
+	size_t n_servers;
+};
+
+/* "aaa authentication login default ...", "aaa authorization exec default ...", "aaa accounting exec ..." */
+struct sshd_aaa {
+	struct sshd_radius_host radius[KSSHD_MAX_RADIUS];
+	size_t n_radius;
+	unsigned radius_timeout, radius_retransmit, radius_deadtime;
+	struct sshd_tacacs_host tacacs[KSSHD_MAX_TACACS];
+	size_t n_tacacs;
+	unsigned tacacs_timeout, tacacs_deadtime;
+	char tacacs_trustpoint[32]; /* "tacacs-server tls trustpoint NAME": the CA of TLS servers */
+	struct sshd_aaa_group groups[KSSHD_MAX_AAA_GROUPS];
+	size_t n_groups;
+	unsigned char login[KSSHD_MAX_AAA_METHODS], author[KSSHD_MAX_AAA_METHODS], acct[KSSHD_MAX_AAA_METHODS];
+	size_t n_login, n_author, n_acct; /* 0: not configured */
+	/* "aaa remote-user privilege N local-user NAME", "... default local-user NAME", "... allow-root" */
+	char priv_user[16][64];
+	char default_user[64];
+	int remote_root;
 };
 #define KSSHD_MAX_USER_TRUSTPOINTS 4
 
@@ -119,13 +159,7 @@ struct sshd_options {
 	size_t n_user_trustpoints;
 	unsigned cert_username;
 	char host_trustpoint[32]; /* "ssh server certificate trustpoint host NAME" */
-	/* AAA (config_aaa.c): RADIUS servers, tried in order, and the login method list (0: PAM / local as ever) */
-	struct sshd_radius_host radius[KSSHD_MAX_RADIUS];
-	size_t n_radius;
-	unsigned radius_timeout, radius_retransmit;
-	unsigned char aaa_login[KSSHD_MAX_AAA_METHODS];
-	size_t n_aaa_login;
-	int aaa_acct_radius;      /* "aaa accounting exec default start-stop group radius" */
+	struct sshd_aaa aaa;     /* AAA (config_aaa.c); no login list: PAM / local as ever */
 	size_t n_host_cert_files;
 	const char *sftp_root;   /* pattern (%h, %u): SFTP sees only this directory; NULL: the whole file system */
 	int port_forwarding_local; /* the spec's "ssh server port-forwarding local" */
@@ -156,7 +190,8 @@ struct sshd_options {
 
 /* The account a session runs as. */
 struct sshd_user {
-	char name[64];
+	char name[64];    /* who logged in: shown, logged, accounted */
+	char account[64]; /* the local account the session runs as: the same, or a remote user's mapping */
 	uid_t uid;
 	gid_t gid;
 	char home[512];
@@ -226,18 +261,32 @@ void sshd_report(const char *field, const char *fmt, ...) __attribute__((format(
 
 void sshd_free_host_keys(struct sshd_options *o);
 unsigned sshd_enabled(const struct sshd_options *o); /* KSSH_ENABLE_*: set, or named in a list */
-/* aaa.c: the RADIUS servers for the client; exec accounting START/STOP (RFC 2866 terminate causes) */
-struct kssh_radius_server;
+/* aaa.c: the servers of an AAA method for the clients; exec accounting START/STOP (RFC 2866 terminate causes) */
+struct sshd_aaa_servers {
+	int is_tacacs;
+	struct kssh_radius_server radius[KSSHD_MAX_RADIUS];
+	struct kssh_tacacs_server tacacs[KSSHD_MAX_TACACS];
+	size_t n;
+	unsigned timeout, retransmit;
+};
 struct sshd_accounting {
 	time_t start;
 	char session_id[40];
+	char proto[8];
 };
-size_t sshd_radius_servers(const struct sshd_options *o, struct kssh_radius_server *out);
+/* 0, or -1 when the method names no servers (local, if-authenticated) */
+int sshd_aaa_servers(const struct sshd_options *o, unsigned char method, struct sshd_aaa_servers *out);
+void sshd_aaa_servers_wipe(struct sshd_aaa_servers *s);
 void sshd_accounting(const struct sshd_options *o, const char *user, const struct sshd_peer *peer, int fd,
                      struct sshd_accounting *acct, int stop, int cause);
+/* aaa_servers.c: the shared table of server states and counts (made by the listener before it forks) */
+int sshd_aaa_table_init(void);
+void sshd_aaa_table_config(const struct sshd_options *o);
+int sshd_aaa_dead(const char *proto, const char *addr, unsigned port);
+void sshd_show_aaa_servers(const struct sshd_options *o, int json, FILE *out);
 /* config_aaa.c: "radius-server ...", "aaa authentication login default ..."; secrets masked unless revealed */
 extern int sshd_config_reveal_secrets;
-int sshd_cmd_radius(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+int sshd_cmd_aaa_server(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
 int sshd_cmd_aaa(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
 void sshd_print_aaa(const struct sshd_options *o, FILE *out);
 void sshd_print_masked(FILE *out, const char *prefix, const char *line, size_t len);

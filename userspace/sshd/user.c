@@ -19,6 +19,7 @@ int sshd_user_lookup(const char *name, struct sshd_user *u)
 	    strlen(pw->pw_dir) >= sizeof(u->home) || strlen(pw->pw_shell) >= sizeof(u->shell))
 		return -1;
 	snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
+	snprintf(u->account, sizeof(u->account), "%s", pw->pw_name);
 	snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
 	snprintf(u->shell, sizeof(u->shell), "%s", pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
 	u->uid = pw->pw_uid;
@@ -30,7 +31,7 @@ int sshd_user_drop_privileges(const struct sshd_user *u)
 {
 	if (getuid() == u->uid && geteuid() == u->uid)
 		return 0; /* ksshd runs as this user already (make run as a normal user) */
-	if (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0 || setuid(u->uid) != 0) {
+	if (initgroups(u->account, u->gid) != 0 || setgid(u->gid) != 0 || setuid(u->uid) != 0) {
 		kssh_log(LOG_ERR, "cannot become user '%s': %s", u->name, strerror(errno));
 		return -1;
 	}
@@ -59,7 +60,7 @@ void sshd_expand_user_path(const char *pattern, const struct sshd_user *u, char 
 		if (p[0] == '%' && p[1] == 'h')
 			add = u->home;
 		else if (p[0] == '%' && p[1] == 'u')
-			add = u->name;
+			add = u->account;
 		else if (p[0] == '%' && p[1] == '%')
 			add = "%";
 		if (add != NULL) {

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kssh/aaa.h"
 #include "kssh/radius.h"
 
 #define RAD_MAX 4096
@@ -308,9 +309,17 @@ void kssh_radius_authenticate(const struct kssh_radius_server *servers, size_t n
 	for (size_t i = 0; i < n; i++) {
 		struct exchange x = { .req = req, .reply = reply };
 
+		uint64_t t0 = kssh_aaa_now_ms();
+
 		snprintf(reply->server, sizeof(reply->server), "%s:%u", servers[i].addr, servers[i].auth_port);
-		if (ask(&servers[i], timeout_s, retransmit, &x, reply->why, sizeof(reply->why)) == 0)
+		if (ask(&servers[i], timeout_s, retransmit, &x, reply->why, sizeof(reply->why)) == 0) {
+			kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port,
+			                reply->result == KSSH_RADIUS_ACCEPT ? KSSH_AAA_ACCEPT
+			                : reply->result == KSSH_RADIUS_REJECT ? KSSH_AAA_REJECT : KSSH_AAA_CHALLENGE, t0);
 			return;
+		}
+		kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port,
+		                strncmp(reply->why, "no answer", 9) == 0 ? KSSH_AAA_TIMEOUT : KSSH_AAA_ERROR, t0);
 	}
 	reply->result = KSSH_RADIUS_UNREACHABLE;
 }
@@ -321,8 +330,15 @@ int kssh_radius_account(const struct kssh_radius_server *servers, size_t n, unsi
 	struct exchange x = { .acct = acct };
 
 	snprintf(why, why_len, "no RADIUS server configured");
-	for (size_t i = 0; i < n; i++)
-		if (ask(&servers[i], timeout_s, retransmit, &x, why, why_len) == 0)
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0 = kssh_aaa_now_ms();
+		int r = ask(&servers[i], timeout_s, retransmit, &x, why, why_len);
+
+		kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port,
+		                r == 0 ? KSSH_AAA_ANSWER : strncmp(why, "no answer", 9) == 0 ? KSSH_AAA_TIMEOUT : KSSH_AAA_ERROR,
+		                t0);
+		if (r == 0)
 			return 0;
+	}
 	return -1;
 }
