@@ -80,8 +80,9 @@ struct kssh_tacacs_acct {
 int kssh_tacacs_account(const struct kssh_tacacs_server *servers, size_t n, unsigned timeout_s,
                         const struct kssh_tacacs_acct *acct, char *why, size_t why_len);
 
-/* Closes the connections kept in single-connection mode */
-void kssh_tacacs_close_all(void);
+/* Closes the connections kept in single-connection mode; forked: in a child, without a TLS
+ * close_notify on the parent's connection */
+void kssh_tacacs_close_all(int forked);
 
 /* The wire format (tacacs_packet.c), apart from any I/O so that it can be tested and fuzzed */
 #define KSSH_TACACS_HDR 12

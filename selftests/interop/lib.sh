@@ -15,7 +15,7 @@ cleanup() {
 	for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$TEST_TMP"
+	[ -n "${KSSH_KEEP_TMP:-}" ] && echo "# kept $TEST_TMP" || rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * What every connection process learns of the AAA servers, shared: a table
- * in memory the listener maps before it forks any (MAP_SHARED), so that a
+ * in a memfd the listener makes and each connection's process maps (it is
+ * passed across the re-exec; the pre-authentication and user processes
+ * unmap it before they drop privileges), so that a
  * server one login found dead is skipped by the next for the configured
  * hold time ("radius-server deadtime", "tacacs-server deadtime", minutes),
  * and `show aaa servers` has the counts of all of them. Counters are atomic;
@@ -10,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "kssh/aaa.h"
@@ -33,6 +37,7 @@ struct table {
 };
 
 static struct table *table;
+static int table_fd = -1;
 static unsigned deadtime_radius, deadtime_tacacs; /* minutes, of the configuration in force here */
 
 static int64_t now_s(void)
@@ -45,15 +50,48 @@ static int64_t now_s(void)
 
 static void on_report(const struct kssh_aaa_report *r);
 
-int sshd_aaa_table_init(void)
+int sshd_aaa_table_attach(int fd)
 {
-	table = mmap(NULL, sizeof(*table), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || st.st_size != (off_t)sizeof(*table))
+		return -1;
+	table = mmap(NULL, sizeof(*table), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (table == MAP_FAILED) {
 		table = NULL;
 		return -1;
 	}
 	kssh_aaa_set_observer(on_report);
 	return 0;
+}
+
+int sshd_aaa_table_init(void)
+{
+	table_fd = memfd_create("ksshd-aaa", MFD_CLOEXEC);
+	if (table_fd < 0 || ftruncate(table_fd, sizeof(*table)) != 0 || sshd_aaa_table_attach(table_fd) != 0) {
+		if (table_fd >= 0)
+			close(table_fd);
+		table_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int sshd_aaa_table_fd(void)
+{
+	return table_fd;
+}
+
+/* A process that must not write the table (the sandboxed one, the user's) lets it go */
+void sshd_aaa_table_detach(void)
+{
+	kssh_aaa_set_observer(NULL);
+	if (table != NULL)
+		munmap(table, sizeof(*table));
+	table = NULL;
+	if (table_fd >= 0)
+		close(table_fd);
+	table_fd = -1;
 }
 
 void sshd_aaa_table_config(const struct sshd_options *o)

@@ -67,6 +67,8 @@ static int run_user_session(struct kssh_conn *c, const struct sshd_options *o,
 		return KSSH_ERR_SYSTEM;
 	}
 	if (pid == 0) {
+		sshd_aaa_table_detach();
+		kssh_tacacs_close_all(1);
 		if (sshd_user_drop_privileges(&res->user) != 0)
 			_exit(1);
 		/* the monitor killed: the session ends in order (the setting does not survive the uid change: set here) */
@@ -281,6 +283,7 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	}
 	if (pid == 0) {
 		close(mon[0]);
+		sshd_aaa_table_detach();
 		_exit(preauth_process((struct sshd_options *)o, fd, &p, mon[1], &cfg));
 	}
 	close(mon[1]);

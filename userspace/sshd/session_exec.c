@@ -52,8 +52,8 @@ int sshd_session_exec(const struct sshd_options *o, int fd, int report_fd, const
 {
 	struct sshd_options copy = *o;
 	uint32_t head[2] = { OPTIONS_MAGIC, (uint32_t)sizeof(copy) };
-	char arg[64];
-	int mfd = memfd_create("ksshd-options", 0);
+	char arg[80];
+	int mfd = memfd_create("ksshd-options", 0), aaa = sshd_aaa_table_fd();
 
 	if (mfd < 0 || conn_fd_all(mfd, head, sizeof(head), 1) != 0 || conn_fd_all(mfd, &copy, sizeof(copy), 1) != 0)
 		goto fail;
@@ -64,9 +64,10 @@ int sshd_session_exec(const struct sshd_options *o, int fd, int report_fd, const
 		if (conn_fd_all(mfd, &len, sizeof(len), 1) != 0 || (s && conn_fd_all(mfd, (void *)s, len, 1) != 0))
 			goto fail;
 	}
-	if (lseek(mfd, 0, SEEK_SET) != 0 || keep_open(fd) != 0 || keep_open(report_fd) != 0)
+	if (lseek(mfd, 0, SEEK_SET) != 0 || keep_open(fd) != 0 || keep_open(report_fd) != 0 ||
+	    (aaa >= 0 && keep_open(aaa) != 0))
 		goto fail;
-	snprintf(arg, sizeof(arg), "%d,%d,%d,%u", fd, report_fd, mfd, port);
+	snprintf(arg, sizeof(arg), "%d,%d,%d,%u,%d", fd, report_fd, mfd, port, aaa);
 	execv("/proc/self/exe", (char *[]){ "ksshd", "--session", arg, (char *)host, NULL });
 fail:
 	kssh_log(LOG_ERR, "%s port %u: cannot start the connection's process: %s", host, port, strerror(errno));
@@ -102,14 +103,14 @@ static int read_options(int mfd, struct sshd_options *o)
 	return 0;
 }
 
-/* ksshd --session FD,REPORT,OPTIONS,PORT HOST */
+/* ksshd --session FD,REPORT,OPTIONS,PORT,AAA HOST (AAA: the server table's memfd, or -1) */
 int sshd_session_main(int argc, char **argv)
 {
 	static struct sshd_options o;
-	int fd, report_fd, mfd, end = 0;
+	int fd, report_fd, mfd, aaa, end = 0;
 	unsigned port;
 
-	if (argc != 4 || sscanf(argv[2], "%d,%d,%d,%u%n", &fd, &report_fd, &mfd, &port, &end) != 4 ||
+	if (argc != 4 || sscanf(argv[2], "%d,%d,%d,%u,%d%n", &fd, &report_fd, &mfd, &port, &aaa, &end) != 5 ||
 	    argv[2][end] != 0 || fd < 0 || report_fd < 0 || mfd < 0 || port > 65535) {
 		fprintf(stderr, "ksshd: --session is ksshd's own (each connection's process)\n");
 		return 2;
@@ -119,6 +120,10 @@ int sshd_session_main(int argc, char **argv)
 		return 2;
 	}
 	close(mfd);
+	if (aaa >= 0) {
+		sshd_aaa_table_attach(aaa); /* without it, only the counts and hold times are lost */
+		close(aaa);
+	}
 	prctl(PR_SET_NAME, "ksshd");
 	kssh_log_open("ksshd", o.log_stderr || (o.foreground && !kssh_log_stderr_is_journal()), 1, o.debug ? LOG_DEBUG : LOG_INFO);
 	if (sshd_reload_host_keys(&o) != 0 || o.n_host_keys == 0) {

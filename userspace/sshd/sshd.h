@@ -279,8 +279,12 @@ int sshd_aaa_servers(const struct sshd_options *o, unsigned char method, struct 
 void sshd_aaa_servers_wipe(struct sshd_aaa_servers *s);
 void sshd_accounting(const struct sshd_options *o, const char *user, const struct sshd_peer *peer, int fd,
                      struct sshd_accounting *acct, int stop, int cause);
-/* aaa_servers.c: the shared table of server states and counts (made by the listener before it forks) */
+/* aaa_servers.c: the shared table of server states and counts (a memfd the listener makes, each
+ * connection's process maps; detached by the processes that drop privileges) */
 int sshd_aaa_table_init(void);
+int sshd_aaa_table_fd(void);
+int sshd_aaa_table_attach(int fd);
+void sshd_aaa_table_detach(void);
 void sshd_aaa_table_config(const struct sshd_options *o);
 int sshd_aaa_dead(const char *proto, const char *addr, unsigned port);
 void sshd_show_aaa_servers(const struct sshd_options *o, int json, FILE *out);

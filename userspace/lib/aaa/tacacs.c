@@ -40,6 +40,7 @@ struct conn {
 	const struct kssh_tacacs_server *server;
 	char addr[64];
 	unsigned port;
+	int tls;
 	int first;  /* no packet has been sent on it yet */
 	int single; /* the server granted single-connection mode */
 	int reused;
@@ -47,12 +48,13 @@ struct conn {
 
 static struct conn *kept[KEPT_MAX];
 
-static void conn_close(struct conn *c)
+static void conn_close_quietly(struct conn *c, int quietly)
 {
 	if (c == NULL)
 		return;
 	if (c->ssl != NULL) {
-		SSL_shutdown(c->ssl);
+		if (!quietly)
+			SSL_shutdown(c->ssl);
 		SSL_free(c->ssl);
 	}
 	SSL_CTX_free(c->ctx);
@@ -61,10 +63,15 @@ static void conn_close(struct conn *c)
 	free(c);
 }
 
-void kssh_tacacs_close_all(void)
+static void conn_close(struct conn *c)
+{
+	conn_close_quietly(c, 0);
+}
+
+void kssh_tacacs_close_all(int forked)
 {
 	for (size_t i = 0; i < KEPT_MAX; i++) {
-		conn_close(kept[i]);
+		conn_close_quietly(kept[i], forked);
 		kept[i] = NULL;
 	}
 }
@@ -145,11 +152,12 @@ static struct conn *conn_open(const struct kssh_tacacs_server *s, unsigned timeo
 	struct conn *c;
 
 	for (size_t i = 0; i < KEPT_MAX; i++)
-		if (kept[i] != NULL && kept[i]->server == s && strcmp(kept[i]->addr, s->addr) == 0 &&
-		    kept[i]->port == s->port) {
+		if (kept[i] != NULL && strcmp(kept[i]->addr, s->addr) == 0 && kept[i]->port == s->port &&
+		    kept[i]->tls == s->tls) {
 			c = kept[i];
 			kept[i] = NULL;
 			c->reused = 1;
+			c->server = s; /* the caller's copy of the configuration, this time */
 			return c;
 		}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -160,6 +168,7 @@ static struct conn *conn_open(const struct kssh_tacacs_server *s, unsigned timeo
 	c->first = 1;
 	snprintf(c->addr, sizeof(c->addr), "%s", s->addr);
 	c->port = s->port;
+	c->tls = s->tls;
 	if ((c->fd = tcp_connect(s, timeout_s, why, why_len)) < 0 || (s->tls && tls_start(c, s, why, why_len) != 0)) {
 		conn_close(c);
 		return NULL;
