@@ -18,6 +18,7 @@ offers() { local got; got=$(complete_line "$1" | tr '\n' ' '); [ "$got" = "$2 " 
 
 check "ksshctl <TAB>: the top of the tree" offers "ksshctl " "-V -s configure crypto lpts rollback show"
 check "ksshctl show con<TAB>: configuration" offers "ksshctl show con" "configuration"
+check "ksshctl show aaa <TAB>: servers" offers "ksshctl show aaa " "servers"
 check "ksshctl show configuration commit <TAB>: list changes" offers "ksshctl show configuration commit " "changes list"
 check "ksshctl -s SOCK rollback configuration <TAB>: last to" offers "ksshctl -s /run/x rollback configuration " "last to"
 check "ksshctl crypto key generate ecdsa <TAB>: the curves" offers "ksshctl crypto key generate ecdsa " "nistp256 nistp384 nistp521"
