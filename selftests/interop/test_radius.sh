@@ -27,7 +27,9 @@ sed -i -e 's/^\(\s*\)\(user\|group\) = freerad/\1#\2 = freerad/' -e "s|^logdir =
 mkdir -p "$R/log" "$R/run"
 printf 'client kssh {\n\tipaddr = 127.0.0.1\n\tsecret = %s\n\trequire_message_authenticator = yes\n}\n' "$SECRET" \
 	>"$R/clients.conf"
-printf '%s\tCleartext-Password := "radpw"\n\tReply-Message = "welcome %s"\n' "$U" "$U" >"$R/mods-config/files/authorize"
+W=kr$$w # a RADIUS user with no local account here
+printf '%s\tCleartext-Password := "radpw"\n\tReply-Message = "welcome %s"\n%s\tCleartext-Password := "wpw"\n' \
+	"$U" "$U" "$W" >"$R/mods-config/files/authorize"
 cat >"$R/sites-enabled/kssh" <<SITE
 # answers carry a Message-Authenticator (as FreeRADIUS 3.2.5 and later always do); $V gets a challenge
 server default {
@@ -156,6 +158,22 @@ check "a challenge: the password method fails cleanly (the client may go on to k
 check "a challenge over keyboard-interactive: its Reply-Message is the prompt, the answer goes back with the State" \
 	eval '[ "$(pw "$V" keyboard-interactive "Password=bobpw" "token=424242")" = "in-$V" ]'
 check "a wrong answer to the challenge: refused" eval '[ -z "$(pw "$V" keyboard-interactive "Password=bobpw" "token=000000")" ]'
+remote_user() {
+	[ -z "$(pw "$W" password wpw)" ] &&
+		logged "user '$W': accepted by RADIUS 127.0.0.1:$AUTH, but there is no local account for it and no aaa remote-user mapping" &&
+		printf 'aaa remote-user default local-user %s\n' "$U" | $CTL configure - >/dev/null &&
+		[ "$(pw "$W" password wpw)" = "in-$U" ] && logged "user '$W': remote user, runs as local account '$U'"
+}
+check "a RADIUS user with no local account: refused without a mapping, runs as the default account with one" remote_user
+check "an unknown user is asked of the server like any other, and rejected by it" \
+	eval '[ -z "$(pw "nosuch$$" password radpw)" ] && grep -q "User-Name = \"nosuch$$\"" "$TEST_TMP/radius.log" &&
+	logged "user '"'nosuch$$'"': rejected by RADIUS 127.0.0.1:$AUTH"'
+radius_counts() {
+	$CTL show aaa servers --json | python3 -c 'import json, sys; s = json.load(sys.stdin)["servers"][0]
+assert s["protocol"] == "radius" and s["state"] == "up" and s["accepts"] >= 3 and s["rejects"] >= 2, s
+assert s["challenges"] >= 2 and s["timeouts"] == 0 and s["average_ms"] >= 0, s'
+}
+check "show aaa servers --json: the RADIUS server, up, with its accepts, rejects and challenges" radius_counts
 
 accounting() {
 	local d="$R/log/radacct/127.0.0.1" rec
@@ -217,10 +235,15 @@ check "an answer with another identifier: dropped (an answer to another request)
 	eval 'responder otherid && [ -z "$(pw "$U" password anything)" ] && logged "an answer to another request"'
 failover() {
 	reconfigure "no radius-server host 127.0.0.1" "radius-server host ::1 auth-port $DEAD key $SECRET" \
-		"radius-server host 127.0.0.1 auth-port $AUTH key $SECRET" &&
-		[ "$(pw "$U" password radpw)" = "in-$U" ]
+		"radius-server host 127.0.0.1 auth-port $AUTH key $SECRET" "radius-server deadtime 1" &&
+		[ "$(pw "$U" password radpw)" = "in-$U" ] &&
+		logged "AAA: radius server ::1 port $DEAD is dead (no answer); skipped for 1 min" &&
+		[ "$(pw "$U" password radpw)" = "in-$U" ] || return 1
+	# the second login did not wait for the dead server again
+	$CTL show aaa servers | grep -Eq "^radius +::1 +$DEAD +DEAD +1 +0 +0 +0 +0 +1 " ||
+		{ $CTL show aaa servers | sed 's/^/# /'; return 1; }
 }
-check "several servers: the first does not answer, the second accepts" failover
+check "several servers: the first does not answer, the second accepts; with deadtime the next login skips the first" failover
 # a ksshd of its own, started with RADIUS as the only method and no server answering
 radius_only() {
 	local p2 out silent
