@@ -4,9 +4,9 @@
 for TLS): authentication (ASCII login with GETUSER/GETPASS and a GETDATA
 second factor; PAP), authorization (service=shell, priv-lvl), accounting.
 
-  tacacs_server.py PORTFILE LOG KEY USERS.json [--single] [--tls CERT KEYFILE]
+  tacacs_server.py PORTFILE LOG KEY USERS.json [--single] [--tls CERT KEYFILE] [--bind PORT]
 
-It listens on 127.0.0.1, on a port the kernel picks, written to PORTFILE.
+It listens on 127.0.0.1, on PORT or one the kernel picks, written to PORTFILE.
 USERS.json: {"name": {"password": P, "otp": CODE?, "deny": bool?, "priv": N?}}.
 Every connection, session and record is a JSON line in LOG. A body that does
 not parse (a client with another key) is answered with an ERROR and logged.
@@ -191,7 +191,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = True
 
 
-srv = Server(("127.0.0.1", 0), Handler)
+srv = Server(("127.0.0.1", int(sys.argv[sys.argv.index("--bind") + 1]) if "--bind" in sys.argv else 0), Handler)
 with open(PORTFILE + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(PORTFILE + ".tmp", PORTFILE)

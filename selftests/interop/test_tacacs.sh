@@ -20,7 +20,8 @@ for u in "$T" "$M" "$D" "$O"; do make_user "$u" "$LOCALPW" || { echo "not ok 1 -
 KEY=tacacs-test-$$-key
 cat >"$TEST_TMP/users.json" <<JSON
 {"$T": {"password": "tacpw"}, "$M": {"password": "mfapw", "otp": "424242"},
- "$D": {"password": "denpw", "deny": true}, "$R": {"password": "rempw", "priv": 15}}
+ "$D": {"password": "denpw", "deny": true}, "$R": {"password": "rempw", "priv": 15},
+ "root": {"password": "rootpw-$$"}}
 JSON
 
 # tacacs_server NAME [ARGS...]: one of our servers, its port in $TPORT, its log $TEST_TMP/NAME.log
@@ -146,6 +147,13 @@ no_mapping() {
 		logged "user '$R': accepted by TACACS+ 127.0.0.1:$PLAIN, but there is no local account for it and no aaa remote-user mapping"
 }
 check "a remote user with no mapping configured: refused, with a clear log line" no_mapping
+root_login() {
+	[ -z "$(pw root password "rootpw-$$")" ] &&
+		logged "user 'root': accepted by TACACS+ 127.0.0.1:$PLAIN, but uid 0 may not log in through AAA (aaa remote-user allow-root)" &&
+		reconfigure "aaa remote-user allow-root" && [ "$(pw root password "rootpw-$$")" = "in-root" ] &&
+		reconfigure "no aaa remote-user allow-root"
+}
+check "root accepted by TACACS+ is refused, until aaa remote-user allow-root" root_login
 same_path() {
 	# an unknown user and a wrong password both reach the server and are refused by it alike
 	local before
@@ -239,6 +247,19 @@ down_local() {
 		[ "$(pw "$T" password "$LOCALPW")" = "in-$T" ] && logged "user '$T': TACACS+ unreachable"
 }
 check "group tacacs+ local with the server down: the local password logs in" down_local
+alive() {
+	local port
+	port=$(pick_port)
+	reconfigure "no tacacs-server host ::1" "tacacs-server host 127.0.0.1 port $port key $KEY" "tacacs-server deadtime 5" &&
+		[ "$(pw "$T" password "$LOCALPW")" = "in-$T" ] &&
+		logged "AAA: tacacs+ server 127.0.0.1 port $port is dead (no answer); skipped for 5 min" || return 1
+	# the only server, dead: it is still asked (none would be left), and when it answers it is alive again
+	tacacs_server back --bind "$port" && [ "$TPORT" = "$port" ] &&
+		[ "$(pw "$T" password tacpw)" = "in-$T" ] && logged "AAA: tacacs+ server 127.0.0.1 port $port is alive" &&
+		$CTL show aaa servers | grep -Eq "^tacacs\+ +127\.0\.0\.1 +$port +UP " &&
+		reconfigure "no tacacs-server host 127.0.0.1" "no tacacs-server deadtime"
+}
+check "the only server dead: still asked; when it answers again it is logged alive and shown UP" alive
 
 config_lines() {
 	local shown
