@@ -157,6 +157,11 @@ check "a challenge: the password method fails cleanly (the client may go on to k
 	eval '[ -z "$(pw "$V" password bobpw)" ] && logged "a challenge cannot be answered by the password method"'
 check "a challenge over keyboard-interactive: its Reply-Message is the prompt, the answer goes back with the State" \
 	eval '[ "$(pw "$V" keyboard-interactive "Password=bobpw" "token=424242")" = "in-$V" ]'
+kssh_challenge() {
+	make_askpass "$TEST_TMP/ap" "Password=bobpw" "token=424242"
+	[ "$(with_askpass "$TEST_TMP/ap" kssh_cmd -p "$PORT" "$V@127.0.0.1" 'echo in-$(id -un)' 2>/dev/null)" = "in-$V" ]
+}
+check "the challenge with kssh (public key, keyboard-interactive, password: it answers over keyboard-interactive)" kssh_challenge
 check "a wrong answer to the challenge: refused" eval '[ -z "$(pw "$V" keyboard-interactive "Password=bobpw" "token=000000")" ]'
 remote_user() {
 	[ -z "$(pw "$W" password wpw)" ] &&

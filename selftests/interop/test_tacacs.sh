@@ -163,6 +163,38 @@ same_path() {
 		logged "user 'nosuch$$': rejected by TACACS+" && logged "user '$T': rejected by TACACS+"
 }
 check "an unknown user and a wrong password take the same path: both asked of the server, both rejected by it" same_path
+# millis CMD...: how long a command took, in ms
+millis() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
+same_time() {
+	local unknown=() wrong=() i mu mw
+	# interleaved, so that the machine's load falls on both alike; the medians compared
+	for i in 1 2 3 4 5; do
+		unknown+=("$(millis pw nosuch$$ password whatever)")
+		wrong+=("$(millis pw "$T" password wrong)")
+	done
+	mu=$(printf '%s\n' "${unknown[@]}" | sort -n | sed -n 3p)
+	mw=$(printf '%s\n' "${wrong[@]}" | sort -n | sed -n 3p)
+	echo "# median failed login: unknown user $mu ms, wrong password $mw ms"
+	[ "$mu" -lt $((2 * mw)) ] && [ "$mw" -lt $((2 * mu)) ]
+}
+check "an unknown user and a wrong password take the same time (medians of 5 each, within 2x)" same_time
+grace() {
+	local out
+	# the user never answers the second factor: "ssh timeout" ends the login all the same
+	cat >"$TEST_TMP/slow" <<'SLOW'
+#!/bin/sh
+case "$1" in *code*) sleep 8 ;; *) echo mfapw ;; esac
+SLOW
+	chmod 755 "$TEST_TMP/slow"
+	reconfigure "ssh timeout 5" || return 1
+	out=$(with_askpass "$TEST_TMP/slow" ossh_pw -o PreferredAuthentications=keyboard-interactive -p "$PORT" \
+		"$M@127.0.0.1" 'echo in' 2>&1)
+	reconfigure "no ssh timeout"
+	# the conversation with the server is aborted (RFC 8907 5.3), not left open
+	[[ $out != *in* ]] && logged "login grace time (5 s) exceeded" && twait plain '"event": "abort"' ||
+		{ echo "# ssh: $out"; return 1; }
+}
+check "ssh timeout bounds the whole exchange: a second factor never answered ends the login" grace
 
 shown_servers() {
 	local text json
