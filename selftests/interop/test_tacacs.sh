@@ -134,12 +134,13 @@ remote_user() {
 	make_askpass "$TEST_TMP/ap" rempw
 	out=$(with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications=password -p "$PORT" "$R@127.0.0.1" \
 		'echo "$(id -un) $HOME $USER"; sleep 2' 2>/dev/null &
-	      sleep 1; $CTL show ssh; wait)
+	      sleep 1; $CTL show ssh; $CTL show ssh --json; wait)
 	grep -q "^$O $(getent passwd "$O" | cut -d: -f6) $O\$" <<<"$out" && grep -q " $R " <<<"$out" &&
+		grep -q "\"userid\":\"$R\",.*\"account\":\"$O\",\"privilege\":15" <<<"$out" &&
 		logged "user '$R': remote user, runs as local account '$O' (by its priv-lvl)" &&
 		logged "user '$R': TACACS+ accounting STOP" || { echo "$out" | sed 's/^/# /'; return 1; }
 }
-check "a remote user without a local account runs as the account of its priv-lvl (HOME, USER), shown by its own name" \
+check "a remote user without a local account runs as the account of its priv-lvl (HOME, USER), shown by its own name (show ssh --json: account, privilege)" \
 	remote_user
 no_mapping() {
 	reconfigure "no aaa remote-user privilege 15" &&

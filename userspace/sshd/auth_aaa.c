@@ -292,8 +292,9 @@ int auth_aaa_finish(struct auth_ctx *a)
 	int remote = a->remote;
 
 	a->remote = 0; /* a refused user's next attempt starts afresh */
-	a->priv_lvl = -1;
+	a->priv_lvl = a->res->priv_lvl = -1;
 	if (a->o->aaa.n_author > 0 && !authorize(a))
 		return 0;
+	a->res->priv_lvl = a->priv_lvl;
 	return remote ? map_remote_user(a) : 1;
 }

@@ -81,6 +81,12 @@ static void session_json(FILE *out, const struct sshd_session_info *s, const cha
 	json_str(out, s->vrf);
 	fprintf(out, ",\"client_version\":");
 	json_str(out, s->version);
+	if (s->account[0]) { /* a remote user's: the local account it runs as */
+		fprintf(out, ",\"account\":");
+		json_str(out, s->account);
+	}
+	if (s->priv[0])
+		fprintf(out, ",\"privilege\":%d", atoi(s->priv));
 	if (details) {
 		const char *names[] = { "key_exchange", "pubkey", "incipher", "outcipher", "inmac", "outmac",
 		                        "inbackend", "outbackend" };

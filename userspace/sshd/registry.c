@@ -99,6 +99,7 @@ size_t sshd_registry_pollfds(const struct sshd_registry *r, struct pollfd *p, si
 static const struct { const char *name; size_t offset, size; } fields[] = {
 	FIELD(user), FIELD(host), FIELD(auth), FIELD(state), FIELD(version), FIELD(kex), FIELD(hostkey), FIELD(cipher_in),
 	FIELD(cipher_out), FIELD(mac_in), FIELD(mac_out), FIELD(backend_in), FIELD(backend_out), FIELD(pty), FIELD(type), FIELD(reason),
+	FIELD(account), FIELD(priv),
 };
 
 static void apply_report(struct sshd_session_info *s, const char *msg)

@@ -305,6 +305,10 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	conn.stop = (volatile int *)&stop_requested;
 	sshd_report("user", "%s", res.user.name);
 	sshd_report("auth", "%s", res.method);
+	if (strcmp(res.user.account, res.user.name) != 0)
+		sshd_report("account", "%s", res.user.account);
+	if (res.priv_lvl >= 0)
+		sshd_report("priv", "%d", res.priv_lvl);
 	sshd_report("state", "SESSION_OPEN");
 	r = run_user_session(&conn, o, &p, &res);
 	sshd_auth_result_free(&res);

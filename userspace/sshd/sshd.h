@@ -202,6 +202,7 @@ struct sshd_user {
 struct sshd_auth_result {
 	struct sshd_user user;
 	char method[40];
+	int priv_lvl;                      /* AAA exec authorization's priv-lvl, or -1 */
 	struct kssh_authkey_opts key_opts; /* publickey: the authorized_keys line's options */
 	void *pam;                         /* pam_handle_t, when PAM authenticated the user */
 	char **pam_env;

@@ -25,6 +25,7 @@ struct sshd_session_info {
 	char host[64];
 	unsigned port;
 	char user[64], auth[40], state[24], version[128];
+	char account[64], priv[8]; /* AAA: the local account a remote user runs as; the priv-lvl authorization gave */
 	char kex[64], hostkey[64], cipher_in[48], cipher_out[48], mac_in[48], mac_out[48];
 	char backend_in[16], backend_out[16]; /* the crypto backend of each direction: openssl, af-alg */
 	unsigned chan;
