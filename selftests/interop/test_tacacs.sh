@@ -270,9 +270,11 @@ deadtime() {
 	[ "$(pw "$T" password tacpw)" = "in-$T" ] && logged "AAA: tacacs+ server ::1 port $dead is dead (no answer); skipped for 5 min" &&
 		[ "$(pw "$T" password tacpw)" = "in-$T" ] || return 1
 	# the second login (authentication, authorization, accounting) did not try the dead server again
-	$CTL show aaa servers --json | python3 -c 'import json, sys; s = json.load(sys.stdin)["servers"]
+	local shown
+	shown=$($CTL show aaa servers --json)
+	python3 -c 'import json, sys; s = json.loads(sys.argv[1])["servers"]
 dead = [x for x in s if x["address"] == "::1"][0]
-assert dead["state"] == "dead" and dead["timeouts"] == 1, dead'
+assert dead["state"] == "dead" and dead["timeouts"] == 1, dead' "$shown" || { echo "# shown: $shown"; return 1; }
 }
 check "two servers, the first down: failover, and with deadtime it is marked dead and skipped by the next login" deadtime
 down_local() {
@@ -296,20 +298,29 @@ check "the only server dead: still asked; when it answers again it is logged ali
 
 config_lines() {
 	local shown
+	# a named list in force through "line default", the default list left as it was (tacacs+ local)
 	reconfigure "tacacs-server host 127.0.0.1 port $PLAIN key $KEY single-connection" "aaa group server tacacs+ ops server 127.0.0.1" \
-		"aaa authentication login default group ops local" &&
+		"aaa authentication login vty group ops local" "line default login authentication vty" &&
 		shown=$($CTL show running-config) &&
 		grep -qx "tacacs-server host 127.0.0.1 port $PLAIN key \*\*\*\*\*\*\*\* single-connection" <<<"$shown" &&
 		grep -qx "aaa group server tacacs+ ops server 127.0.0.1" <<<"$shown" &&
-		grep -qx "aaa authentication login default group ops local" <<<"$shown" && ! grep -q "$KEY" <<<"$shown" &&
-		[ "$(pw "$T" password tacpw)" = "in-$T" ] || { echo "$shown" | grep -e aaa -e tacacs | sed 's/^/# /'; return 1; }
-	# refused: an unknown group, radius for exec authorization, a group in use removed, a port out of range
+		grep -qx "aaa authentication login vty group ops local" <<<"$shown" &&
+		grep -qx "aaa authentication login default group tacacs+ local" <<<"$shown" &&
+		grep -qx "line default login authentication vty" <<<"$shown" && ! grep -q "$KEY" <<<"$shown" &&
+		[ "$(pw "$T" password tacpw)" = "in-$T" ] || { echo "$shown" | grep -e aaa -e tacacs -e line | sed 's/^/# /'; return 1; }
+	# refused: an unknown group, radius for exec authorization, a group in use removed, the list in force
+	# removed, a line naming no list, a port out of range
 	! reconfigure "aaa authentication login default group nosuch" &&
 		! reconfigure "aaa authorization exec default group radius" &&
 		! reconfigure "no aaa group server tacacs+ ops" &&
+		! reconfigure "no aaa authentication login vty" &&
+		! reconfigure "line default accounting exec nosuch" &&
 		! reconfigure "tacacs-server host 127.0.0.1 port 70000 key x" &&
-		$CTL show running-config | grep -qx "aaa authentication login default group ops local"
+		$CTL show running-config | grep -qx "aaa authentication login vty group ops local" || return 1
+	# the line back to default: the default list (tacacs+, local) is the one in force again
+	reconfigure "no line default login authentication" "no aaa authentication login vty" &&
+		! $CTL show running-config | grep -q "login authentication" && [ "$(pw "$T" password tacpw)" = "in-$T" ]
 }
-check "aaa group server: a named group logs in; secrets masked; bad lines refused with the configuration unchanged" config_lines
+check "aaa group server and a named list in force by line default; secrets masked; bad lines refused, nothing changed" config_lines
 
 done_testing

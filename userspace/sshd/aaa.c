@@ -124,7 +124,9 @@ void sshd_accounting(const struct sshd_options *o, const char *user, const struc
 	char why[200] = "no accounting method answered";
 	int r = -1;
 
-	if (o->aaa.n_acct == 0)
+	const struct sshd_aaa_list *list = sshd_aaa_list(&o->aaa, SSHD_AAA_ACCT);
+
+	if (list == NULL)
 		return;
 	if (!stop) {
 		acct->start = time(NULL);
@@ -140,8 +142,8 @@ void sshd_accounting(const struct sshd_options *o, const char *user, const struc
 		ta.reason = cause_text(cause);
 	}
 	ra.session_id = ta.task_id = acct->session_id;
-	for (size_t i = 0; i < o->aaa.n_acct && r != 0; i++) {
-		if (sshd_aaa_servers(o, o->aaa.acct[i], &s) != 0)
+	for (size_t i = 0; i < list->n && r != 0; i++) {
+		if (sshd_aaa_servers(o, list->methods[i], &s) != 0)
 			continue;
 		r = s.is_tacacs ? kssh_tacacs_account(s.tacacs, s.n, s.timeout, &ta, why, sizeof(why))
 		             : kssh_radius_account(s.radius, s.n, s.timeout, s.retransmit, &ra, why, sizeof(why));

@@ -98,13 +98,15 @@ static enum verdict tacacs_password(struct auth_ctx *a, const struct sshd_aaa_se
 
 int auth_aaa_password(struct auth_ctx *a, const char *password)
 {
-	for (size_t i = 0; i < a->o->aaa.n_login; i++) {
+	const struct sshd_aaa_list *list = sshd_aaa_list(&a->o->aaa, SSHD_AAA_LOGIN);
+
+	for (size_t i = 0; list != NULL && i < list->n; i++) {
 		struct sshd_aaa_servers s;
 		enum verdict v;
 
-		if (a->o->aaa.login[i] == SSHD_AAA_LOCAL)
+		if (list->methods[i] == SSHD_AAA_LOCAL)
 			return auth_local_password(a, password);
-		if (sshd_aaa_servers(a->o, a->o->aaa.login[i], &s) != 0)
+		if (sshd_aaa_servers(a->o, list->methods[i], &s) != 0)
 			continue;
 		v = s.is_tacacs ? tacacs_password(a, &s, password) : radius_password(a, &s, password);
 		sshd_aaa_servers_wipe(&s);
@@ -192,13 +194,15 @@ static enum verdict tacacs_kbdint(struct auth_ctx *a, const struct sshd_aaa_serv
 
 int auth_aaa_kbdint(struct auth_ctx *a)
 {
-	for (size_t i = 0; i < a->o->aaa.n_login; i++) {
+	const struct sshd_aaa_list *list = sshd_aaa_list(&a->o->aaa, SSHD_AAA_LOGIN);
+
+	for (size_t i = 0; list != NULL && i < list->n; i++) {
 		struct sshd_aaa_servers s;
 		enum verdict v;
 
-		if (a->o->aaa.login[i] == SSHD_AAA_LOCAL)
+		if (list->methods[i] == SSHD_AAA_LOCAL)
 			return auth_local_kbdint(a);
-		if (sshd_aaa_servers(a->o, a->o->aaa.login[i], &s) != 0)
+		if (sshd_aaa_servers(a->o, list->methods[i], &s) != 0)
 			continue;
 		v = s.is_tacacs ? tacacs_kbdint(a, &s) : radius_kbdint(a, &s);
 		sshd_aaa_servers_wipe(&s);
@@ -211,22 +215,20 @@ int auth_aaa_kbdint(struct auth_ctx *a)
 }
 
 /* "aaa authorization exec": 1 allowed (a->priv_lvl set when the server gave one), 0 refused */
-static int authorize(struct auth_ctx *a)
+static int authorize(struct auth_ctx *a, const struct sshd_aaa_list *list)
 {
-	const struct sshd_aaa *aaa = &a->o->aaa;
-
-	for (size_t i = 0; i < aaa->n_author; i++) {
+	for (size_t i = 0; i < list->n; i++) {
 		struct kssh_tacacs_reply reply;
 		struct sshd_aaa_servers s;
 
-		if (aaa->author[i] == SSHD_AAA_IF_AUTHENTICATED)
+		if (list->methods[i] == SSHD_AAA_IF_AUTHENTICATED)
 			return 1;
-		if (aaa->author[i] == SSHD_AAA_LOCAL) {
+		if (list->methods[i] == SSHD_AAA_LOCAL) {
 			if (!a->user_known)
 				kssh_log(LOG_INFO, "user '%s': exec authorization (local): no local account", a->user);
 			return a->user_known;
 		}
-		if (sshd_aaa_servers(a->o, aaa->author[i], &s) != 0 || !s.is_tacacs)
+		if (sshd_aaa_servers(a->o, list->methods[i], &s) != 0 || !s.is_tacacs)
 			continue;
 		kssh_tacacs_authorize(s.tacacs, s.n, s.timeout, a->user, a->peer->addr, "", &reply);
 		sshd_aaa_servers_wipe(&s);
@@ -289,11 +291,12 @@ static int map_remote_user(struct auth_ctx *a)
 
 int auth_aaa_finish(struct auth_ctx *a)
 {
+	const struct sshd_aaa_list *author = sshd_aaa_list(&a->o->aaa, SSHD_AAA_AUTHOR);
 	int remote = a->remote;
 
 	a->remote = 0; /* a refused user's next attempt starts afresh */
 	a->priv_lvl = a->res->priv_lvl = -1;
-	if (a->o->aaa.n_author > 0 && !authorize(a))
+	if (author != NULL && !authorize(a, author))
 		return 0;
 	a->res->priv_lvl = a->priv_lvl;
 	return remote ? map_remote_user(a) : 1;

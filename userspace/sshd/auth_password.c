@@ -59,7 +59,7 @@ int auth_local_password(struct auth_ctx *a, const char *password)
 /* The monitor: 1 when the password is the user's and the user may log in with one */
 int auth_password_check(struct auth_ctx *a, const char *password)
 {
-	return a->o->aaa.n_login ? auth_aaa_password(a, password) : auth_local_password(a, password);
+	return sshd_aaa_list(&a->o->aaa, SSHD_AAA_LOGIN) ? auth_aaa_password(a, password) : auth_local_password(a, password);
 }
 
 int auth_password(struct auth_ctx *a, struct kssh_buf *msg, enum auth_outcome *out)
@@ -114,7 +114,7 @@ int auth_local_kbdint(struct auth_ctx *a)
 /* The monitor: one keyboard-interactive conversation */
 int auth_kbdint_check(struct auth_ctx *a)
 {
-	return a->o->aaa.n_login ? auth_aaa_kbdint(a) : auth_local_kbdint(a);
+	return sshd_aaa_list(&a->o->aaa, SSHD_AAA_LOGIN) ? auth_aaa_kbdint(a) : auth_local_kbdint(a);
 }
 
 /* The monitor's MON_PROMPTS (info, n, n x (prompt, echo)) to the client as USERAUTH_INFO_REQUEST */

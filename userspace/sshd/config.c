@@ -678,6 +678,8 @@ int sshd_config_line(struct sshd_options *o, const char *line, char *err, size_t
 		return sshd_cmd_aaa_server(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "aaa") == 0)
 		return sshd_cmd_aaa(o, no, w + no, n - no, err, errlen);
+	if (strcmp(w[no], "line") == 0)
+		return sshd_cmd_line(o, no, w + no, n - no, err, errlen);
 	if (strcmp(w[no], "hostname") == 0)
 		return set_text(o->hostname, sizeof(o->hostname), no, w + no + 1, n - no - 1, "hostname NAME", err, errlen);
 	if (n - no >= 2 && strcmp(w[no], "domain") == 0 && strcmp(w[no + 1], "name") == 0)

@@ -7,9 +7,10 @@
  *   tacacs-server host ADDRESS [port N] key SECRET [single-connection] [tls]
  *   tacacs-server timeout 1-1000 | deadtime 0-1440 | tls trustpoint NAME
  *   aaa group server radius|tacacs+ NAME server ADDRESS     (one line a member, in order)
- *   aaa authentication login default METHOD...     group radius|tacacs+|NAME, local
- *   aaa authorization exec default METHOD...       group tacacs+|NAME, local, if-authenticated
- *   aaa accounting exec default start-stop METHOD... group radius|tacacs+|NAME
+ *   aaa authentication login default|LIST METHOD...    group radius|tacacs+|NAME, local
+ *   aaa authorization exec default|LIST METHOD...      group tacacs+|NAME, local, if-authenticated
+ *   aaa accounting exec default|LIST start-stop METHOD... group radius|tacacs+|NAME
+ *   line default login authentication | authorization exec | accounting exec LIST   (the list in force)
  *   aaa remote-user privilege 0-15 local-user ACCOUNT | default local-user ACCOUNT | allow-root
  *
  * The next method is tried only when the one before is unreachable; a reject is
@@ -184,11 +185,11 @@ static int group_index(const struct sshd_aaa *aaa, const char *name)
 
 static int group_in_use(const struct sshd_aaa *aaa, size_t g)
 {
-	for (size_t i = 0; i < KSSHD_MAX_AAA_METHODS; i++)
-		if ((i < aaa->n_login && aaa->login[i] == SSHD_AAA_GROUP + g) ||
-		    (i < aaa->n_author && aaa->author[i] == SSHD_AAA_GROUP + g) ||
-		    (i < aaa->n_acct && aaa->acct[i] == SSHD_AAA_GROUP + g))
-			return 1;
+	for (int k = 0; k < SSHD_AAA_KINDS; k++)
+		for (size_t l = 0; l < KSSHD_MAX_AAA_LISTS; l++)
+			for (size_t i = 0; i < aaa->lists[k][l].n; i++)
+				if (aaa->lists[k][l].methods[i] == SSHD_AAA_GROUP + g)
+					return 1;
 	return 0;
 }
 
@@ -223,11 +224,13 @@ static int cmd_group(struct sshd_aaa *aaa, int no, char **w, int n, char *err, s
 		if (group_in_use(aaa, (size_t)i))
 			return fail(err, errlen, "aaa group server %s is named by an aaa method list", w[4]);
 		/* the lists name groups by index: those after this one move down */
-		for (size_t m = 0; m < KSSHD_MAX_AAA_METHODS; m++) {
-			aaa->login[m] -= aaa->login[m] > SSHD_AAA_GROUP + i;
-			aaa->author[m] -= aaa->author[m] > SSHD_AAA_GROUP + i;
-			aaa->acct[m] -= aaa->acct[m] > SSHD_AAA_GROUP + i;
-		}
+		for (int kind = 0; kind < SSHD_AAA_KINDS; kind++)
+			for (size_t l = 0; l < KSSHD_MAX_AAA_LISTS; l++) {
+				struct sshd_aaa_list *list = &aaa->lists[kind][l];
+
+				for (size_t m = 0; m < list->n; m++)
+					list->methods[m] -= list->methods[m] > SSHD_AAA_GROUP + i;
+			}
 		memmove(g, g + 1, (aaa->n_groups - (size_t)i - 1) * sizeof(*g));
 		aaa->n_groups--;
 		return 0;
@@ -317,6 +320,53 @@ static int cmd_remote_user(struct sshd_aaa *aaa, int no, char **w, int n, char *
 	return 0;
 }
 
+static struct sshd_aaa_list *find_list(struct sshd_aaa *aaa, int kind, const char *name)
+{
+	for (size_t l = 0; l < KSSHD_MAX_AAA_LISTS; l++)
+		if (strcmp(aaa->lists[kind][l].name, name) == 0)
+			return &aaa->lists[kind][l];
+	return NULL;
+}
+
+const struct sshd_aaa_list *sshd_aaa_list(const struct sshd_aaa *aaa, int kind)
+{
+	const char *name = aaa->line_list[kind][0] ? aaa->line_list[kind] : "default";
+	const struct sshd_aaa_list *l = find_list((struct sshd_aaa *)aaa, kind, name);
+
+	return l != NULL && l->n > 0 ? l : NULL;
+}
+
+static const char *const kind_words[SSHD_AAA_KINDS] = { "authentication login", "authorization exec",
+	                                                 "accounting exec" };
+
+/* "aaa KIND NAME METHOD..." (accounting: "NAME start-stop METHOD..."); "no aaa KIND NAME" */
+static int cmd_list(struct sshd_aaa *aaa, int kind, int no, char **w, int n, char *err, size_t errlen)
+{
+	static const char which[SSHD_AAA_KINDS] = { 'l', 'a', 'c' };
+	struct sshd_aaa_list *l;
+	int first = kind == SSHD_AAA_ACCT ? 5 : 4;
+
+	if (!name_ok(w[3]) && strcmp(w[3], "default") != 0)
+		return fail(err, errlen, "aaa %s: '%s': want default or a list name", kind_words[kind], w[3]);
+	l = find_list(aaa, kind, w[3]);
+	if (no) {
+		if (l == NULL)
+			return fail(err, errlen, "aaa %s %s is not configured", kind_words[kind], w[3]);
+		if (strcmp(aaa->line_list[kind], w[3]) == 0)
+			return fail(err, errlen, "aaa %s %s is in force (line default)", kind_words[kind], w[3]);
+		memset(l, 0, sizeof(*l));
+		return 0;
+	}
+	if (kind == SSHD_AAA_ACCT && (n < 6 || strcmp(w[4], "start-stop") != 0))
+		return fail(err, errlen, "want: aaa accounting exec default|LIST start-stop group radius|tacacs+|NAME ...");
+	if (l == NULL && (l = find_list(aaa, kind, "")) == NULL)
+		return fail(err, errlen, "at most %d aaa %s lists", KSSHD_MAX_AAA_LISTS, kind_words[kind]);
+	if (parse_methods(aaa, which[kind], w + first, n - first, l->methods, &l->n, err, errlen) != 0)
+		return -1;
+	snprintf(l->name, sizeof(l->name), "%s", w[3]);
+	return 0;
+}
+
 /* "aaa ..." */
 int sshd_cmd_aaa(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
 {
@@ -326,26 +376,42 @@ int sshd_cmd_aaa(struct sshd_options *o, int no, char **w, int n, char *err, siz
 		return cmd_group(aaa, no, w, n, err, errlen);
 	if (n >= 2 && strcmp(w[1], "remote-user") == 0)
 		return cmd_remote_user(aaa, no, w, n, err, errlen);
-	if (n >= 4 && strcmp(w[1], "authentication") == 0 && strcmp(w[2], "login") == 0 &&
-	    strcmp(w[3], "default") == 0) {
-		if (no)
-			return aaa->n_login = 0, 0;
-		return parse_methods(aaa, 'l', w + 4, n - 4, aaa->login, &aaa->n_login, err, errlen);
+	for (int k = 0; k < SSHD_AAA_KINDS; k++) {
+		char words[40];
+
+		snprintf(words, sizeof(words), "%s %s", n >= 3 ? w[1] : "", n >= 3 ? w[2] : "");
+		if (n >= 4 && strcmp(words, kind_words[k]) == 0)
+			return cmd_list(aaa, k, no, w, n, err, errlen);
 	}
-	if (n >= 4 && strcmp(w[1], "authorization") == 0 && strcmp(w[2], "exec") == 0 && strcmp(w[3], "default") == 0) {
-		if (no)
-			return aaa->n_author = 0, 0;
-		return parse_methods(aaa, 'a', w + 4, n - 4, aaa->author, &aaa->n_author, err, errlen);
-	}
-	if (n >= 4 && strcmp(w[1], "accounting") == 0 && strcmp(w[2], "exec") == 0 && strcmp(w[3], "default") == 0) {
-		if (no)
-			return aaa->n_acct = 0, 0;
-		if (n < 6 || strcmp(w[4], "start-stop") != 0)
-			return fail(err, errlen, "want: aaa accounting exec default start-stop group radius|tacacs+|NAME ...");
-		return parse_methods(aaa, 'c', w + 5, n - 5, aaa->acct, &aaa->n_acct, err, errlen);
-	}
-	return fail(err, errlen, "want: aaa authentication login | authorization exec | accounting exec default ..., "
+	return fail(err, errlen, "want: aaa authentication login | authorization exec | accounting exec default|LIST ..., "
 	            "aaa group server ..., aaa remote-user ...");
+}
+
+/* "line default login authentication | authorization exec | accounting exec LIST" */
+int sshd_cmd_line(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen)
+{
+	struct sshd_aaa *aaa = &o->aaa;
+
+	for (int k = 0; k < SSHD_AAA_KINDS; k++) {
+		char words[40];
+
+		snprintf(words, sizeof(words), "%s %s", n >= 4 ? w[2] : "", n >= 4 ? w[3] : "");
+		if (n < 4 || strcmp(w[1], "default") != 0 ||
+		    strcmp(words, k == SSHD_AAA_LOGIN ? "login authentication" : kind_words[k]) != 0)
+			continue;
+		if (no && n == 4) {
+			aaa->line_list[k][0] = 0;
+			return 0;
+		}
+		if (n != 5)
+			break;
+		if (find_list(aaa, k, w[4]) == NULL)
+			return fail(err, errlen, "aaa %s %s is not configured (define it first)", kind_words[k], w[4]);
+		snprintf(aaa->line_list[k], sizeof(aaa->line_list[k]), "%s",
+		         no || strcmp(w[4], "default") == 0 ? "" : w[4]);
+		return 0;
+	}
+	return fail(err, errlen, "want: line default login authentication | authorization exec | accounting exec LIST");
 }
 
 /* A line of a saved configuration, its secret masked (show configuration commit changes) */
@@ -430,9 +496,21 @@ void sshd_print_aaa(const struct sshd_options *o, FILE *out)
 		for (size_t k = 0; k < aaa->groups[i].n_servers; k++)
 			fprintf(out, "aaa group server %s %s server %s\n", aaa->groups[i].tacacs ? "tacacs+" : "radius",
 			        aaa->groups[i].name, aaa->groups[i].servers[k]);
-	print_list(aaa, out, "aaa authentication login default", aaa->login, aaa->n_login);
-	print_list(aaa, out, "aaa authorization exec default", aaa->author, aaa->n_author);
-	print_list(aaa, out, "aaa accounting exec default start-stop", aaa->acct, aaa->n_acct);
+	for (int k = 0; k < SSHD_AAA_KINDS; k++)
+		for (size_t l = 0; l < KSSHD_MAX_AAA_LISTS; l++) {
+			const struct sshd_aaa_list *list = &aaa->lists[k][l];
+			char head[96];
+
+			if (list->name[0] == 0)
+				continue;
+			snprintf(head, sizeof(head), "aaa %s %s%s", kind_words[k], list->name,
+			         k == SSHD_AAA_ACCT ? " start-stop" : "");
+			print_list(aaa, out, head, list->methods, list->n);
+		}
+	for (int k = 0; k < SSHD_AAA_KINDS; k++)
+		if (aaa->line_list[k][0])
+			fprintf(out, "line default %s %s\n", k == SSHD_AAA_LOGIN ? "login authentication" : kind_words[k],
+			        aaa->line_list[k]);
 	for (unsigned i = 0; i < 16; i++)
 		if (aaa->priv_user[i][0])
 			fprintf(out, "aaa remote-user privilege %u local-user %s\n", i, aaa->priv_user[i]);

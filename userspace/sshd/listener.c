@@ -375,7 +375,11 @@ static int read_request(int fd, char *buf, size_t len)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, 2000) <= 0)
+		int ready = poll(&p, 1, 2000);
+
+		if (ready < 0 && errno == EINTR) /* a child's end (SIGCHLD) is no reason to drop a request */
+			continue;
+		if (ready <= 0)
 			return -1;
 		if ((n = read(fd, buf + got, len - 1 - got)) < 0 && errno == EINTR)
 			continue;
@@ -425,6 +429,8 @@ static void serve_control(void)
 	for (size_t done = 0; done < reply_len;) {
 		ssize_t n = write(fd, reply + done, reply_len - done);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		done += (size_t)n;

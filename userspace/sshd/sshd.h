@@ -49,7 +49,15 @@ struct sshd_aaa_group {
 	size_t n_servers;
 };
 
-/* "aaa authentication login default ...", "aaa authorization exec default ...", "aaa accounting exec ..." */
+/* "aaa authentication login NAME ...", "aaa authorization exec NAME ...", "aaa accounting exec NAME ..." */
+enum { SSHD_AAA_LOGIN, SSHD_AAA_AUTHOR, SSHD_AAA_ACCT, SSHD_AAA_KINDS };
+#define KSSHD_MAX_AAA_LISTS 5 /* default and 4 named, of each kind */
+struct sshd_aaa_list {
+	char name[32]; /* "default" or a name; "": a free slot */
+	unsigned char methods[KSSHD_MAX_AAA_METHODS];
+	size_t n;
+};
+
 struct sshd_aaa {
 	struct sshd_radius_host radius[KSSHD_MAX_RADIUS];
 	size_t n_radius;
@@ -60,8 +68,8 @@ struct sshd_aaa {
 	char tacacs_trustpoint[32]; /* "tacacs-server tls trustpoint NAME": the CA of TLS servers */
 	struct sshd_aaa_group groups[KSSHD_MAX_AAA_GROUPS];
 	size_t n_groups;
-	unsigned char login[KSSHD_MAX_AAA_METHODS], author[KSSHD_MAX_AAA_METHODS], acct[KSSHD_MAX_AAA_METHODS];
-	size_t n_login, n_author, n_acct; /* 0: not configured */
+	struct sshd_aaa_list lists[SSHD_AAA_KINDS][KSSHD_MAX_AAA_LISTS];
+	char line_list[SSHD_AAA_KINDS][32]; /* "line default ... NAME": the list in force ("": default) */
 	/* "aaa remote-user privilege N local-user NAME", "... default local-user NAME", "... allow-root" */
 	char priv_user[16][64];
 	char default_user[64];
@@ -293,6 +301,9 @@ void sshd_show_aaa_servers(const struct sshd_options *o, int json, FILE *out);
 extern int sshd_config_reveal_secrets;
 int sshd_cmd_aaa_server(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
 int sshd_cmd_aaa(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+int sshd_cmd_line(struct sshd_options *o, int no, char **w, int n, char *err, size_t errlen);
+/* The method list of a kind in force (the line's, else default), or NULL when none is configured */
+const struct sshd_aaa_list *sshd_aaa_list(const struct sshd_aaa *aaa, int kind);
 void sshd_print_aaa(const struct sshd_options *o, FILE *out);
 void sshd_print_masked(FILE *out, const char *prefix, const char *line, size_t len);
 /* config_x509.c: the X.509 lines: "crypto ca trustpoint ...", "ssh server trustpoint user NAME",
