@@ -58,6 +58,13 @@ int kssh_key_verify(const struct kssh_key *k, const char *alg, const uint8_t *si
 /* OpenSSH formats. */
 int kssh_key_save_private(const struct kssh_key *k, const char *path, const char *comment);
 int kssh_key_load_private(const char *path, struct kssh_key **out);
+/*
+ * The same, with the SHA-256 of the file's text in digest. Every load proves
+ * the pair with one signature; a load whose digest equals known (the same
+ * bytes proved already, by this program's parent) skips that.
+ */
+int kssh_key_load_private_known(const char *path, const uint8_t known[32], uint8_t digest[32],
+                                struct kssh_key **out);
 int kssh_key_parse_private(const char *text, size_t len, struct kssh_key **out);
 /* Encrypted files (bcrypt-pbkdf with aes*-ctr, aes*-cbc or aes256-gcm): a wrong
  * passphrase gives KSSH_ERR_KEY_ENCRYPTED, as no passphrase does. */

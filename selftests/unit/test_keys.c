@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/bn.h>
@@ -125,6 +126,43 @@ TEST(private_key_readable_by_others_is_refused)
 	back = NULL;
 	chmod(path, 0644);
 	EXPECT_EQ(kssh_key_load_private(path, &back), KSSH_ERR_KEY_PERMISSIONS);
+	unlink(path);
+	kssh_key_free(k);
+}
+
+/* A host key read again in a connection's process: the digest of what was proved skips the proof, and only it */
+TEST(private_key_known_digest_is_of_the_file_text)
+{
+	char path[] = "/tmp/kssh-key-XXXXXX";
+	struct kssh_key *k = NULL, *back = NULL;
+	uint8_t digest[32], again[32], want[32], other[32] = { 0 };
+	char text[8192];
+	size_t n;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ASSERT(fd >= 0);
+	close(fd);
+	unlink(path);
+	ASSERT(kssh_key_generate(KSSH_KEY_ECDSA_P384, 0, &k) == 0);
+	ASSERT(kssh_key_save_private(k, path, "c") == 0);
+	ASSERT((f = fopen(path, "r")) != NULL);
+	n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	ASSERT(EVP_Digest(text, n, want, NULL, EVP_sha256(), NULL) == 1);
+	EXPECT(kssh_key_load_private_known(path, NULL, digest, &back) == 0);
+	EXPECT(memcmp(digest, want, 32) == 0);
+	EXPECT(back != NULL && kssh_key_equal_public(back, k));
+	kssh_key_free(back);
+	back = NULL;
+	EXPECT(kssh_key_load_private_known(path, digest, again, &back) == 0);
+	EXPECT(memcmp(again, digest, 32) == 0 && back != NULL && kssh_key_equal_public(back, k));
+	kssh_key_free(back);
+	back = NULL;
+	/* another digest: proved as any load is, and still the same key */
+	EXPECT(kssh_key_load_private_known(path, other, again, &back) == 0);
+	EXPECT(back != NULL && kssh_key_equal_public(back, k));
+	kssh_key_free(back);
 	unlink(path);
 	kssh_key_free(k);
 }

@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <poll.h>
 #include <string.h>
@@ -96,6 +97,8 @@ static int read_input(struct kssh_conn *c)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? KSSH_ERR_AGAIN
 		       : errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
+	if (c->quickack)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
 	return 0;
 }
 

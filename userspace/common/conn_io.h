@@ -13,6 +13,9 @@ struct kssh_conn {
 	struct kssh_transport *t;
 	int64_t deadline_ms; /* absolute CLOCK_MONOTONIC ms; 0 for none */
 	volatile int *stop;  /* set by a signal handler; may be NULL */
+	/* acknowledge each read at once (TCP_QUICKACK): while logging in, a client that holds a small
+	 * packet for Nagle (OpenSSH does, without a tty) would otherwise wait out our delayed ACK, 40 ms */
+	int quickack;
 	/* a message that arrived with the last key-exchange packet, for conn_next_message */
 	int has_pending;
 	uint8_t pending_type;

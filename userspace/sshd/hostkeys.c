@@ -74,11 +74,18 @@ void sshd_host_key_path(const struct sshd_options *o, enum kssh_key_type type, c
 			snprintf(out, len, "%s/%s", o->state_dir, host_key_files[i].file);
 }
 
-static int load_keys(struct sshd_options *o, int create);
+enum load_mode { LOAD_CREATE, LOAD_CHECK, LOAD_KNOWN };
+static int load_keys(struct sshd_options *o, enum load_mode mode);
 
 int sshd_load_host_keys(struct sshd_options *o)
 {
-	return load_keys(o, 1);
+	return load_keys(o, LOAD_CREATE);
+}
+
+/* A connection's process: the files the listener read, proved already unless they changed since */
+int sshd_session_load_host_keys(struct sshd_options *o)
+{
+	return load_keys(o, LOAD_KNOWN);
 }
 
 /* At run time (a commit, crypto key commands): what is on disk, nothing generated behind the operator's back */
@@ -89,7 +96,7 @@ int sshd_reload_host_keys(struct sshd_options *o)
 
 	memcpy(old, o->host_keys, sizeof(old));
 	o->n_host_keys = 0;
-	if (load_keys(o, 0) != 0) {
+	if (load_keys(o, LOAD_CHECK) != 0) {
 		memcpy(o->host_keys, old, sizeof(old)); /* keep serving with the keys we had */
 		o->n_host_keys = n_old;
 		return -1;
@@ -233,8 +240,9 @@ void sshd_hostkey_offer(const struct sshd_options *o, char *out, size_t len)
 		snprintf(out, len, "%s", o->hostkey_list);
 }
 
-static int load_keys(struct sshd_options *o, int create)
+static int load_keys(struct sshd_options *o, enum load_mode mode)
 {
+	int create = mode == LOAD_CREATE;
 	char path[4096];
 	int r;
 
@@ -248,11 +256,14 @@ static int load_keys(struct sshd_options *o, int create)
 		if (!type_wanted(o, host_key_files[i].type))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", o->state_dir, host_key_files[i].file);
-		r = kssh_key_load_private(path, &key);
+		r = kssh_key_load_private_known(path, mode == LOAD_KNOWN ? o->host_key_digest[i] : NULL,
+		                                o->host_key_digest[i], &key);
 		if (r == KSSH_ERR_NOT_FOUND && !create)
 			continue;
-		if (r == KSSH_ERR_NOT_FOUND)
-			r = generate(path, host_key_files[i].type, &key);
+		if (r == KSSH_ERR_NOT_FOUND && (r = generate(path, host_key_files[i].type, &key)) == 0) {
+			kssh_key_free(key); /* as it was written: read back, proved, its digest taken */
+			r = kssh_key_load_private_known(path, NULL, o->host_key_digest[i], &key);
+		}
 		if (r != 0) {
 			kssh_log(LOG_ERR, "host key %s: %s%s%s", path, kssh_strerror(r),
 			         r == KSSH_ERR_SYSTEM ? ": " : "", r == KSSH_ERR_SYSTEM ? strerror(errno) : "");

@@ -206,6 +206,7 @@ static int preauth_process(struct sshd_options *o, int fd, const struct sshd_pee
 	}
 	conn.fd = fd;
 	conn.stop = (volatile int *)&stop_requested;
+	conn.quickack = 1;
 	conn.deadline_ms = conn_now_ms() + (int64_t)o->login_timeout * 1000;
 	r = preauth_serve(&conn, o, p, &res);
 	if (r == 0)

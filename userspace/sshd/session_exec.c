@@ -126,7 +126,7 @@ int sshd_session_main(int argc, char **argv)
 	}
 	prctl(PR_SET_NAME, "ksshd");
 	kssh_log_open("ksshd", o.log_stderr || (o.foreground && !kssh_log_stderr_is_journal()), 1, o.debug ? LOG_DEBUG : LOG_INFO);
-	if (sshd_reload_host_keys(&o) != 0 || o.n_host_keys == 0) {
+	if (sshd_session_load_host_keys(&o) != 0 || o.n_host_keys == 0) {
 		kssh_log(LOG_ERR, "%s port %u: cannot read the host keys", argv[3], port);
 		return 1;
 	}

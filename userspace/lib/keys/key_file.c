@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
 
@@ -348,11 +350,11 @@ static int parse_private_fields(struct kssh_buf *b, struct kssh_key **out)
 	return r;
 }
 
-static int parse_private_key(struct kssh_buf *b, struct kssh_key **out)
+static int parse_private_key(struct kssh_buf *b, int self_test, struct kssh_key **out)
 {
 	int r = parse_private_fields(b, out);
 
-	if (r == 0 && (r = check_pair(*out)) != 0) {
+	if (r == 0 && self_test && (r = check_pair(*out)) != 0) {
 		kssh_key_free(*out);
 		*out = NULL;
 	}
@@ -408,7 +410,7 @@ static int is_none(const uint8_t *p, size_t n)
 	return n == 4 && memcmp(p, "none", 4) == 0;
 }
 
-static int parse_section(const uint8_t *section, size_t len, const struct key_file *f,
+static int parse_section(const uint8_t *section, size_t len, const struct key_file *f, int self_test,
                          struct kssh_key **out)
 {
 	struct kssh_key *pubkey = NULL;
@@ -425,7 +427,7 @@ static int parse_section(const uint8_t *section, size_t len, const struct key_fi
 	/* PROTOCOL.key: equal check words prove the passphrase was right */
 	if (check1 != check2)
 		return is_none(f->cipher, f->cipher_len) ? KSSH_ERR_FILE_FORMAT : KSSH_ERR_KEY_ENCRYPTED;
-	if ((r = parse_private_key(&priv, out)) != 0 ||
+	if ((r = parse_private_key(&priv, self_test, out)) != 0 ||
 	    (r = kssh_buf_get_string_view(&priv, NULL, NULL)) != 0)
 		return r ? r : KSSH_ERR_FILE_FORMAT;
 	/* the public key in the clear must be the private key's own */
@@ -436,8 +438,8 @@ static int parse_section(const uint8_t *section, size_t len, const struct key_fi
 	return r;
 }
 
-int kssh_key_parse_private_passphrase(const char *text, size_t len, const char *passphrase,
-                                      struct kssh_key **out)
+static int parse_private(const char *text, size_t len, const char *passphrase, int self_test,
+                         struct kssh_key **out)
 {
 	struct key_file f;
 	struct kssh_buf plain;
@@ -448,14 +450,14 @@ int kssh_key_parse_private_passphrase(const char *text, size_t len, const char *
 	if ((r = parse_key_file(text, len, &f)) != 0)
 		goto out;
 	if (is_none(f.cipher, f.cipher_len)) {
-		r = is_none(f.kdf, f.kdf_len) ? parse_section(f.section, f.section_len, &f, out)
+		r = is_none(f.kdf, f.kdf_len) ? parse_section(f.section, f.section_len, &f, self_test, out)
 		                              : KSSH_ERR_FILE_FORMAT;
 	} else if (passphrase == NULL) {
 		r = KSSH_ERR_KEY_ENCRYPTED;
 	} else if ((r = key_file_decrypt(f.cipher, f.cipher_len, f.kdf, f.kdf_len, f.kdfopts,
 	                                 f.kdfopts_len, passphrase, f.section, f.section_len,
 	                                 &f.bin, &plain)) == 0) {
-		r = parse_section(kssh_buf_ptr(&plain), kssh_buf_len(&plain), &f, out);
+		r = parse_section(kssh_buf_ptr(&plain), kssh_buf_len(&plain), &f, self_test, out);
 	}
 out:
 	if (r != 0) {
@@ -465,6 +467,12 @@ out:
 	kssh_buf_release(&plain);
 	kssh_buf_release(&f.bin);
 	return r;
+}
+
+int kssh_key_parse_private_passphrase(const char *text, size_t len, const char *passphrase,
+                                      struct kssh_key **out)
+{
+	return parse_private(text, len, passphrase, 1, out);
 }
 
 int kssh_key_parse_private(const char *text, size_t len, struct kssh_key **out)
@@ -523,6 +531,24 @@ int kssh_key_load_private_passphrase(const char *path, const char *passphrase,
 	if ((r = read_private_file(path, text, sizeof(text), &n)) != 0)
 		return r;
 	r = kssh_key_parse_private_passphrase(text, n, passphrase, out);
+	OPENSSL_cleanse(text, n);
+	return r;
+}
+
+int kssh_key_load_private_known(const char *path, const uint8_t known[32], uint8_t digest[32],
+                                struct kssh_key **out)
+{
+	char text[KEY_FILE_MAX + 1];
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = read_private_file(path, text, sizeof(text), &n)) != 0)
+		return r;
+	if (EVP_Digest(text, n, digest, NULL, EVP_sha256(), NULL) != 1)
+		r = KSSH_ERR_LIBCRYPTO;
+	else
+		r = parse_private(text, n, NULL, known == NULL || CRYPTO_memcmp(known, digest, 32) != 0, out);
 	OPENSSL_cleanse(text, n);
 	return r;
 }
