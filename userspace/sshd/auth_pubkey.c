@@ -150,23 +150,23 @@ static int verify(struct auth_ctx *a, const char *method, const char *alg, const
 	return r;
 }
 
-/* A certificate algorithm: the certificate parsed (its CA signature verified) and its key's algorithm checked */
-static struct kssh_cert *cert_of(struct auth_ctx *a, const char *alg, const uint8_t *blob, size_t blob_len,
-                                 const char **sig_alg)
+/*
+ * A certificate algorithm's blob (blob_type: the certificate type alg names):
+ * the certificate parsed (its CA signature verified) and its key's algorithm checked
+ */
+static struct kssh_cert *cert_of(struct auth_ctx *a, const char *alg, const char *blob_type, const char *sig_alg,
+                                 const uint8_t *blob, size_t blob_len)
 {
-	const char *blob_type;
 	struct kssh_cert *cert;
 	int r;
 
-	if (kssh_cert_alg(alg, NULL, sig_alg, &blob_type) != 0)
-		return NULL;
 	if ((r = kssh_cert_from_blob(blob, blob_len, &cert)) != 0) {
 		kssh_log(LOG_INFO, "user '%s': %s certificate refused: %s", a->user, alg,
 		         r == KSSH_ERR_SIGNATURE_INVALID ? "its CA signature does not verify"
 		         : r == KSSH_ERR_ALGORITHM_DISABLED ? "its CA signed with SHA-1 (ssh-rsa)" : "malformed");
 		return NULL;
 	}
-	if (strcmp(cert->type_name, blob_type) != 0 || !auth_sig_alg_acceptable(a, *sig_alg, cert->key)) {
+	if (strcmp(cert->type_name, blob_type) != 0 || !auth_sig_alg_acceptable(a, sig_alg, cert->key)) {
 		kssh_cert_free(cert);
 		return NULL;
 	}
@@ -183,7 +183,7 @@ int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, c
 	struct kssh_key *plain = NULL;
 	struct kssh_cert *cert = NULL;
 	const struct kssh_key *key;
-	const char *sig_alg = alg;
+	const char *sig_alg = alg, *blob_type;
 	char fp[128] = "";
 
 	*out = AUTH_FAILED;
@@ -191,8 +191,8 @@ int auth_pubkey_check(struct auth_ctx *a, const char *method, const char *alg, c
 		return KSSH_ERR_PROTOCOL;
 	if (kssh_x509_alg(alg, NULL, NULL) == 0)
 		return auth_x509_check(a, method, alg, blob, blob_len, hostkey, sig, sig_len, out);
-	if (kssh_cert_alg(alg, NULL, NULL, NULL) == 0) {
-		if ((cert = cert_of(a, alg, blob, blob_len, &sig_alg)) == NULL)
+	if (kssh_cert_alg(alg, NULL, &sig_alg, &blob_type) == 0) {
+		if ((cert = cert_of(a, alg, blob_type, sig_alg, blob, blob_len)) == NULL)
 			goto out;
 		key = cert->key;
 		kssh_key_fingerprint(key, fp, sizeof(fp));

@@ -20,6 +20,7 @@
 
 #include "kssh/err.h"
 #include "kssh/transport.h"
+#include "kssh/x509.h"
 #include "conn_io.h"
 #include "kex/kex_internal.h"
 #include "log.h"
@@ -46,6 +47,20 @@ static void known_flow(int fd, int add)
 	if ((add ? lpts_known_add : lpts_known_del)((struct sockaddr *)&peer, (struct sockaddr *)&local) != 0)
 		kssh_log(LOG_WARNING, "lpts: cannot %s the session's flow: %s", add ? "register" : "unregister",
 		         strerror(errno));
+}
+
+/* With user trust points, the x509v3 algorithms users may sign with (SHA-1's only when enabled) */
+static void x509_user_algs(const struct sshd_options *o, char *out, size_t len)
+{
+	unsigned enabled = sshd_enabled(o);
+	const char *alg, *sig;
+
+	out[0] = 0;
+	for (size_t i = 0; o->n_user_trustpoints > 0 && (alg = kssh_x509_alg_at(i)) != NULL; i++)
+		if (kssh_x509_alg(alg, NULL, &sig) == 0 &&
+		    (strcmp(sig, "ssh-rsa") != 0 || (enabled & KSSH_ENABLE_SSH_RSA)) &&
+		    (strcmp(sig, "ssh-dss") != 0 || (enabled & KSSH_ENABLE_SSH_DSS)))
+			kssh_list_append(out, len, alg);
 }
 
 /* Authenticated: open the PAM session as root, then serve the user in a child
@@ -265,10 +280,7 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	signal(SIGINT, on_term);
 	/* host certificates: offered first, K_S is the certificate under their algorithms */
 	sshd_hostkey_offer(o, offer, sizeof(offer));
-	snprintf(x509_sig_algs, sizeof(x509_sig_algs), "%s%s%s", o->n_user_trustpoints == 0 ? "" :
-	         "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,x509v3-ecdsa-sha2-nistp521,x509v3-rsa2048-sha256",
-	         o->n_user_trustpoints && (sshd_enabled(o) & KSSH_ENABLE_SSH_RSA) ? ",x509v3-ssh-rsa" : "",
-	         o->n_user_trustpoints && (sshd_enabled(o) & KSSH_ENABLE_SSH_DSS) ? ",x509v3-ssh-dss" : "");
+	x509_user_algs(o, x509_sig_algs, sizeof(x509_sig_algs));
 	for (size_t i = 0; i < KSSHD_MAX_HOST_KEYS; i++)
 	{
 		kssh_buf_view(&certs[i], o->host_cert[i], i < o->n_host_keys ? o->host_cert_len[i] : 0);
