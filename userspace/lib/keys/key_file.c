@@ -520,8 +520,9 @@ static int read_private_file(const char *path, char *text, size_t size, size_t *
 	return 0;
 }
 
-int kssh_key_load_private_passphrase(const char *path, const char *passphrase,
-                                     struct kssh_key **out)
+/* digest NULL: none taken, the pair proved; else the text's SHA-256, the proof skipped when it equals known */
+static int load_private(const char *path, const char *passphrase, const uint8_t *known, uint8_t *digest,
+                        struct kssh_key **out)
 {
 	char text[KEY_FILE_MAX + 1];
 	size_t n = 0;
@@ -530,27 +531,24 @@ int kssh_key_load_private_passphrase(const char *path, const char *passphrase,
 	*out = NULL;
 	if ((r = read_private_file(path, text, sizeof(text), &n)) != 0)
 		return r;
-	r = kssh_key_parse_private_passphrase(text, n, passphrase, out);
+	if (digest != NULL && EVP_Digest(text, n, digest, NULL, EVP_sha256(), NULL) != 1)
+		r = KSSH_ERR_LIBCRYPTO;
+	else
+		r = parse_private(text, n, passphrase,
+		                  digest == NULL || known == NULL || CRYPTO_memcmp(known, digest, 32) != 0, out);
 	OPENSSL_cleanse(text, n);
 	return r;
+}
+
+int kssh_key_load_private_passphrase(const char *path, const char *passphrase, struct kssh_key **out)
+{
+	return load_private(path, passphrase, NULL, NULL, out);
 }
 
 int kssh_key_load_private_known(const char *path, const uint8_t known[32], uint8_t digest[32],
                                 struct kssh_key **out)
 {
-	char text[KEY_FILE_MAX + 1];
-	size_t n = 0;
-	int r;
-
-	*out = NULL;
-	if ((r = read_private_file(path, text, sizeof(text), &n)) != 0)
-		return r;
-	if (EVP_Digest(text, n, digest, NULL, EVP_sha256(), NULL) != 1)
-		r = KSSH_ERR_LIBCRYPTO;
-	else
-		r = parse_private(text, n, NULL, known == NULL || CRYPTO_memcmp(known, digest, 32) != 0, out);
-	OPENSSL_cleanse(text, n);
-	return r;
+	return load_private(path, NULL, known, digest, out);
 }
 
 int kssh_key_load_private(const char *path, struct kssh_key **out)
