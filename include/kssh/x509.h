@@ -25,6 +25,12 @@ struct kssh_x509 {
 /* An x509v3-* algorithm: the key type it carries and the name its signatures have. 0 or KSSH_ERR_NOT_FOUND. */
 int kssh_x509_alg(const char *alg, enum kssh_key_type *key_type, const char **sig_name);
 const char *kssh_x509_alg_at(size_t i); /* each in turn, NULL after the last */
+/* The SSH algorithm an x509v3 one's key signs with (x509v3-rsa2048-sha256: rsa-sha2-256); NULL if unknown */
+const char *kssh_x509_key_sig_alg(const char *alg);
+/* The preferred x509v3 algorithm for a key type, never a SHA-1 one; NULL if none */
+const char *kssh_x509_alg_for_key(enum kssh_key_type type);
+/* The x509v3 algorithms appended to a name-list, the SHA-1 ones (x509v3-ssh-rsa, -ssh-dss) only when allowed */
+void kssh_x509_alg_list(char *out, size_t len, int ssh_rsa, int ssh_dss);
 
 /*
  * A host's own chain from a PEM file (its certificate first): "uint32 count,

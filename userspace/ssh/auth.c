@@ -198,9 +198,8 @@ static int try_identity(struct client_auth *a, struct identity *id)
 	const char *alg = request_alg(a, id), *sig_alg = signature_alg(a, id->type);
 
 	if (id->x509_alg[0]) {
-		kssh_x509_alg(id->x509_alg, NULL, &sig_alg);
 		alg = id->x509_alg;
-		sig_alg = strcmp(sig_alg, "rsa2048-sha256") == 0 ? "rsa-sha2-256" : sig_alg;
+		sig_alg = kssh_x509_key_sig_alg(alg);
 	}
 	struct kssh_buf *b, payload, sig;
 	uint8_t type;
@@ -272,16 +271,10 @@ static int x509_identity(struct client_auth *a, const char *path, const struct i
 	r = KSSH_ERR_KEY_TYPE_UNKNOWN;
 	if (!kssh_key_equal_public(leaf, plain))
 		goto out;
-	switch (leaf->type) {
-	case KSSH_KEY_RSA:
-		alg = sigs && !kssh_list_has(sigs, "x509v3-rsa2048-sha256") && kssh_list_has(sigs, "x509v3-ssh-rsa")
-		      ? "x509v3-ssh-rsa" : "x509v3-rsa2048-sha256";
-		break;
-	case KSSH_KEY_ECDSA_P256: alg = "x509v3-ecdsa-sha2-nistp256"; break;
-	case KSSH_KEY_ECDSA_P384: alg = "x509v3-ecdsa-sha2-nistp384"; break;
-	case KSSH_KEY_ECDSA_P521: alg = "x509v3-ecdsa-sha2-nistp521"; break;
-	default: goto out;
-	}
+	alg = leaf->type == KSSH_KEY_RSA && sigs && !kssh_list_has(sigs, "x509v3-rsa2048-sha256") &&
+	      kssh_list_has(sigs, "x509v3-ssh-rsa") ? "x509v3-ssh-rsa" : kssh_x509_alg_for_key(leaf->type);
+	if (alg == NULL)
+		goto out;
 	if ((r = kssh_buf_put_cstring(&id->blob, alg)) != 0 ||
 	    (r = kssh_buf_put(&id->blob, kssh_buf_ptr(&chain), kssh_buf_len(&chain))) != 0 ||
 	    (r = kssh_buf_put_u32(&id->blob, 0)) != 0)

@@ -194,8 +194,7 @@ void client_order_hostkey_algs(struct client_options *o, const char *list)
 	o->hostkey_list[0] = 0;
 	/* X509CAFile: X.509 host certificates first (not x509v3-ssh-rsa: SHA-1) */
 	if (o->x509_ca != NULL)
-		kssh_list_append(o->hostkey_list, sizeof(o->hostkey_list), "x509v3-ecdsa-sha2-nistp256,x509v3-ecdsa-sha2-nistp384,"
-		                 "x509v3-ecdsa-sha2-nistp521,x509v3-rsa2048-sha256");
+		kssh_x509_alg_list(o->hostkey_list, sizeof(o->hostkey_list), 0, 0);
 	/* an @cert-authority line for the host: certificates first, for the algorithms the list has */
 	if (kssh_known_hosts_find_ca(o->known_hosts, o->host, o->port, NULL, NULL) == 0)
 		for (size_t i = 0; (cert = kssh_cert_alg_at(i)) != NULL; i++)

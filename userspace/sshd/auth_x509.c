@@ -104,7 +104,7 @@ int auth_x509_check(struct auth_ctx *a, const char *method, const char *alg, con
 		return 0;
 	}
 	kssh_x509_subject(x, subject, sizeof(subject));
-	if (!auth_sig_alg_acceptable(a, strcmp(sig_name, "rsa2048-sha256") == 0 ? "rsa-sha2-256" : sig_name, x->key)) {
+	if (!auth_sig_alg_acceptable(a, kssh_x509_key_sig_alg(alg), x->key)) {
 		kssh_log(LOG_INFO, "user '%s': %s refused: its signature algorithm %s is not enabled", a->user, alg,
 		         sig_name);
 		goto out;

@@ -53,14 +53,10 @@ static void known_flow(int fd, int add)
 static void x509_user_algs(const struct sshd_options *o, char *out, size_t len)
 {
 	unsigned enabled = sshd_enabled(o);
-	const char *alg, *sig;
 
 	out[0] = 0;
-	for (size_t i = 0; o->n_user_trustpoints > 0 && (alg = kssh_x509_alg_at(i)) != NULL; i++)
-		if (kssh_x509_alg(alg, NULL, &sig) == 0 &&
-		    (strcmp(sig, "ssh-rsa") != 0 || (enabled & KSSH_ENABLE_SSH_RSA)) &&
-		    (strcmp(sig, "ssh-dss") != 0 || (enabled & KSSH_ENABLE_SSH_DSS)))
-			kssh_list_append(out, len, alg);
+	if (o->n_user_trustpoints > 0)
+		kssh_x509_alg_list(out, len, !!(enabled & KSSH_ENABLE_SSH_RSA), !!(enabled & KSSH_ENABLE_SSH_DSS));
 }
 
 /* Authenticated: open the PAM session as root, then serve the user in a child

@@ -97,16 +97,15 @@ static const struct kex_method *choose_method(const char *client, const char *se
 	return NULL;
 }
 
-/* An x509v3 name (RFC 6187): what its key signs with (rsa2048-sha256 is rsa-sha2-256 renamed) */
+/* An x509v3 name (RFC 6187): what its key signs with; the name kept as the library's own string */
 static const struct kssh_sig_alg *x509_host_key_alg(const char *name, const char **x509_name)
 {
-	const char *sig, *alg;
+	const char *alg;
 
 	for (size_t i = 0; (alg = kssh_x509_alg_at(i)) != NULL; i++)
 		if (strcmp(alg, name) == 0)
 			*x509_name = alg;
-	kssh_x509_alg(name, NULL, &sig);
-	return kssh_sig_alg_by_name(strcmp(sig, "rsa2048-sha256") == 0 ? "rsa-sha2-256" : sig);
+	return kssh_sig_alg_by_name(kssh_x509_key_sig_alg(name));
 }
 
 /* A plain signature algorithm, or a certificate one (PROTOCOL.certkeys, RFC 6187): what its key signs with */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kssh/err.h"
+#include "kssh/kex.h"
 #include "kssh/x509.h"
 #include "key_internal.h"
 
@@ -26,16 +27,18 @@
 #define OCSP_MAX 16
 #define UPN_OID "1.3.6.1.4.1.311.20.2.3"
 
+/* key_sig: the SSH algorithm the key signs with (rsa2048-sha256 is rsa-sha2-256 renamed); in order of preference */
 static const struct {
-	const char *alg, *sig_name;
+	const char *alg, *sig_name, *key_sig;
 	enum kssh_key_type type;
+	int sha1;
 } x509_algs[] = {
-	{ "x509v3-ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", KSSH_KEY_ECDSA_P256 },
-	{ "x509v3-ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", KSSH_KEY_ECDSA_P384 },
-	{ "x509v3-ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", KSSH_KEY_ECDSA_P521 },
-	{ "x509v3-rsa2048-sha256", "rsa2048-sha256", KSSH_KEY_RSA },
-	{ "x509v3-ssh-rsa", "ssh-rsa", KSSH_KEY_RSA },
-	{ "x509v3-ssh-dss", "ssh-dss", KSSH_KEY_DSA },
+	{ "x509v3-ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", KSSH_KEY_ECDSA_P256, 0 },
+	{ "x509v3-ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", KSSH_KEY_ECDSA_P384, 0 },
+	{ "x509v3-ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", KSSH_KEY_ECDSA_P521, 0 },
+	{ "x509v3-rsa2048-sha256", "rsa2048-sha256", "rsa-sha2-256", KSSH_KEY_RSA, 0 },
+	{ "x509v3-ssh-rsa", "ssh-rsa", "ssh-rsa", KSSH_KEY_RSA, 1 },
+	{ "x509v3-ssh-dss", "ssh-dss", "ssh-dss", KSSH_KEY_DSA, 1 },
 };
 #define N_ALGS (sizeof(x509_algs) / sizeof(x509_algs[0]))
 
@@ -51,6 +54,29 @@ int kssh_x509_alg(const char *alg, enum kssh_key_type *key_type, const char **si
 		return 0;
 	}
 	return KSSH_ERR_NOT_FOUND;
+}
+
+const char *kssh_x509_key_sig_alg(const char *alg)
+{
+	for (size_t i = 0; i < N_ALGS; i++)
+		if (strcmp(alg, x509_algs[i].alg) == 0)
+			return x509_algs[i].key_sig;
+	return NULL;
+}
+
+const char *kssh_x509_alg_for_key(enum kssh_key_type type)
+{
+	for (size_t i = 0; i < N_ALGS; i++)
+		if (x509_algs[i].type == type && !x509_algs[i].sha1)
+			return x509_algs[i].alg;
+	return NULL;
+}
+
+void kssh_x509_alg_list(char *out, size_t len, int ssh_rsa, int ssh_dss)
+{
+	for (size_t i = 0; i < N_ALGS; i++)
+		if (!x509_algs[i].sha1 || (x509_algs[i].type == KSSH_KEY_RSA ? ssh_rsa : ssh_dss))
+			kssh_list_append(out, len, x509_algs[i].alg);
 }
 
 const char *kssh_x509_alg_at(size_t i)
@@ -238,14 +264,15 @@ int kssh_x509_verify(const struct kssh_x509 *x, const char *alg, const uint8_t *
 	if (kssh_x509_alg(alg, NULL, &sig_name) != 0 ||
 	    signature_parts(sig, sig_len, name, sizeof(name), &raw, &raw_len) != 0 || strcmp(name, sig_name) != 0)
 		return KSSH_ERR_SIGNATURE_INVALID;
-	if (strcmp(sig_name, "rsa2048-sha256") != 0)
+	if (strcmp(sig_name, kssh_x509_key_sig_alg(alg)) == 0)
 		return kssh_key_verify(x->key, sig_name, sig, sig_len, data, len);
 	/* rsa2048-sha256 is rsa-sha2-256 under another name, for keys of 2048 bits or more */
 	if (kssh_key_bits(x->key) < 2048)
 		return KSSH_ERR_SIGNATURE_INVALID;
 	kssh_buf_init(&as_rsa, 0);
-	if ((r = renamed(raw, raw_len, "rsa-sha2-256", &as_rsa)) == 0)
-		r = kssh_key_verify(x->key, "rsa-sha2-256", kssh_buf_ptr(&as_rsa), kssh_buf_len(&as_rsa), data, len);
+	if ((r = renamed(raw, raw_len, kssh_x509_key_sig_alg(alg), &as_rsa)) == 0)
+		r = kssh_key_verify(x->key, kssh_x509_key_sig_alg(alg), kssh_buf_ptr(&as_rsa), kssh_buf_len(&as_rsa), data,
+		                    len);
 	kssh_buf_release(&as_rsa);
 	return r;
 }
