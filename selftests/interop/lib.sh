@@ -174,6 +174,17 @@ fetch() {
 }
 export -f fetch
 
+# pw USER METHOD ANSWER...: OpenSSH's ssh logs in to ksshd on $PORT by password or keyboard-interactive,
+# prompts answered by pattern (make_askpass); prints "in-ACCOUNT" from the session, nothing when refused
+pw() {
+	local user=$1 method=$2; shift 2
+	make_askpass "$TEST_TMP/ap" "$@"
+	with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications="$method" -o NumberOfPasswordPrompts=1 \
+		-p "$PORT" "$user@127.0.0.1" 'echo in-$(id -un)' 2>/dev/null
+}
+# reconfigure LINE...: the lines committed through ksshctl ($CTL); refusals in $TEST_TMP/ctl.err
+reconfigure() { printf '%s\n' "$@" | $CTL configure - >/dev/null 2>"$TEST_TMP/ctl.err"; }
+
 # pam_stack NAME [AUTH-LINE...]: /etc/pam.d/NAME with pam_unix, then any extra auth lines;
 # removed when the test ends
 pam_stack() {

@@ -135,13 +135,6 @@ PORT=$(pick_port)
 start_ksshd "$PORT" "$TEST_TMP/d" -f "$CONF" --pam-service "kssh-radius-$$"
 LOG=$TEST_TMP/d/log
 CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
-# pw USER METHOD ANSWER...: a login by password or keyboard-interactive, prompts answered by pattern
-pw() {
-	local user=$1 method=$2; shift 2
-	make_askpass "$TEST_TMP/ap" "$@"
-	with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications="$method" -o NumberOfPasswordPrompts=1 \
-		-p "$PORT" "$user@127.0.0.1" 'echo in-$(id -un)' 2>/dev/null
-}
 
 check "password through RADIUS: the RADIUS password logs in (the account's own differs)" \
 	eval '[ "$(pw "$U" password radpw)" = "in-$U" ] && logged "user '"'$U'"': accepted by RADIUS 127.0.0.1:$AUTH"'
@@ -202,7 +195,6 @@ check "exec accounting: START and STOP under one session id, with the user, the 
 	accounting
 printf 'no aaa accounting exec default\n' | $CTL configure - >/dev/null
 
-reconfigure() { printf '%s\n' "$@" | $CTL configure - >/dev/null; }
 unreachable() {
 	reconfigure "no radius-server host 127.0.0.1" "radius-server host 127.0.0.1 auth-port $DEAD key $SECRET" \
 		"radius-server timeout 1" "radius-server retransmit 0" &&

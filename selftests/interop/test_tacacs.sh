@@ -67,14 +67,6 @@ PORT=$(pick_port)
 start_ksshd "$PORT" "$TEST_TMP/d" -f "$CONF" --pam-service "kssh-tacacs-$$"
 LOG=$TEST_TMP/d/log
 CTL="$TOP/$BUILD/ksshctl -s $TEST_TMP/d/ctl.sock"
-reconfigure() { printf '%s\n' "$@" | $CTL configure - >/dev/null 2>"$TEST_TMP/ctl.err"; }
-# pw USER METHOD ANSWER...: a login by password or keyboard-interactive, prompts answered by pattern
-pw() {
-	local user=$1 method=$2; shift 2
-	make_askpass "$TEST_TMP/ap" "$@"
-	with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications="$method" -o NumberOfPasswordPrompts=1 \
-		-p "$PORT" "$user@127.0.0.1" 'echo in-$(id -un)' 2>/dev/null
-}
 tlog() { grep -F -- "$2" "$TEST_TMP/$1.log"; }
 # twait NAME TEXT: waits for TEXT in server NAME's log
 twait() {
@@ -130,15 +122,27 @@ check "accounting: START and STOP under one task_id, with the client, elapsed_ti
 	accounting
 
 remote_user() {
-	local out
+	local out shown json i flag=/tmp/kssh-tacacs-$$.done pid
+	# the session stays open until the test has looked at it (the flag), at most 60 s
 	make_askpass "$TEST_TMP/ap" rempw
-	out=$(with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications=password -p "$PORT" "$R@127.0.0.1" \
-		'echo "$(id -un) $HOME $USER"; sleep 2' 2>/dev/null &
-	      sleep 1; $CTL show ssh; $CTL show ssh --json; wait)
-	grep -q "^$O $(getent passwd "$O" | cut -d: -f6) $O\$" <<<"$out" && grep -q " $R " <<<"$out" &&
-		grep -q "\"userid\":\"$R\",.*\"account\":\"$O\",\"privilege\":15" <<<"$out" &&
+	with_askpass "$TEST_TMP/ap" ossh_pw -o PreferredAuthentications=password -p "$PORT" "$R@127.0.0.1" \
+		"echo \"\$(id -un) \$HOME \$USER\"; i=0; while [ ! -e $flag ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done" \
+		>"$TEST_TMP/remote.out" 2>/dev/null &
+	pid=$!
+	for i in $(seq 1 100); do
+		shown=$($CTL show ssh) && grep -q " $R " <<<"$shown" && break
+		sleep 0.1
+	done
+	json=$($CTL show ssh --json)
+	touch "$flag"
+	wait "$pid"
+	rm -f "$flag"
+	out=$(cat "$TEST_TMP/remote.out")
+	grep -qx "$O $(getent passwd "$O" | cut -d: -f6) $O" <<<"$out" && grep -q " $R " <<<"$shown" &&
+		grep -q "\"userid\":\"$R\",.*\"account\":\"$O\",\"privilege\":15" <<<"$json" &&
 		logged "user '$R': remote user, runs as local account '$O' (by its priv-lvl)" &&
-		logged "user '$R': TACACS+ accounting STOP" || { echo "$out" | sed 's/^/# /'; return 1; }
+		logged "user '$R': TACACS+ accounting STOP" ||
+		{ printf '%s\n' "$out" "$shown" "$json" | sed 's/^/# /'; return 1; }
 }
 check "a remote user without a local account runs as the account of its priv-lvl (HOME, USER), shown by its own name (show ssh --json: account, privilege)" \
 	remote_user

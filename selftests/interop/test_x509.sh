@@ -195,27 +195,30 @@ ecdsa_host() {
 check "the host trust point holding the ECDSA key's certificate: x509v3-ecdsa-sha2-nistp256 verified, the RSA ones no longer offered" \
 	ecdsa_host
 session_details() {
-	local out i pid
-	"$PY" -W ignore - "$PORT" "$U" "$X/ec256.key" "$X/ec256.pem" "$X/root.pem" <<'PY' >/dev/null 2>&1 &
+	local out i pid flag=/tmp/kssh-x509-$$.done
+	"$PY" -W ignore - "$PORT" "$U" "$X/ec256.key" "$X/ec256.pem" "$X/root.pem" "$flag" <<'PY' >/dev/null 2>&1 &
 import asyncio, logging, sys, warnings
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
 import asyncssh
-port, user, key, chain, ca = sys.argv[1:6]
+port, user, key, chain, ca, flag = sys.argv[1:7]
 async def main():
     async with asyncssh.connect("127.0.0.1", int(port), username=user, known_hosts=([], [], []), x509_trusted_certs=[ca],
                                 x509_purposes="any", client_keys=[(key, chain)],
                                 server_host_key_algs=["x509v3-ecdsa-sha2-nistp256"], agent_path=None) as conn:
-        await conn.run("sleep 3", check=False)
+        # open until the test has looked (the flag), at most 60 s
+        await conn.run("i=0; while [ ! -e %s ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done" % flag, check=False)
 asyncio.run(main())
 PY
 	pid=$!
-	for i in $(seq 1 50); do
+	for i in $(seq 1 100); do
 		out=$($CTL show ssh session details 2>&1)
 		grep -q x509v3-ecdsa-sha2-nistp256 <<<"$out" && break
 		sleep 0.1
 	done
+	touch "$flag"
 	wait "$pid"
+	rm -f "$flag"
 	grep -q x509v3-ecdsa-sha2-nistp256 <<<"$out" || { echo "$out" | tail -3 | sed 's/^/# /'; return 1; }
 }
 check "show ssh session details names the host key algorithm as agreed: x509v3-ecdsa-sha2-nistp256" session_details
