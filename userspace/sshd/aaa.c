@@ -47,58 +47,58 @@ static void add_tacacs(const struct sshd_options *o, struct sshd_aaa_servers *s,
 	snprintf(t->ca_file, sizeof(t->ca_file), "%s", tp ? tp->ca_file : "/nonexistent: tacacs-server tls trustpoint");
 }
 
-/* The hosts of a method, in order; then those in their hold time moved out, unless none would be left */
+/* The k-th host of a method: its index among the configured hosts, or -1 (a group's member not configured) */
+static int host_at(const struct sshd_aaa *aaa, const struct sshd_aaa_group *g, int tacacs, size_t k)
+{
+	size_t n = tacacs ? aaa->n_tacacs : aaa->n_radius;
+
+	if (g == NULL)
+		return k < n ? (int)k : -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tacacs ? aaa->tacacs[i].addr : aaa->radius[i].addr, g->servers[k]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int host_dead(const struct sshd_aaa *aaa, int tacacs, size_t i)
+{
+	return tacacs ? sshd_aaa_dead("tacacs+", aaa->tacacs[i].addr, aaa->tacacs[i].port)
+	              : sshd_aaa_dead("radius", aaa->radius[i].addr, aaa->radius[i].auth_port);
+}
+
+/* The hosts of a method in order, those in their hold time left out, unless none would be left */
 int sshd_aaa_servers(const struct sshd_options *o, unsigned char method, struct sshd_aaa_servers *out)
 {
 	const struct sshd_aaa *aaa = &o->aaa;
 	const struct sshd_aaa_group *g = NULL;
-	struct sshd_aaa_servers all;
-	size_t alive = 0;
+	size_t count;
 
 	memset(out, 0, sizeof(*out));
-	memset(&all, 0, sizeof(all));
 	if (method >= SSHD_AAA_GROUP) {
 		if ((size_t)(method - SSHD_AAA_GROUP) >= aaa->n_groups)
 			return -1;
 		g = &aaa->groups[method - SSHD_AAA_GROUP];
-		all.is_tacacs = g->tacacs;
+		out->is_tacacs = g->tacacs;
 	} else if (method == SSHD_AAA_TACACS || method == SSHD_AAA_RADIUS) {
-		all.is_tacacs = method == SSHD_AAA_TACACS;
+		out->is_tacacs = method == SSHD_AAA_TACACS;
 	} else {
 		return -1;
 	}
-	all.timeout = all.is_tacacs ? aaa->tacacs_timeout : aaa->radius_timeout;
-	all.retransmit = aaa->radius_retransmit;
-	for (size_t k = 0; k < (g ? g->n_servers : all.is_tacacs ? aaa->n_tacacs : aaa->n_radius); k++) {
-		const char *want = g ? g->servers[k] : NULL;
+	out->timeout = out->is_tacacs ? aaa->tacacs_timeout : aaa->radius_timeout;
+	out->retransmit = aaa->radius_retransmit;
+	count = g ? g->n_servers : out->is_tacacs ? aaa->n_tacacs : aaa->n_radius;
+	/* first pass: the alive ones; a second only when all are in their hold time (each is tried anyway) */
+	for (int pass = 0; pass < 2 && out->n == 0; pass++)
+		for (size_t k = 0; k < count; k++) {
+			int i = host_at(aaa, g, out->is_tacacs, k);
 
-		if (all.is_tacacs) {
-			for (size_t i = 0; i < aaa->n_tacacs; i++)
-				if (want ? strcmp(aaa->tacacs[i].addr, want) == 0 : i == k)
-					add_tacacs(o, &all, &aaa->tacacs[i]);
-		} else {
-			for (size_t i = 0; i < aaa->n_radius; i++)
-				if (want ? strcmp(aaa->radius[i].addr, want) == 0 : i == k)
-					add_radius(&all, &aaa->radius[i]);
+			if (i < 0 || (pass == 0 && host_dead(aaa, out->is_tacacs, (size_t)i)))
+				continue;
+			if (out->is_tacacs)
+				add_tacacs(o, out, &aaa->tacacs[i]);
+			else
+				add_radius(out, &aaa->radius[i]);
 		}
-	}
-	*out = all;
-	out->n = 0;
-	for (size_t i = 0; i < all.n; i++) {
-		const char *addr = all.is_tacacs ? all.tacacs[i].addr : all.radius[i].addr;
-		unsigned port = all.is_tacacs ? all.tacacs[i].port : all.radius[i].auth_port;
-
-		if (sshd_aaa_dead(all.is_tacacs ? "tacacs+" : "radius", addr, port))
-			continue;
-		if (all.is_tacacs)
-			out->tacacs[alive++] = all.tacacs[i];
-		else
-			out->radius[alive++] = all.radius[i];
-	}
-	out->n = alive ? alive : all.n;
-	if (alive == 0)
-		*out = all; /* all in their hold time: each is tried anyway */
-	sshd_aaa_servers_wipe(&all);
 	return 0;
 }
 

@@ -248,9 +248,13 @@ static const char *check_answer(uint8_t *b, size_t len, const struct packet *req
 	return NULL;
 }
 
-/* One server: 0 with a valid answer (in reply, for authentication), -1 (why says) */
+/*
+ * One server: 0 with a valid answer (in reply, for authentication), or -1 (why
+ * says; failure: KSSH_AAA_TIMEOUT when nothing came back, KSSH_AAA_ERROR when
+ * what came back failed its checks or nothing could be sent)
+ */
 static int ask(const struct kssh_radius_server *s, unsigned timeout_s, unsigned retransmit, const struct exchange *x,
-               char *why, size_t why_len)
+               char *why, size_t why_len, enum kssh_aaa_event *failure)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai = NULL;
 	struct packet p = { 0 };
@@ -262,8 +266,10 @@ static int ask(const struct kssh_radius_server *s, unsigned timeout_s, unsigned 
 	    connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    (x->acct ? build_acct(&p, x->acct, s->secret, fd) : build(&p, x->req, s->secret, fd)) != 0) {
 		snprintf(why, why_len, "cannot send to it");
+		*failure = KSSH_AAA_ERROR;
 		goto out;
 	}
+	*failure = KSSH_AAA_TIMEOUT;
 	snprintf(why, why_len, "no answer in %u tries of %u s", retransmit + 1, timeout_s);
 	for (unsigned try = 0; try <= retransmit && r != 0; try++) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -279,10 +285,12 @@ static int ask(const struct kssh_radius_server *s, unsigned timeout_s, unsigned 
 			const char *bad = x->acct ? check_acct_answer(in, (size_t)n, &p, s->secret)
 			                          : check_answer(in, (size_t)n, &p, s->secret, x->reply);
 
-			if (bad == NULL)
+			if (bad == NULL) {
 				r = 0;
-			else
+			} else {
 				snprintf(why, why_len, "%s", bad);
+				*failure = KSSH_AAA_ERROR;
+			}
 		}
 	}
 out:
@@ -310,16 +318,16 @@ void kssh_radius_authenticate(const struct kssh_radius_server *servers, size_t n
 		struct exchange x = { .req = req, .reply = reply };
 
 		uint64_t t0 = kssh_aaa_now_ms();
+		enum kssh_aaa_event failure;
 
 		snprintf(reply->server, sizeof(reply->server), "%s:%u", servers[i].addr, servers[i].auth_port);
-		if (ask(&servers[i], timeout_s, retransmit, &x, reply->why, sizeof(reply->why)) == 0) {
+		if (ask(&servers[i], timeout_s, retransmit, &x, reply->why, sizeof(reply->why), &failure) == 0) {
 			kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port,
 			                reply->result == KSSH_RADIUS_ACCEPT ? KSSH_AAA_ACCEPT
 			                : reply->result == KSSH_RADIUS_REJECT ? KSSH_AAA_REJECT : KSSH_AAA_CHALLENGE, t0);
 			return;
 		}
-		kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port,
-		                strncmp(reply->why, "no answer", 9) == 0 ? KSSH_AAA_TIMEOUT : KSSH_AAA_ERROR, t0);
+		kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port, failure, t0);
 	}
 	reply->result = KSSH_RADIUS_UNREACHABLE;
 }
@@ -332,11 +340,10 @@ int kssh_radius_account(const struct kssh_radius_server *servers, size_t n, unsi
 	snprintf(why, why_len, "no RADIUS server configured");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = kssh_aaa_now_ms();
-		int r = ask(&servers[i], timeout_s, retransmit, &x, why, why_len);
+		enum kssh_aaa_event failure;
+		int r = ask(&servers[i], timeout_s, retransmit, &x, why, why_len, &failure);
 
-		kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port,
-		                r == 0 ? KSSH_AAA_ANSWER : strncmp(why, "no answer", 9) == 0 ? KSSH_AAA_TIMEOUT : KSSH_AAA_ERROR,
-		                t0);
+		kssh_aaa_report("radius", servers[i].addr, servers[i].auth_port, r == 0 ? KSSH_AAA_ANSWER : failure, t0);
 		if (r == 0)
 			return 0;
 	}

@@ -213,14 +213,13 @@ static int io_all(struct conn *c, uint8_t *p, size_t n, int write_it)
 	return 0;
 }
 
-/* One request and its reply on c: 0 with the reply's body in reply (deobfuscated), or -1 (why says) */
-static int exchange(struct conn *c, uint8_t type, uint8_t version, uint32_t id, uint8_t seq, struct kssh_buf *body,
-                    struct kssh_buf *reply, char *why, size_t why_len)
+/* One packet of a session on c, the body obfuscated in place (not over TLS): 0, or -1 (why says) */
+static int send_packet(struct conn *c, uint8_t type, uint8_t version, uint32_t id, uint8_t seq, struct kssh_buf *body,
+                       char *why, size_t why_len)
 {
 	const struct kssh_tacacs_server *s = c->server;
-	struct kssh_tacacs_header h = { version, type, seq, 0, id, (uint32_t)kssh_buf_len(body) }, rh;
-	uint8_t hdr[KSSH_TACACS_HDR], *in = NULL;
-	int r = -1;
+	struct kssh_tacacs_header h = { version, type, seq, 0, id, (uint32_t)kssh_buf_len(body) };
+	uint8_t hdr[KSSH_TACACS_HDR];
 
 	if (s->tls)
 		h.flags |= KSSH_TACACS_UNENCRYPTED; /* RFC 9887 4.5: no obfuscation inside TLS */
@@ -233,6 +232,19 @@ static int exchange(struct conn *c, uint8_t type, uint8_t version, uint32_t id, 
 		snprintf(why, why_len, "cannot send: %s", errno == EAGAIN ? "timed out" : strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* One request and its reply on c: 0 with the reply's body in reply (deobfuscated), or -1 (why says) */
+static int exchange(struct conn *c, uint8_t type, uint8_t version, uint32_t id, uint8_t seq, struct kssh_buf *body,
+                    struct kssh_buf *reply, char *why, size_t why_len)
+{
+	const struct kssh_tacacs_server *s = c->server;
+	struct kssh_tacacs_header rh;
+	uint8_t hdr[KSSH_TACACS_HDR], *in = NULL;
+
+	if (send_packet(c, type, version, id, seq, body, why, why_len) != 0)
+		return -1;
 	if (io_all(c, hdr, sizeof(hdr), 0) != 0) {
 		snprintf(why, why_len, "no reply: %s", errno == EAGAIN ? "timed out" : "the server closed the connection");
 		return -1;
@@ -251,13 +263,11 @@ static int exchange(struct conn *c, uint8_t type, uint8_t version, uint32_t id, 
 		return -1;
 	}
 	if (!s->tls && kssh_tacacs_obfuscate(&rh, s->secret, in, rh.length) != 0)
-		goto out;
+		return -1;
 	if (c->first)
 		c->single = s->single_connection && (rh.flags & KSSH_TACACS_SINGLE_CONNECT);
 	c->first = 0;
-	r = 0;
-out:
-	return r;
+	return 0;
 }
 
 /*
@@ -441,25 +451,15 @@ out:
 void kssh_tacacs_authen_end(struct kssh_tacacs_authen *s)
 {
 	struct kssh_buf body;
+	char why[80];
 
 	if (s->conn == NULL)
 		return;
 	/* RFC 8907 5.3: the abort flag ends the session; no reply is awaited, and the connection goes */
 	kssh_buf_init(&body, 64);
-	if (kssh_tacacs_authen_continue_body(&body, "", 1) == 0) {
-		struct kssh_tacacs_header h = { 0xc0 | s->minor, KSSH_TACACS_AUTHEN, (uint8_t)(s->seq + 1), 0,
-			                        s->session_id, (uint32_t)kssh_buf_len(&body) };
-		struct conn *c = s->conn;
-		uint8_t hdr[KSSH_TACACS_HDR];
-
-		if (c->server->tls)
-			h.flags |= KSSH_TACACS_UNENCRYPTED;
-		kssh_tacacs_header_put(hdr, &h);
-		if (c->server->tls ||
-		    kssh_tacacs_obfuscate(&h, c->server->secret, kssh_buf_mutable_ptr(&body), kssh_buf_len(&body)) == 0)
-			if (io_all(c, hdr, sizeof(hdr), 1) == 0)
-				io_all(c, kssh_buf_mutable_ptr(&body), kssh_buf_len(&body), 1);
-	}
+	if (kssh_tacacs_authen_continue_body(&body, "", 1) == 0)
+		send_packet(s->conn, KSSH_TACACS_AUTHEN, 0xc0 | s->minor, s->session_id, (uint8_t)(s->seq + 1), &body, why,
+		            sizeof(why));
 	kssh_buf_release(&body);
 	conn_close(s->conn);
 	s->conn = NULL;
