@@ -175,21 +175,29 @@ check "show ssh and its history show an agent-forwarding session (Command-Line-I
 printf '%s\n' 'ssh server port-forwarding remote gateway-ports' 'ssh server rate-limit 600' >"$TEST_TMP/gw.conf"
 PORT_GW=$(pick_port)
 start_ksshd "$PORT_GW" "$TEST_TMP/gw" -f "$TEST_TMP/gw.conf"
+# bound_to SERVER ADDR [ALSO...]: a -R 0.0.0.0 forward through SERVER listens on ADDR,
+# and on nothing but ADDR and the ALSO addresses (the IPv6 twin, where the host has one)
 bound_to() {
-	local server=$1 want=$2 fp addr=""
+	local server=$1 want=$2 fp addr="" a
+	shift
 	fp=$(pick_port)
 	ossh_keys -i "$TEST_TMP/id" -p "$server" -N -R "0.0.0.0:$fp:127.0.0.1:$SVC" "$U@127.0.0.1" 2>/dev/null &
 	local pid=$!
 	for _ in $(seq 50); do
-		addr=$(ss -Hltn "sport = :$fp" | awk '{print $4}' | head -1)
-		[ -n "$addr" ] && break
+		addr=$(ss -Hltn "sport = :$fp" | awk '{print $4}' | tr '\n' ' ')
+		grep -qF -- " $want:$fp " <<<" $addr" && break
 		sleep 0.1
 	done
 	stop "$pid"
-	[ "$addr" = "$want:$fp" ] || { echo "# listening on '${addr}', wanted $want:$fp"; return 1; }
+	grep -qF -- " $want:$fp " <<<" $addr" || { echo "# listening on '${addr}', wanted $want:$fp"; return 1; }
+	for a in $addr; do
+		local ok=0 w
+		for w in "$@"; do [ "$a" = "$w:$fp" ] && ok=1; done
+		[ $ok = 1 ] || { echo "# also listening on $a"; return 1; }
+	done
 }
-check "-R 0.0.0.0:PORT without gateway-ports listens on loopback only" bound_to "$PORT" 127.0.0.1
-check "-R 0.0.0.0:PORT with 'remote gateway-ports' listens on every address" bound_to "$PORT_GW" 0.0.0.0
+check "-R 0.0.0.0:PORT without gateway-ports listens on loopback only" bound_to "$PORT" 127.0.0.1 '[::1]'
+check "-R 0.0.0.0:PORT with 'remote gateway-ports' listens on every address" bound_to "$PORT_GW" 0.0.0.0 '[::]'
 
 gone_after() {
 	local fp
