@@ -40,6 +40,11 @@ struct kssh_mac_alg {
 
 struct kssh_cipher;
 
+struct kssh_piece {
+	const uint8_t *p;
+	size_t len;
+};
+
 struct kssh_cipher_backend {
 	const char *name;
 	int (*init)(struct kssh_cipher *c, const uint8_t *key, const uint8_t *iv);
@@ -56,6 +61,14 @@ struct kssh_cipher_backend {
 	int (*get_length)(struct kssh_cipher *c, uint32_t seqnr,
 	                  const uint8_t *src, uint32_t *plen);
 	void (*cleanup)(struct kssh_cipher *c);
+	/*
+	 * AEAD encryption as crypt, with src in n pieces (the first holding the
+	 * aadlen bytes at least) that together are aadlen + len bytes: a
+	 * packet's payload encrypted from where it lies, with no copy to gather
+	 * it first. NULL: the caller gathers and calls crypt.
+	 */
+	int (*encrypt_pieces)(struct kssh_cipher *c, uint32_t seqnr, uint8_t *dst,
+	                      const struct kssh_piece *src, int n, uint32_t len, uint32_t aadlen);
 	/* CBC: the chaining block where the stream stands (for moving a connection); NULL: not kept */
 	int (*get_iv)(struct kssh_cipher *c, uint8_t *iv, size_t len);
 };

@@ -99,6 +99,7 @@ void kssh_packet_counter_add(uint8_t *ctr, size_t len, uint64_t n);
 /* Compose: begin returns the payload buffer with the type byte written. */
 struct kssh_buf *kssh_packet_begin(struct kssh_packet *p, uint8_t type);
 int kssh_packet_finish(struct kssh_packet *p);
+int kssh_packet_finish_tail(struct kssh_packet *p, const uint8_t *tail, size_t tail_len);
 
 /*
  * Frame the next packet from the input buffer. Returns 0 with the message

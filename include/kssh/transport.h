@@ -118,6 +118,8 @@ int kssh_transport_poll(struct kssh_transport *t, uint8_t *type, struct kssh_buf
 /* Compose and send a message; held back during a key exchange and sent after it. */
 struct kssh_buf *kssh_transport_begin(struct kssh_transport *t, uint8_t type);
 int kssh_transport_send(struct kssh_transport *t);
+/* As kssh_transport_send, the payload ending with tail_len bytes at tail (encrypted from there) */
+int kssh_transport_send_tail(struct kssh_transport *t, const uint8_t *tail, size_t tail_len);
 
 int kssh_transport_rekey(struct kssh_transport *t);
 int kssh_transport_tick(struct kssh_transport *t); /* time-based rekey */

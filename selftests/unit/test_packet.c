@@ -76,6 +76,51 @@ TEST(every_cipher_and_mac_round_trips)
 	}
 }
 
+/*
+ * A payload whose data stays where it lies (finish_tail), between ordinary
+ * packets: the reader gets the same bytes, and an AEAD cipher encrypts the
+ * data from there (the outgoing buffer never grows to hold it).
+ */
+TEST(a_payload_with_its_data_elsewhere_round_trips_for_every_cipher)
+{
+	static uint8_t data[40000];
+	const struct kssh_cipher_alg *c;
+	const size_t sizes[] = { 0, 1, 15, 16, 17, 255, 4096, 32768, 40000 };
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	for (size_t ci = 0; (c = kssh_cipher_at(ci)) != NULL; ci++) {
+		struct kssh_packet tx, rx;
+		struct kssh_buf payload;
+		uint8_t type;
+
+		ASSERT(pair(&tx, &rx, c, kssh_mac_at(0)) == 0);
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			size_t n = sizes[k];
+			struct kssh_buf *b = kssh_packet_begin(&tx, 94);
+
+			ASSERT(b != NULL && kssh_buf_put_u32(b, 7) == 0 && kssh_buf_put_u32(b, (uint32_t)n) == 0);
+			ASSERT(kssh_packet_finish_tail(&tx, data, n) == 0);
+			if ((c->flags & KSSH_CIPHER_AEAD) && n >= 4096)
+				EXPECT(tx.outgoing.alloc < n);
+			ASSERT(send_msg(&tx, 2, 30, 9) == 0);
+			ASSERT(move_bytes(&tx, &rx) == 0);
+			if (kssh_packet_read(&rx, &type, &payload) != 0) {
+				printf("#   %s failed at %zu\n", c->name, n);
+				*failed = 1;
+				break;
+			}
+			EXPECT_EQ(type, 94);
+			ASSERT(kssh_buf_len(&payload) == 9 + n);
+			EXPECT(memcmp(kssh_buf_ptr(&payload) + 9, data, n) == 0);
+			ASSERT(kssh_packet_read(&rx, &type, &payload) == 0);
+			EXPECT_EQ(type, 2);
+		}
+		EXPECT_EQ(rx.dir[KSSH_DIR_IN].seqnr, tx.dir[KSSH_DIR_OUT].seqnr);
+		done(&tx, &rx);
+	}
+}
+
 TEST(corrupted_byte_fails_authentication_for_every_cipher)
 {
 	const struct kssh_cipher_alg *c;

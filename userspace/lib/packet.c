@@ -146,10 +146,10 @@ struct kssh_buf *kssh_packet_begin(struct kssh_packet *p, uint8_t type)
 }
 
 /* Pads so that the encrypted part is a whole number of blocks (RFC 4253 6). */
-static int add_padding(struct kssh_packet *p, struct kssh_packet_dir *d,
+static int add_padding(struct kssh_packet *p, struct kssh_packet_dir *d, size_t tail,
                        uint32_t *packet_length)
 {
-	size_t payload = kssh_buf_len(&p->outgoing) - HEADER_LEN;
+	size_t payload = kssh_buf_len(&p->outgoing) - HEADER_LEN + tail;
 	size_t aligned = 1 + payload + (length_is_clear(d) ? 0 : 4);
 	uint32_t pad = d->block_size - (uint32_t)(aligned % d->block_size);
 	uint8_t *hdr, *padding;
@@ -180,7 +180,7 @@ int kssh_packet_finish(struct kssh_packet *p)
 
 	if (p->kernel.on)
 		return kssh_packet_kernel_finish(p);
-	if ((r = add_padding(p, d, &packet_length)) != 0)
+	if ((r = add_padding(p, d, 0, &packet_length)) != 0)
 		return r;
 	total = 4 + packet_length;
 	src = kssh_buf_ptr(&p->outgoing);
@@ -202,6 +202,45 @@ int kssh_packet_finish(struct kssh_packet *p)
 		d->ctr_blocks += total / d->block_size;
 	}
 	if (r != 0) {
+		kssh_buf_consume_end(&p->output, total + d->mac_len);
+		return r;
+	}
+	account(d, total + d->mac_len);
+	kssh_buf_reset(&p->outgoing);
+	return 0;
+}
+
+/*
+ * As kssh_packet_finish, for a payload whose last tail_len bytes are not in
+ * the outgoing buffer but at tail (a channel's data where it lies): an AEAD
+ * cipher encrypts them from there; otherwise they are appended and the
+ * packet finished as usual.
+ */
+int kssh_packet_finish_tail(struct kssh_packet *p, const uint8_t *tail, size_t tail_len)
+{
+	struct kssh_packet_dir *d = &p->dir[KSSH_DIR_OUT];
+	const struct kssh_cipher_backend *be = d->cipher != NULL ? d->cctx.backend : NULL;
+	struct kssh_piece piece[3];
+	size_t head = kssh_buf_len(&p->outgoing);
+	uint32_t packet_length, total;
+	uint8_t *dst;
+	int r;
+
+	if (p->kernel.on || be == NULL || be->encrypt_pieces == NULL ||
+	    !(d->cipher->flags & KSSH_CIPHER_AEAD) || head + tail_len + 256 > KSSH_PACKET_MAX_SIZE) {
+		if ((r = kssh_buf_put(&p->outgoing, tail, tail_len)) != 0)
+			return r;
+		return kssh_packet_finish(p);
+	}
+	if ((r = add_padding(p, d, tail_len, &packet_length)) != 0)
+		return r;
+	total = 4 + packet_length;
+	if ((r = kssh_buf_reserve(&p->output, total + d->mac_len, &dst)) != 0)
+		return r;
+	piece[0] = (struct kssh_piece){ kssh_buf_ptr(&p->outgoing), head };
+	piece[1] = (struct kssh_piece){ tail, tail_len };
+	piece[2] = (struct kssh_piece){ kssh_buf_ptr(&p->outgoing) + head, kssh_buf_len(&p->outgoing) - head };
+	if ((r = be->encrypt_pieces(&d->cctx, d->seqnr, dst, piece, 3, packet_length, 4)) != 0) {
 		kssh_buf_consume_end(&p->output, total + d->mac_len);
 		return r;
 	}

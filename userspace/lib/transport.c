@@ -403,6 +403,22 @@ int kssh_transport_send(struct kssh_transport *t)
 	return r;
 }
 
+int kssh_transport_send_tail(struct kssh_transport *t, const uint8_t *tail, size_t tail_len)
+{
+	const uint8_t *type = kssh_buf_ptr(&t->pkt.outgoing) + 5;
+	int r;
+
+	if (must_hold(t, *type)) {
+		if ((r = kssh_buf_put(&t->pkt.outgoing, tail, tail_len)) != 0)
+			return r;
+		return kssh_transport_send(t);
+	}
+	note_phase_sent(t, *type);
+	if ((r = kssh_packet_finish_tail(&t->pkt, tail, tail_len)) != 0)
+		return r;
+	return check_volume(t);
+}
+
 struct kssh_packet *kssh_transport_packet(struct kssh_transport *t)
 {
 	return &t->pkt;

@@ -306,8 +306,8 @@ long kssh_chan_send_data(struct kssh_transport *t, struct kssh_channel *ch, uint
 			return KSSH_ERR_ALLOC;
 		if ((r = kssh_buf_put_u32(b, ch->remote_id)) != 0 ||
 		    (ext && (r = kssh_buf_put_u32(b, ext)) != 0) ||
-		    (r = kssh_buf_put_string(b, data + sent, n)) != 0 ||
-		    (r = kssh_transport_send(t)) != 0)
+		    (r = kssh_buf_put_u32(b, (uint32_t)n)) != 0 ||
+		    (r = kssh_transport_send_tail(t, data + sent, n)) != 0)
 			return r;
 		ch->remote_window -= (uint32_t)n;
 		sent += n;

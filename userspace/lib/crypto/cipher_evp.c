@@ -118,6 +118,39 @@ static int crypt_gcm(struct kssh_cipher *c, struct evp_state *s, uint8_t *dst,
 	return 0;
 }
 
+/* The pieces after the first skip bytes, encrypted one after another into dst */
+static int update_pieces(EVP_CIPHER_CTX *ctx, uint8_t *dst, const struct kssh_piece *src, int n,
+                         size_t skip)
+{
+	for (int i = 0; i < n; i++) {
+		size_t from = skip < src[i].len ? skip : src[i].len, len = src[i].len - from;
+
+		skip -= from;
+		if (update(ctx, dst, src[i].p + from, (uint32_t)len) != 0)
+			return KSSH_ERR_LIBCRYPTO;
+		dst += len;
+	}
+	return 0;
+}
+
+static int encrypt_gcm_pieces(struct evp_state *s, uint8_t *dst, const struct kssh_piece *src, int n,
+                              uint32_t len, uint32_t aadlen)
+{
+	int outl;
+
+	if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, s->iv, -1) != 1)
+		return KSSH_ERR_LIBCRYPTO;
+	kssh_cipher_gcm_next_iv(s->iv);
+	if (aadlen > 0 && EVP_CipherUpdate(s->ctx, NULL, &outl, src[0].p, (int)aadlen) != 1)
+		return KSSH_ERR_LIBCRYPTO;
+	memcpy(dst, src[0].p, aadlen);
+	if (update_pieces(s->ctx, dst + aadlen, src, n, aadlen) != 0 ||
+	    EVP_CipherFinal_ex(s->ctx, NULL, &outl) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_GET_TAG, 16, dst + aadlen + len) != 1)
+		return KSSH_ERR_LIBCRYPTO;
+	return 0;
+}
+
 /*
  * OpenSSH's ChaCha20 has a 64-bit block counter and a 64-bit nonce; OpenSSL's
  * 16-byte IV is a 32-bit counter then a 96-bit nonce. Packets are far below
@@ -194,6 +227,35 @@ static int evp_crypt(struct kssh_cipher *c, uint32_t seqnr, uint8_t *dst,
 	return update(s->ctx, dst + aadlen, src + aadlen, len);
 }
 
+static int encrypt_chachapoly_pieces(struct evp_state *s, uint32_t seqnr, uint8_t *dst,
+                                     const struct kssh_piece *src, int n, uint32_t len, uint32_t aadlen)
+{
+	int r;
+
+	if ((r = chacha_set(s->hdr_ctx, s->hdr_key, 0, seqnr)) != 0 ||
+	    (r = update(s->hdr_ctx, dst, src[0].p, aadlen)) != 0 ||
+	    (r = chacha_set(s->ctx, s->main_key, 1, seqnr)) != 0 ||
+	    (r = update_pieces(s->ctx, dst + aadlen, src, n, aadlen)) != 0)
+		return r;
+	return poly_tag(s, seqnr, dst, aadlen + len, dst + aadlen + len);
+}
+
+static int evp_encrypt_pieces(struct kssh_cipher *c, uint32_t seqnr, uint8_t *dst,
+                              const struct kssh_piece *src, int n, uint32_t len, uint32_t aadlen)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += src[i].len;
+	if (!c->encrypt || n < 1 || src[0].len < aadlen || total != (size_t)aadlen + len)
+		return KSSH_ERR_INVALID_ARGUMENT;
+	if (c->alg->flags & KSSH_CIPHER_CHACHAPOLY)
+		return encrypt_chachapoly_pieces(c->state, seqnr, dst, src, n, len, aadlen);
+	if (c->alg->flags & KSSH_CIPHER_AEAD)
+		return encrypt_gcm_pieces(c->state, dst, src, n, len, aadlen);
+	return KSSH_ERR_INVALID_ARGUMENT;
+}
+
 static int evp_get_length(struct kssh_cipher *c, uint32_t seqnr,
                           const uint8_t *src, uint32_t *plen)
 {
@@ -233,6 +295,7 @@ const struct kssh_cipher_backend kssh_cipher_backend_evp = {
 	.name = "openssl",
 	.init = evp_init,
 	.crypt = evp_crypt,
+	.encrypt_pieces = evp_encrypt_pieces,
 	.get_length = evp_get_length,
 	.cleanup = evp_cleanup,
 	.get_iv = evp_get_iv,
