@@ -16,7 +16,13 @@
 #include "conn_internal.h"
 #include "log.h"
 
-#define SFTP_OUTPUT_HIGH (4u * 1024 * 1024)
+/*
+ * Replies are made only while less than this waits to be sent: the output
+ * is a flat buffer, and every reply that no longer fits its end slides what
+ * is waiting to the front, so a deep backlog (the 4 MiB it was) cost an extra
+ * copy of much of the data; the requests wait in the input instead.
+ */
+#define SFTP_OUTPUT_HIGH (512u * 1024)
 
 /* The server's INFO lines (what changed, what was read) go to our log; DEBUG only with -d */
 static void sftp_log_line(void *arg, int priority, const char *line)
