@@ -37,6 +37,7 @@ struct kssh_channel {
 struct kssh_chan_table {
 	struct kssh_channel chans[KSSH_CHAN_MAX];
 	uint32_t limit; /* channels open at once (KSSH_CHAN_MAX unless set lower) */
+	uint32_t end;   /* no channel was ever allocated at or above this id: loops stop here */
 };
 
 enum kssh_chan_event_kind {
@@ -67,6 +68,8 @@ struct kssh_chan_event {
 void kssh_chan_table_init(struct kssh_chan_table *tab);
 /* At most n channels at once (1..KSSH_CHAN_MAX); beyond it accept and open fail. */
 void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n);
+/* One past the highest channel id in use so far: for (i = 0; i < kssh_chan_end(tab); i++) lookup */
+uint32_t kssh_chan_end(const struct kssh_chan_table *tab);
 struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t local_id);
 size_t kssh_chan_count(const struct kssh_chan_table *tab);
 

@@ -193,6 +193,28 @@ TEST(channel_table_is_bounded)
 	for (int i = 0; i < KSSH_CHAN_MAX + 5; i++)
 		opened += kssh_chan_open(&p.ct, p.client, "session", NULL, &msg) != NULL;
 	EXPECT_EQ(opened, KSSH_CHAN_MAX);
+	EXPECT_EQ(kssh_chan_end(&p.ct), KSSH_CHAN_MAX);
+	pair_free(&p);
+}
+
+/* The loops over channels stop at the highest id used: a freed id below it is reused first */
+TEST(channel_end_follows_the_highest_id_used)
+{
+	struct pair p;
+	struct kssh_buf *msg;
+	struct kssh_channel *ch[3];
+
+	ASSERT(pair_up(&p) == 0);
+	EXPECT_EQ(kssh_chan_end(&p.ct), 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT((ch[i] = kssh_chan_open(&p.ct, p.client, "session", NULL, &msg)) != NULL);
+	EXPECT_EQ(kssh_chan_end(&p.ct), 3);
+	kssh_chan_free(ch[1]);
+	EXPECT_EQ(kssh_chan_count(&p.ct), 2);
+	ASSERT(kssh_chan_open(&p.ct, p.client, "session", NULL, &msg) == ch[1]);
+	EXPECT_EQ(kssh_chan_end(&p.ct), 3);
+	EXPECT(kssh_chan_lookup(&p.ct, 2) == ch[2]);
+	EXPECT(kssh_chan_lookup(&p.ct, 3) == NULL);
 	pair_free(&p);
 }
 

@@ -113,7 +113,7 @@ static void chan_release(struct client_session *s, struct client_chan *cc)
 /* At the end, whatever way it came: every channel still held is let go */
 static void release_all(struct client_session *s)
 {
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 
 		if (ch != NULL && ch->owner != NULL)
@@ -346,7 +346,7 @@ static int progress(struct client_session *s)
 {
 	int r;
 
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 		struct client_chan *cc = ch ? ch->owner : NULL;
 
@@ -402,7 +402,7 @@ static int round_trip(struct client_session *s)
 		fwd_index[i] = (int)n;
 		pfds[n++] = (struct pollfd){ .fd = s->o->forwards[i].fd, .events = POLLIN };
 	}
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 		struct client_chan *cc = ch ? ch->owner : NULL;
 
@@ -429,7 +429,7 @@ static int round_trip(struct client_session *s)
 		    (r = f->dynamic ? socks_accept(s, f) : accept_forward(s, f)) != 0)
 			return r;
 	}
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 		struct client_chan *cc = ch ? ch->owner : NULL;
 

@@ -413,7 +413,7 @@ int session_request(struct sshd_conn *s, struct sshd_chan *sc, struct kssh_chan_
 
 void session_child_exited(struct sshd_conn *s, pid_t pid, int status)
 {
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 		struct sshd_chan *sc = ch ? ch->owner : NULL;
 

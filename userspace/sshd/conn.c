@@ -213,7 +213,7 @@ static int progress_all(struct sshd_conn *s)
 {
 	int r;
 
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 		struct sshd_chan *sc;
 
@@ -256,7 +256,7 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 	can_send = kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH;
 	pfds[0] = (struct pollfd){ .fd = s->c->fd, .events = conn_poll_events(s->c) };
 	pfds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 
 		if (ch != NULL && ch->state == KSSH_CHAN_OPEN)
@@ -273,7 +273,7 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 	if ((r = conn_service(s->c, pfds[0].revents)) != 0 || (r = process_input(s)) != 0 ||
 	    (r = rfwd_service(s, pfds)) != 0 || (r = agent_service(s, pfds)) != 0)
 		return r;
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s->chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s->chans, (uint32_t)i);
 
 		if (ch != NULL && ch->state == KSSH_CHAN_OPEN &&
@@ -307,7 +307,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 		;
 	conn_flush(c);
 	offload_report(&s, 1); /* the last counters, for the history */
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++) {
+	for (size_t i = 0; i < kssh_chan_end(&s.chans); i++) {
 		struct kssh_channel *ch = kssh_chan_lookup(&s.chans, (uint32_t)i);
 
 		if (ch != NULL)

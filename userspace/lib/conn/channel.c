@@ -31,11 +31,16 @@ struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t loca
 	return &tab->chans[local_id];
 }
 
+uint32_t kssh_chan_end(const struct kssh_chan_table *tab)
+{
+	return tab->end;
+}
+
 size_t kssh_chan_count(const struct kssh_chan_table *tab)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < KSSH_CHAN_MAX; i++)
+	for (size_t i = 0; i < tab->end; i++)
 		n += tab->chans[i].state != KSSH_CHAN_FREE;
 	return n;
 }
@@ -52,6 +57,8 @@ static struct kssh_channel *chan_alloc(struct kssh_chan_table *tab, const char *
 		ch->local_window = ch->local_window_max = KSSH_CHAN_WINDOW;
 		snprintf(ch->type, sizeof(ch->type), "%s", type);
 		ch->owner = owner;
+		if (tab->end <= i)
+			tab->end = i + 1;
 		return ch;
 	}
 	return NULL;
