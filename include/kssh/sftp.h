@@ -62,6 +62,8 @@ int sftp_attrs_encode(struct kssh_buf *b, const struct sftp_attrs *a);
 void sftp_attrs_from_stat(const struct stat *st, struct sftp_attrs *a);
 /* "-rw-r--r--    1 user     group        1234 Jan  1 12:00 name", as ls -l and OpenSSH print */
 void sftp_longname(const char *name, const struct stat *st, char *out, size_t len);
+/* The user (group != 0: group) name of an id, or NULL when it has none; remembered, as ls does */
+const char *sftp_id_name(int group, uint32_t id);
 int sftp_status_from_errno(int err);
 const char *sftp_status_message(int status);
 

@@ -146,13 +146,19 @@ def main():
     t, rest = c.call(EXTENDED, s("expand-path@openssh.com") + s("~"))
     check("expand-path@openssh.com expands ~", t == NAME and strings(rest[4:], 1)[0][0].decode() ==
           os.path.realpath(home))
+    # ours, one no account has (the server remembers names: asked again after it, ours is still ours)
+    nobody_id = 4000000000 + os.getuid() % 16
     t, rest = c.call(EXTENDED, s("users-groups-by-id@openssh.com") +
-                     s(struct.pack(">I", os.getuid())) + s(struct.pack(">I", os.getgid())))
+                     s(struct.pack(">III", os.getuid(), nobody_id, os.getuid())) +
+                     s(struct.pack(">II", os.getgid(), nobody_id)))
+    names = None
     if t == EXTENDED_REPLY:
         (users, groups), _ = strings(rest, 2)
-        user = strings(users, 1)[0][0].decode()
-    check("users-groups-by-id@openssh.com names our uid", t == EXTENDED_REPLY and
-          user == __import__("pwd").getpwuid(os.getuid()).pw_name)
+        names = ([u.decode() for u in strings(users, 3)[0]], [g.decode() for g in strings(groups, 2)[0]])
+    me = __import__("pwd").getpwuid(os.getuid()).pw_name
+    my_group = __import__("grp").getgrgid(os.getgid()).gr_name
+    check("users-groups-by-id@openssh.com names our uid and gid, and gives an unknown id no name",
+          names == ([me, "", me], [my_group, ""]))
 
     src = open_file(c, "probe.bin", FXF_READ)
     dst = open_file(c, "copy.bin", FXF_WRITE | FXF_CREAT | FXF_TRUNC)

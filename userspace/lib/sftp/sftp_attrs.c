@@ -92,21 +92,51 @@ static void mode_string(mode_t m, char *s)
 	s[10] = 0;
 }
 
+/*
+ * A listing names the same few owners over and over, and each getpwuid and
+ * getgrgid reads the account databases again (through NSS: a file opened and
+ * parsed, an nscd socket tried): a small table remembers the answers,
+ * unknown ids too, for the life of the process (OpenSSH's sftp-server does
+ * the same).
+ */
+#define ID_CACHE 16
+
+const char *sftp_id_name(int group, uint32_t id)
+{
+	static struct {
+		uint32_t id;
+		int used, known;
+		char name[256]; /* LOGIN_NAME_MAX */
+	} cache[2][ID_CACHE];
+	typeof(cache[0][0]) *e = &cache[group != 0][id % ID_CACHE];
+
+	if (!e->used || e->id != id) {
+		struct passwd *pw = group ? NULL : getpwuid(id);
+		struct group *gr = group ? getgrgid(id) : NULL;
+		const char *name = pw ? pw->pw_name : gr ? gr->gr_name : NULL;
+
+		e->used = 1;
+		e->id = id;
+		e->known = name != NULL && strlen(name) < sizeof(e->name);
+		snprintf(e->name, sizeof(e->name), "%s", e->known ? name : "");
+	}
+	return e->known ? e->name : NULL;
+}
+
 void sftp_longname(const char *name, const struct stat *st, char *out, size_t len)
 {
 	char mode[11], user[32], group[32], when[32];
-	struct passwd *pw = getpwuid(st->st_uid);
-	struct group *gr = getgrgid(st->st_gid);
+	const char *u = sftp_id_name(0, st->st_uid), *g = sftp_id_name(1, st->st_gid);
 	time_t now = time(NULL), mtime = st->st_mtime;
 	struct tm tm;
 
 	mode_string(st->st_mode, mode);
-	if (pw != NULL)
-		snprintf(user, sizeof(user), "%.31s", pw->pw_name);
+	if (u != NULL)
+		snprintf(user, sizeof(user), "%.31s", u);
 	else
 		snprintf(user, sizeof(user), "%u", (unsigned)st->st_uid);
-	if (gr != NULL)
-		snprintf(group, sizeof(group), "%.31s", gr->gr_name);
+	if (g != NULL)
+		snprintf(group, sizeof(group), "%.31s", g);
 	else
 		snprintf(group, sizeof(group), "%u", (unsigned)st->st_gid);
 	localtime_r(&mtime, &tm);

@@ -204,11 +204,9 @@ static int put_names(struct kssh_buf *out, const uint8_t *ids, size_t n, int gro
 
 	kssh_buf_init(&list, 0);
 	for (size_t i = 0; i + 4 <= n && r == 0; i += 4) {
-		uint32_t v = kssh_peek_u32(ids + i);
-		struct passwd *pw = groups ? NULL : getpwuid(v);
-		struct group *gr = groups ? getgrgid(v) : NULL;
+		const char *name = sftp_id_name(groups, kssh_peek_u32(ids + i));
 
-		r = kssh_buf_put_cstring(&list, pw ? pw->pw_name : gr ? gr->gr_name : "");
+		r = kssh_buf_put_cstring(&list, name ? name : "");
 	}
 	if (r == 0)
 		r = kssh_buf_put_buf_string(out, &list);
