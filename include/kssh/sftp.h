@@ -83,6 +83,7 @@ struct sftp_server_config {
 	/* Where the log lines go (syslog priorities: LOG_INFO for what changed or was read, LOG_DEBUG for each request) */
 	void (*log)(void *arg, int priority, const char *line);
 	void *log_arg;
+	int log_max; /* lines of a priority above this are not even made (most requests are DEBUG); 0: all, negative: none */
 };
 
 /* The request names, as OpenSSH's sftp-server -Q requests prints them; NULL-terminated */

@@ -38,6 +38,20 @@ deny_list() {
 }
 check "-P remove,mkdir: get and rename (not listed) work, rm and mkdir get Permission denied and a log line" deny_list
 
+# -l: DEBUG adds a line per request; INFO keeps to what changed or was read; ERROR logs neither
+log_levels() {
+	run_sftp "$SERVER -e -l DEBUG" "cd $TEST_TMP/area" "get file $TEST_TMP/got0"
+	grep -Eq 'request [0-9]+: read$' "$TEST_TMP/log" && grep -q "open \"$TEST_TMP/area/file\"" "$TEST_TMP/log" ||
+		{ echo "# DEBUG"; sed 's/^/# /' "$TEST_TMP/log" | tail -5; return 1; }
+	run_sftp "$SERVER -e -l INFO" "cd $TEST_TMP/area" "get file $TEST_TMP/got0"
+	! grep -q 'request [0-9]' "$TEST_TMP/log" && grep -q "close \"$TEST_TMP/area/file\" bytes read 70000" "$TEST_TMP/log" ||
+		{ echo "# INFO"; sed 's/^/# /' "$TEST_TMP/log" | tail -5; return 1; }
+	run_sftp "$SERVER -e -l ERROR" "cd $TEST_TMP/area" "get file $TEST_TMP/got0"
+	cmp -s "$TEST_TMP/got0" "$TEST_TMP/area/file" && ! grep -Eq 'request [0-9]|open "|close "' "$TEST_TMP/log" ||
+		{ echo "# ERROR"; sed 's/^/# /' "$TEST_TMP/log" | tail -5; return 1; }
+}
+check "-l DEBUG logs each request, INFO what was opened and read, ERROR neither" log_levels
+
 # -p: only the listed requests
 allow_list() {
 	run_sftp "$SERVER -e -l INFO -p open,close,read,stat,lstat,fstat,realpath,opendir,readdir" \

@@ -29,6 +29,11 @@ void kssh_log_open(const char *ident, int to_stderr, int to_syslog, int max_prio
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTH);
 }
 
+int kssh_log_max(void)
+{
+	return max_level;
+}
+
 /* systemd's documented test: $JOURNAL_STREAM names the device and inode of the stream it connected */
 int kssh_log_stderr_is_journal(void)
 {

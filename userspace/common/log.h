@@ -12,6 +12,8 @@ void kssh_log_event(int priority, const char *tag, const char *fmt, ...)
 void kssh_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* stderr is systemd's journal stream: syslog already reaches the journal, so a second copy is noise */
 int kssh_log_stderr_is_journal(void);
+/* The highest priority (the least urgent) that is logged */
+int kssh_log_max(void);
 /* Lines go to sink instead of syslog/stderr (ksshd's pre-authentication process: to its monitor); NULL: back */
 void kssh_log_set_sink(void (*sink)(int priority, const char *line));
 /* A whole line from another process (its monitor writes it): control characters made '?' */

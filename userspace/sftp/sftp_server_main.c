@@ -230,6 +230,7 @@ int main(int argc, char **argv)
 	if (!log_to_stderr)
 		openlog("ksftp-server", LOG_PID, facility);
 	cfg.log = log_line;
+	cfg.log_max = log_threshold;
 	if (start != NULL) {
 		if (expand_tokens(start, cfg.home, cfg.user, start_buf, sizeof(start_buf)) != 0) {
 			fprintf(stderr, "ksftp-server: -d %s: bad token or too long\n", start);

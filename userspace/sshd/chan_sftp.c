@@ -35,7 +35,7 @@ static void sftp_log_line(void *arg, int priority, const char *line)
 int sftp_subsystem_start(struct sshd_conn *s, struct sshd_chan *sc)
 {
 	struct sftp_server_config cfg = { .home = s->auth->user.home, .user = s->auth->user.account,
-	                                  .log = sftp_log_line, .log_arg = s };
+	                                  .log = sftp_log_line, .log_arg = s, .log_max = kssh_log_max() };
 	char root[PATH_MAX];
 
 	cfg.allow_requests = s->o->sftp_allow[0] ? s->o->sftp_allow : NULL;

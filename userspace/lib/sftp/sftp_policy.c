@@ -119,7 +119,7 @@ void sftp_log(struct sftp_server *s, int priority, const char *fmt, ...)
 	char line[2 * PATH_MAX + 128];
 	va_list ap;
 
-	if (s->cfg.log == NULL)
+	if (s->cfg.log == NULL || (s->cfg.log_max != 0 && priority > s->cfg.log_max))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -144,30 +144,34 @@ static void paths(const struct kssh_buf *req, int skip_extension, char *a, char 
 		snprintf(b, len, "%.*s", (int)(n < len ? n : len - 1), (const char *)p);
 }
 
+/* The requests logged once done, with the wording of OpenSSH's sftp-server (tools read its logs) */
+static const struct {
+	const char *name;
+	const char *verb; /* NULL: "NAME old A new B" */
+	int extension;    /* the paths follow the extension's name */
+} logged[] = {
+	{ "open", "open", 0 },          { "opendir", "opendir", 0 },  { "remove", "remove name", 0 },
+	{ "mkdir", "mkdir name", 0 },   { "rmdir", "rmdir name", 0 }, { "rename", NULL, 0 },
+	{ "posix-rename", NULL, 1 },    { "symlink", NULL, 0 },       { "hardlink", NULL, 1 },
+	{ "setstat", "set", 0 },        { "lsetstat", "set", 1 },
+};
+
 void sftp_log_request(struct sftp_server *s, const char *name, const struct kssh_buf *req)
 {
+	const size_t n = sizeof(logged) / sizeof(logged[0]);
 	char a[PATH_MAX], b[PATH_MAX];
-	int ext;
+	size_t i = 0;
 
-	if (s->cfg.log == NULL || name == NULL)
+	/* reads, writes and stats, the bulk of any session, are not logged: nothing to do for them */
+	if (s->cfg.log == NULL || name == NULL || (s->cfg.log_max != 0 && LOG_INFO > s->cfg.log_max))
 		return;
-	ext = strcmp(name, "posix-rename") == 0 || strcmp(name, "hardlink") == 0 || strcmp(name, "lsetstat") == 0;
-	paths(req, ext, a, b, sizeof(a));
-	/* the names and wording of OpenSSH's sftp-server, for the tools that read its logs */
-	if (strcmp(name, "open") == 0)
-		sftp_log(s, LOG_INFO, "open \"%s\"", a);
-	else if (strcmp(name, "opendir") == 0)
-		sftp_log(s, LOG_INFO, "opendir \"%s\"", a);
-	else if (strcmp(name, "remove") == 0)
-		sftp_log(s, LOG_INFO, "remove name \"%s\"", a);
-	else if (strcmp(name, "mkdir") == 0)
-		sftp_log(s, LOG_INFO, "mkdir name \"%s\"", a);
-	else if (strcmp(name, "rmdir") == 0)
-		sftp_log(s, LOG_INFO, "rmdir name \"%s\"", a);
-	else if (strcmp(name, "rename") == 0 || strcmp(name, "posix-rename") == 0)
+	while (i < n && strcmp(name, logged[i].name) != 0)
+		i++;
+	if (i == n)
+		return;
+	paths(req, logged[i].extension, a, b, sizeof(a));
+	if (logged[i].verb == NULL)
 		sftp_log(s, LOG_INFO, "%s old \"%s\" new \"%s\"", name, a, b);
-	else if (strcmp(name, "symlink") == 0 || strcmp(name, "hardlink") == 0)
-		sftp_log(s, LOG_INFO, "%s old \"%s\" new \"%s\"", name, a, b);
-	else if (strcmp(name, "setstat") == 0 || strcmp(name, "lsetstat") == 0)
-		sftp_log(s, LOG_INFO, "set \"%s\"", a);
+	else
+		sftp_log(s, LOG_INFO, "%s \"%s\"", logged[i].verb, a);
 }
