@@ -34,8 +34,13 @@ struct kssh_channel {
 	void *owner;
 };
 
+/*
+ * A channel's storage is allocated when its id is first used and kept (and
+ * reused) until the table is released, so pointers to a channel stay valid:
+ * an idle connection holds the slots' pointers, not 1024 channels.
+ */
 struct kssh_chan_table {
-	struct kssh_channel chans[KSSH_CHAN_MAX];
+	struct kssh_channel *slot[KSSH_CHAN_MAX];
 	uint32_t limit; /* channels open at once (KSSH_CHAN_MAX unless set lower) */
 	uint32_t end;   /* no channel was ever allocated at or above this id: loops stop here */
 };
@@ -66,6 +71,8 @@ struct kssh_chan_event {
 };
 
 void kssh_chan_table_init(struct kssh_chan_table *tab);
+/* Frees every channel's storage: the table's channels are gone (init it again to reuse it) */
+void kssh_chan_table_release(struct kssh_chan_table *tab);
 /* At most n channels at once (1..KSSH_CHAN_MAX); beyond it accept and open fail. */
 void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n);
 /* One past the highest channel id in use so far: for (i = 0; i < kssh_chan_end(tab); i++) lookup */

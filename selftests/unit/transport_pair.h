@@ -104,6 +104,8 @@ static inline int pair_up(struct pair *p)
 
 static void pair_free(struct pair *p)
 {
+	kssh_chan_table_release(&p->ct);
+	kssh_chan_table_release(&p->st);
 	kssh_transport_free(p->client);
 	kssh_transport_free(p->server);
 	kssh_key_free(p->host_key);

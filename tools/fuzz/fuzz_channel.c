@@ -73,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		act(&tab, t, &ev);
 		kssh_buf_reset(kssh_transport_output(t));
 	}
+	kssh_chan_table_release(&tab);
 	kssh_transport_free(t);
 	return 0;
 }

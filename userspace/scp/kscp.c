@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 	                            .password_prompts = 3, .use_agent = 1, .no_command = 1 };
 	const char *home = getenv("HOME");
 	struct copy cp = { 0 };
-	struct sftp_channel ch;
+	struct sftp_channel ch = { 0 };
 	struct kssh_conn c = { .fd = -1 };
 	char *host = NULL, *target_path, **sources;
 	int quiet = 0, opt, nsrc, download_mode, status = 2;
@@ -306,5 +306,6 @@ int main(int argc, char **argv)
 	free(cp.f.cwd);
 	sftp_client_free(cp.f.c);
 	client_close(&c);
+	sftp_channel_close(&ch);
 	return status;
 }

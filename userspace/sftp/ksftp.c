@@ -363,7 +363,7 @@ int main(int argc, char **argv)
 	                            .password_prompts = 3, .use_agent = 1, .no_command = 1 };
 	const char *home = getenv("HOME"), *batch = NULL, *local = NULL;
 	struct sftp_files s = { 0 };
-	struct sftp_channel ch;
+	struct sftp_channel ch = { 0 };
 	struct kssh_conn c;
 	char *path = NULL;
 	int status = 2, r;
@@ -404,6 +404,7 @@ out:
 	free(s.cwd);
 	sftp_client_free(s.c);
 	client_close(&c);
+	sftp_channel_close(&ch);
 	free(o.command_joined);
 	return status;
 }

@@ -78,6 +78,12 @@ int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c)
 	return ev.kind == KSSH_CHAN_EV_REPLY && ev.ok ? 0 : KSSH_ERR_SERVICE_REFUSED;
 }
 
+void sftp_channel_close(struct sftp_channel *sc)
+{
+	kssh_chan_table_release(&sc->tab);
+	sc->ch = NULL;
+}
+
 /* The hand-over to kernel/ (conn_kernel.h): tried until it is done or cannot be */
 static int offload(struct sftp_channel *sc)
 {

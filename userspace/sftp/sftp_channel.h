@@ -19,6 +19,8 @@ struct sftp_channel {
 
 /* A session channel with the sftp subsystem started */
 int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c);
+/* The channel's storage freed (sc zeroed, or opened, before) */
+void sftp_channel_close(struct sftp_channel *sc);
 /* sftp_io_fn: sends out (within the window), waits until in has grown */
 int sftp_channel_io(void *arg, struct kssh_buf *out, struct kssh_buf *in);
 /* Connected, authenticated, the subsystem started, INIT done and the remote cwd known */

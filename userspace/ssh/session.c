@@ -119,6 +119,7 @@ static void release_all(struct client_session *s)
 		if (ch != NULL && ch->owner != NULL)
 			chan_release(s, ch->owner);
 	}
+	kssh_chan_table_release(&s->chans);
 }
 
 static int send_session_requests(struct client_session *s, struct kssh_channel *ch)
@@ -474,8 +475,10 @@ int client_run_session(struct client_options *o, struct kssh_conn *c)
 		release_all(&s);
 		return EXIT_FAILURE_SSH;
 	}
-	if (!o->no_command && open_session(&s) != 0)
+	if (!o->no_command && open_session(&s) != 0) {
+		release_all(&s);
 		return EXIT_FAILURE_SSH;
+	}
 	while ((!s.session_closed || o->no_command) && !s.forward_failed) {
 		if ((r = round_trip(&s)) != 0)
 			break;

@@ -315,6 +315,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 	}
 	rfwd_close_all(&s);
 	agent_cleanup(&s);
+	kssh_chan_table_release(&s.chans);
 	close(sigfd);
 	return r;
 }

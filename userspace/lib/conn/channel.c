@@ -5,6 +5,7 @@
  * ever see data that fits the window they granted.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kssh/channel.h"
@@ -14,9 +15,14 @@
 void kssh_chan_table_init(struct kssh_chan_table *tab)
 {
 	memset(tab, 0, sizeof(*tab));
-	for (uint32_t i = 0; i < KSSH_CHAN_MAX; i++)
-		tab->chans[i].local_id = i;
 	tab->limit = KSSH_CHAN_MAX;
+}
+
+void kssh_chan_table_release(struct kssh_chan_table *tab)
+{
+	for (uint32_t i = 0; i < tab->end; i++)
+		free(tab->slot[i]);
+	kssh_chan_table_init(tab);
 }
 
 void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n)
@@ -26,9 +32,9 @@ void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n)
 
 struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t local_id)
 {
-	if (local_id >= KSSH_CHAN_MAX || tab->chans[local_id].state == KSSH_CHAN_FREE)
+	if (local_id >= tab->end || tab->slot[local_id] == NULL || tab->slot[local_id]->state == KSSH_CHAN_FREE)
 		return NULL;
-	return &tab->chans[local_id];
+	return tab->slot[local_id];
 }
 
 uint32_t kssh_chan_end(const struct kssh_chan_table *tab)
@@ -41,15 +47,17 @@ size_t kssh_chan_count(const struct kssh_chan_table *tab)
 	size_t n = 0;
 
 	for (size_t i = 0; i < tab->end; i++)
-		n += tab->chans[i].state != KSSH_CHAN_FREE;
+		n += tab->slot[i] != NULL && tab->slot[i]->state != KSSH_CHAN_FREE;
 	return n;
 }
 
 static struct kssh_channel *chan_alloc(struct kssh_chan_table *tab, const char *type, void *owner)
 {
 	for (uint32_t i = 0; i < tab->limit && i < KSSH_CHAN_MAX; i++) {
-		struct kssh_channel *ch = &tab->chans[i];
+		struct kssh_channel *ch = tab->slot[i];
 
+		if (ch == NULL && (ch = tab->slot[i] = calloc(1, sizeof(*ch))) == NULL)
+			return NULL;
 		if (ch->state != KSSH_CHAN_FREE)
 			continue;
 		memset(ch, 0, sizeof(*ch));
