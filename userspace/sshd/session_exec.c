@@ -7,7 +7,11 @@
  * OpenSSH's sshd-session does, and nothing of the listener's memory but
  * what is passed on. The options travel in a memfd: the structure as the
  * listener has it now (run-time configuration included), then its strings;
- * the host keys are read again from their files.
+ * the host keys are read again from their files. The structure is large
+ * and mostly zeros (tables sized for the most a box may configure): only its
+ * pages with something in them are passed, and the connection's copy starts
+ * zeroed, so the rest is never touched there (it costs every connection no
+ * memory).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +31,8 @@
 
 #define OPTIONS_MAGIC 0x6b737364u /* "kssd" */
 #define STRING_MAX 4096
+#define CHUNK 4096
+#define CHUNKS_END UINT32_MAX
 
 /* the options' strings, which travel after the structure */
 static const size_t string_fields[] = {
@@ -39,6 +45,47 @@ static const size_t string_fields[] = {
 static const char **string_field(struct sshd_options *o, size_t i)
 {
 	return (const char **)((char *)o + string_fields[i]);
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* The structure's chunks that are not all zeros: offset, length, bytes; then CHUNKS_END */
+static int write_chunks(int mfd, const void *obj, size_t size)
+{
+	const uint8_t *p = obj;
+	uint32_t end = CHUNKS_END;
+
+	for (size_t off = 0; off < size; off += CHUNK) {
+		uint32_t hdr[2] = { (uint32_t)off, (uint32_t)(size - off < CHUNK ? size - off : CHUNK) };
+
+		if (all_zero(p + off, hdr[1]))
+			continue;
+		if (conn_fd_all(mfd, hdr, sizeof(hdr), 1) != 0 || conn_fd_all(mfd, (void *)(p + off), hdr[1], 1) != 0)
+			return -1;
+	}
+	return conn_fd_all(mfd, &end, sizeof(end), 1);
+}
+
+/* Into obj, zeroed by the caller: every chunk must lie inside it, in order */
+static int read_chunks(int mfd, void *obj, size_t size)
+{
+	size_t next = 0;
+
+	for (;;) {
+		uint32_t hdr[2];
+
+		if (conn_fd_all(mfd, &hdr[0], sizeof(hdr[0]), 0) != 0)
+			return -1;
+		if (hdr[0] == CHUNKS_END)
+			return 0;
+		if (conn_fd_all(mfd, &hdr[1], sizeof(hdr[1]), 0) != 0 || hdr[0] < next || hdr[1] > size ||
+		    hdr[0] > size - hdr[1] || conn_fd_all(mfd, (uint8_t *)obj + hdr[0], hdr[1], 0) != 0)
+			return -1;
+		next = (size_t)hdr[0] + hdr[1];
+	}
 }
 
 static int keep_open(int fd)
@@ -55,7 +102,7 @@ int sshd_session_exec(const struct sshd_options *o, int fd, int report_fd, const
 	char arg[80];
 	int mfd = memfd_create("ksshd-options", 0), aaa = sshd_aaa_table_fd();
 
-	if (mfd < 0 || conn_fd_all(mfd, head, sizeof(head), 1) != 0 || conn_fd_all(mfd, &copy, sizeof(copy), 1) != 0)
+	if (mfd < 0 || conn_fd_all(mfd, head, sizeof(head), 1) != 0 || write_chunks(mfd, &copy, sizeof(copy)) != 0)
 		goto fail;
 	for (size_t i = 0; i < N_STRINGS; i++) {
 		const char *s = *string_field(&copy, i);
@@ -80,7 +127,7 @@ static int read_options(int mfd, struct sshd_options *o)
 	uint32_t head[2];
 
 	if (conn_fd_all(mfd, head, sizeof(head), 0) != 0 || head[0] != OPTIONS_MAGIC || head[1] != sizeof(*o) ||
-	    conn_fd_all(mfd, o, sizeof(*o), 0) != 0)
+	    read_chunks(mfd, o, sizeof(*o)) != 0)
 		return -1;
 	for (size_t i = 0; i < N_STRINGS; i++) {
 		uint32_t len;
