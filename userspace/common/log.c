@@ -46,6 +46,26 @@ int kssh_log_stderr_is_journal(void)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+/*
+ * With nothing listening at /dev/log (a container, a box without a syslog
+ * daemon), glibc's syslog() tries to connect again for every line: a socket,
+ * a failed connect and a close each time. Whether the socket exists is
+ * looked at every few seconds instead, so a daemon started later is found.
+ */
+static int syslog_reachable(void)
+{
+	static time_t next;
+	static int reachable;
+	time_t now = time(NULL);
+	struct stat st;
+
+	if (now >= next) {
+		reachable = stat(_PATH_LOG, &st) == 0;
+		next = now + 5;
+	}
+	return reachable;
+}
+
 static void emit(int priority, const char *msg)
 {
 	if (priority > max_level)
@@ -54,7 +74,7 @@ static void emit(int priority, const char *msg)
 		log_sink(priority, msg);
 		return;
 	}
-	if (use_syslog)
+	if (use_syslog && syslog_reachable())
 		syslog(priority, "%s", msg);
 	if (use_stderr) {
 		char stamp[32];
