@@ -100,6 +100,8 @@ void kssh_packet_counter_add(uint8_t *ctr, size_t len, uint64_t n);
 struct kssh_buf *kssh_packet_begin(struct kssh_packet *p, uint8_t type);
 int kssh_packet_finish(struct kssh_packet *p);
 int kssh_packet_finish_tail(struct kssh_packet *p, const uint8_t *tail, size_t tail_len);
+/* n (at most 4096) random bytes for padding, from a per-thread pool that a forked child does not share */
+int kssh_packet_random_padding(uint8_t *dst, size_t n);
 
 /*
  * Frame the next packet from the input buffer. Returns 0 with the message

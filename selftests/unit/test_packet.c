@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <sys/wait.h>
+#include <unistd.h>
 #include "kssh/err.h"
 #include "kssh/packet.h"
 #include "kssh/msg.h"
@@ -119,6 +121,30 @@ TEST(a_payload_with_its_data_elsewhere_round_trips_for_every_cipher)
 		EXPECT_EQ(rx.dir[KSSH_DIR_IN].seqnr, tx.dir[KSSH_DIR_OUT].seqnr);
 		done(&tx, &rx);
 	}
+}
+
+/* The padding pool is not shared across fork: parent and child draw different bytes */
+TEST(padding_after_fork_differs_between_parent_and_child)
+{
+	uint8_t first[16], mine[16], childs[16];
+	int fds[2];
+	pid_t pid;
+
+	ASSERT(kssh_packet_random_padding(first, sizeof(first)) == 0); /* the pool is filled now */
+	ASSERT(pipe(fds) == 0);
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0) {
+		int ok = kssh_packet_random_padding(childs, sizeof(childs)) == 0 &&
+		         write(fds[1], childs, sizeof(childs)) == (ssize_t)sizeof(childs);
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	ASSERT(kssh_packet_random_padding(mine, sizeof(mine)) == 0);
+	ASSERT(read(fds[0], childs, sizeof(childs)) == (ssize_t)sizeof(childs));
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	EXPECT(memcmp(mine, childs, sizeof(mine)) != 0);
+	EXPECT(memcmp(mine, first, sizeof(mine)) != 0);
 }
 
 TEST(corrupted_byte_fails_authentication_for_every_cipher)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* SSH binary packet protocol: RFC 4253 section 6, OpenSSH's ETM and AEAD modes. */
+#include <pthread.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -145,6 +146,44 @@ struct kssh_buf *kssh_packet_begin(struct kssh_packet *p, uint8_t type)
 	return &p->outgoing;
 }
 
+/*
+ * Random padding from a per-thread pool filled 4 KiB at a time: a DRBG call
+ * (and OpenSSL's fork check, a getpid) for every packet was a visible part
+ * of small requests' cost. A forked child forgets what it inherited, so
+ * parent and child never send the same bytes.
+ */
+static __thread struct {
+	uint8_t bytes[4096];
+	size_t left;
+} pad_pool;
+
+static void pad_pool_forget(void)
+{
+	pad_pool.left = 0;
+}
+
+static void pad_pool_setup(void)
+{
+	pthread_atfork(NULL, NULL, pad_pool_forget);
+}
+
+int kssh_packet_random_padding(uint8_t *dst, size_t n)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, pad_pool_setup);
+	if (n > sizeof(pad_pool.bytes))
+		return KSSH_ERR_INVALID_ARGUMENT;
+	if (pad_pool.left < n) {
+		if (RAND_bytes(pad_pool.bytes, sizeof(pad_pool.bytes)) != 1)
+			return KSSH_ERR_LIBCRYPTO;
+		pad_pool.left = sizeof(pad_pool.bytes);
+	}
+	memcpy(dst, pad_pool.bytes + sizeof(pad_pool.bytes) - pad_pool.left, n);
+	pad_pool.left -= n;
+	return 0;
+}
+
 /* Pads so that the encrypted part is a whole number of blocks (RFC 4253 6). */
 static int add_padding(struct kssh_packet *p, struct kssh_packet_dir *d, size_t tail,
                        uint32_t *packet_length)
@@ -161,8 +200,8 @@ static int add_padding(struct kssh_packet *p, struct kssh_packet_dir *d, size_t 
 		return r;
 	if (d->cipher == NULL)
 		memset(padding, 0, pad);
-	else if (RAND_bytes(padding, (int)pad) != 1)
-		return KSSH_ERR_LIBCRYPTO;
+	else if ((r = kssh_packet_random_padding(padding, pad)) != 0)
+		return r;
 	*packet_length = (uint32_t)(1 + payload + pad);
 	hdr = kssh_buf_mutable_ptr(&p->outgoing);
 	kssh_poke_u32(hdr, *packet_length);
