@@ -81,6 +81,8 @@ struct kssh_cipher {
 };
 
 const struct kssh_cipher_alg *kssh_cipher_by_name(const char *name);
+/* Before forking children that will use them: the random generator and the listed ciphers made ready */
+void kssh_crypto_warm_up(const char *cipher_list);
 const struct kssh_cipher_alg *kssh_cipher_at(size_t i);
 extern const struct kssh_cipher_backend kssh_cipher_backend_evp;
 extern const struct kssh_cipher_backend kssh_cipher_backend_afalg;

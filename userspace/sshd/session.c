@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kssh/cipher.h"
 #include "kssh/err.h"
 #include "kssh/transport.h"
 #include "kssh/x509.h"
@@ -286,6 +287,7 @@ int sshd_session(const struct sshd_options *o, int fd, const char *peer, unsigne
 	cfg.log_arg = prefix;
 	snprintf(p.addr, sizeof(p.addr), "%s", peer);
 	local_name(fd, &p);
+	kssh_crypto_warm_up(cfg.ciphers);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) != 0 || (pid = fork()) < 0) {
 		kssh_log(LOG_ERR, "%s: cannot start the pre-authentication process: %s", prefix, strerror(errno));
 		return 1;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The cipher table and backend dispatch. */
+#include <stdio.h>
 #include <string.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "kssh/cipher.h"
 #include "kssh/err.h"
@@ -62,4 +65,35 @@ void kssh_cipher_gcm_next_iv(uint8_t iv[12])
 	for (int i = 11; i >= 4; i--)
 		if (++iv[i] != 0)
 			break;
+}
+
+/*
+ * OpenSSL 3 finds an implementation the first time a process asks for it
+ * (the provider's tables walked, the result cached) and instantiates its
+ * random generator on first use. A process that forks children that all
+ * need the same ones does that once here, before the fork: the children
+ * inherit the caches and the seeded generator (which reseeds itself when
+ * it sees the fork) instead of each starting cold.
+ */
+void kssh_crypto_warm_up(const char *cipher_list)
+{
+	uint8_t byte;
+	EVP_CIPHER *c;
+	EVP_MAC *m;
+
+	RAND_bytes(&byte, 1);
+	for (const char *p = cipher_list; p != NULL && *p; p += strcspn(p, ","), p += *p == ',') {
+		char name[64];
+		const struct kssh_cipher_alg *alg;
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, ","), p);
+		if ((alg = kssh_cipher_by_name(name)) == NULL)
+			continue;
+		if ((c = EVP_CIPHER_fetch(NULL, alg->evp_name, NULL)) != NULL)
+			EVP_CIPHER_free(c);
+		if ((alg->flags & KSSH_CIPHER_CHACHAPOLY) && (m = EVP_MAC_fetch(NULL, "POLY1305", NULL)) != NULL)
+			EVP_MAC_free(m);
+	}
+	if ((m = EVP_MAC_fetch(NULL, "HMAC", NULL)) != NULL)
+		EVP_MAC_free(m);
 }
