@@ -17,7 +17,9 @@
 
 #define KSSH_CHAN_MAX 1024                  /* channels per connection, at most */
 #define KSSH_CHAN_WINDOW (2u * 1024 * 1024)  /* what we let the peer send unacknowledged */
-#define KSSH_CHAN_PACKET (32u * 1024)        /* largest data payload we accept */
+/* largest data payload we accept: a 256 KiB packet's worth (RFC 4253 6.1 lets us take them), less room
+ * for its header and padding; OpenSSH's peers announce 32 KiB for what they receive and get that */
+#define KSSH_CHAN_PACKET (255u * 1024)
 
 enum kssh_chan_state { KSSH_CHAN_FREE, KSSH_CHAN_OPENING, KSSH_CHAN_OPEN, KSSH_CHAN_CLOSING };
 
