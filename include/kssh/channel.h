@@ -16,7 +16,17 @@
 #include "kssh/transport.h"
 
 #define KSSH_CHAN_MAX 1024                  /* channels per connection, at most */
-#define KSSH_CHAN_WINDOW (2u * 1024 * 1024)  /* what we let the peer send unacknowledged */
+#define KSSH_CHAN_WINDOW (2u * 1024 * 1024)  /* what we let the peer send unacknowledged, at first */
+/*
+ * A receive window grows from KSSH_CHAN_WINDOW towards a goal its owner
+ * sets from the TCP receive buffer the kernel has tuned to the path (as
+ * HPN-SSH does: a fixed window caps a long fat path at window / RTT), up to
+ * the table's maximum (KSSH_CHAN_WINDOW_MAX unless set, at most
+ * KSSH_CHAN_WINDOW_LIMIT). Whoever takes a channel's data must be able to
+ * hold KSSH_CHAN_WINDOW_LIMIT of it.
+ */
+#define KSSH_CHAN_WINDOW_MAX (16u * 1024 * 1024)
+#define KSSH_CHAN_WINDOW_LIMIT (64u * 1024 * 1024)
 /* largest data payload we accept: a 256 KiB packet's worth (RFC 4253 6.1 lets us take them), less room
  * for its header and padding; OpenSSH's peers announce 32 KiB for what they receive and get that */
 #define KSSH_CHAN_PACKET (255u * 1024)
@@ -31,6 +41,7 @@ struct kssh_channel {
 	uint32_t local_consumed;     /* delivered to the owner since our last WINDOW_ADJUST */
 	uint32_t remote_window;      /* bytes we may still send */
 	uint32_t remote_max_packet;
+	uint32_t window_goal;        /* local_window_max grows to this at the next WINDOW_ADJUST */
 	int eof_sent, eof_received, close_sent, close_received;
 	char type[32];
 	void *owner;
@@ -45,6 +56,7 @@ struct kssh_chan_table {
 	struct kssh_channel *slot[KSSH_CHAN_MAX];
 	uint32_t limit; /* channels open at once (KSSH_CHAN_MAX unless set lower) */
 	uint32_t end;   /* no channel was ever allocated at or above this id: loops stop here */
+	uint32_t window_max, window_goal;
 };
 
 enum kssh_chan_event_kind {
@@ -77,6 +89,10 @@ void kssh_chan_table_init(struct kssh_chan_table *tab);
 void kssh_chan_table_release(struct kssh_chan_table *tab);
 /* At most n channels at once (1..KSSH_CHAN_MAX); beyond it accept and open fail. */
 void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n);
+/* The most a receive window may grow to (KSSH_CHAN_WINDOW..KSSH_CHAN_WINDOW_LIMIT) */
+void kssh_chan_table_set_window_max(struct kssh_chan_table *tab, uint32_t bytes);
+/* What the windows should grow to (the socket's receive buffer), kept within the maximum; never shrinks one */
+void kssh_chan_set_window_goal(struct kssh_chan_table *tab, uint32_t bytes);
 /* One past the highest channel id in use so far: for (i = 0; i < kssh_chan_end(tab); i++) lookup */
 uint32_t kssh_chan_end(const struct kssh_chan_table *tab);
 struct kssh_channel *kssh_chan_lookup(struct kssh_chan_table *tab, uint32_t local_id);

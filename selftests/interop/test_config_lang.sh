@@ -37,6 +37,7 @@ ssh server rekey-volume|1024|4095|1024|must be 1024 to 4095 megabytes
 ssh server dscp|0|63|16|must be 0 to 63
 ssh client dscp|0|63|16|must be 0 to 63
 ssh server tcp-window-scale|1|14|1|must be 1 to 14
+ssh server window-max|2048|65536|16384|must be 2048 to 65536 KiB
 TABLE
 
 check "ssh server port: 22 and 5520-5529 only" bash -c "check_conf 'ssh server port 5529' && grep -qx 'ssh server port 5529' '$TEST_TMP/out' &&

@@ -92,6 +92,42 @@ TEST(sender_stops_at_the_window_and_adjust_reopens_it)
 	pair_free(&p);
 }
 
+/* With a goal set (the socket's receive buffer), the next WINDOW_ADJUST grows the window to it, never past the maximum */
+TEST(the_window_grows_to_its_goal_within_the_maximum)
+{
+	static uint8_t big[KSSH_CHAN_WINDOW];
+	struct pair p;
+	struct kssh_channel *c, *s;
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+	size_t got = 0;
+
+	ASSERT(pair_up(&p) == 0);
+	kssh_chan_table_set_window_max(&p.st, 8u << 20);
+	ASSERT(open_session(&p, &c, &s) == 0);
+	kssh_chan_set_window_goal(&p.st, 100u << 20); /* past the maximum: held to it */
+	EXPECT_EQ(s->window_goal, 8u << 20);
+	EXPECT_EQ(kssh_chan_send_data(p.client, c, 0, big, sizeof(big)), KSSH_CHAN_WINDOW);
+	while (got < KSSH_CHAN_WINDOW && next_msg(&p, p.server, &type, &payload) == 0) {
+		ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0 && ev.kind == KSSH_CHAN_EV_DATA);
+		got += ev.len;
+		ASSERT(kssh_chan_consumed(p.server, s, ev.len) == 0);
+	}
+	while (kssh_buf_len(kssh_transport_output(p.server)) > 0 || kssh_buf_len(kssh_transport_input(p.client)) > 0) {
+		ASSERT(next_msg(&p, p.client, &type, &payload) == 0);
+		ASSERT(kssh_chan_handle(&p.ct, p.client, type, &payload, &ev) == 0 && ev.kind == KSSH_CHAN_EV_WINDOW);
+	}
+	EXPECT_EQ(s->local_window_max, 8u << 20);
+	EXPECT_EQ(kssh_chan_send_room(c), s->local_window);
+	EXPECT_EQ(kssh_chan_send_room(c), (8u << 20) - s->local_consumed);
+	/* a smaller goal later does not shrink it */
+	kssh_chan_set_window_goal(&p.st, 1u << 20);
+	EXPECT_EQ(s->window_goal, KSSH_CHAN_WINDOW);
+	EXPECT_EQ(s->local_window_max, 8u << 20);
+	pair_free(&p);
+}
+
 TEST(data_past_the_window_is_a_protocol_error)
 {
 	struct pair p;

@@ -23,9 +23,9 @@ void pump_init(struct chan_pump *p, struct kssh_channel *ch)
 	memset(p, 0, sizeof(*p));
 	p->ch = ch;
 	p->rd[0] = p->rd[1] = p->wr[0] = p->wr[1] = -1;
-	/* never more than the window we grant can be pending */
-	kssh_buf_init(&p->pend[0], KSSH_CHAN_WINDOW);
-	kssh_buf_init(&p->pend[1], KSSH_CHAN_WINDOW);
+	/* never more than the window we grant can be pending, and it may grow to this */
+	kssh_buf_init(&p->pend[0], KSSH_CHAN_WINDOW_LIMIT);
+	kssh_buf_init(&p->pend[1], KSSH_CHAN_WINDOW_LIMIT);
 }
 
 static void close_fd(struct chan_pump *p, int *fd)

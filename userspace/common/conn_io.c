@@ -99,6 +99,13 @@ static int read_input(struct kssh_conn *c)
 		       : errno == ECONNRESET ? KSSH_ERR_CONN_CLOSED : KSSH_ERR_SYSTEM;
 	if (c->quickack)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
+	if (c->reads++ % 64 == 0) {
+		int size = 0;
+		socklen_t len = sizeof(size);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &size, &len) == 0 && size > 0)
+			c->rcvbuf = (uint32_t)size;
+	}
 	return 0;
 }
 

@@ -16,6 +16,9 @@ struct kssh_conn {
 	/* acknowledge each read at once (TCP_QUICKACK): while logging in, a client that holds a small
 	 * packet for Nagle (OpenSSH does, without a tty) would otherwise wait out our delayed ACK, 40 ms */
 	int quickack;
+	/* the socket's receive buffer as the kernel has tuned it (read every 64 reads): channel windows grow to it */
+	uint32_t rcvbuf;
+	unsigned reads;
 	/* a message that arrived with the last key-exchange packet, for conn_next_message */
 	int has_pending;
 	uint8_t pending_type;

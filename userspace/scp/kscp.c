@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 		             download_mode);
 	free(cp.f.cwd);
 	sftp_client_free(cp.f.c);
-	client_close(&c);
 	sftp_channel_close(&ch);
+	client_close(&c);
 	return status;
 }

@@ -403,8 +403,8 @@ int main(int argc, char **argv)
 out:
 	free(s.cwd);
 	sftp_client_free(s.c);
-	client_close(&c);
 	sftp_channel_close(&ch);
+	client_close(&c);
 	free(o.command_joined);
 	return status;
 }

@@ -27,6 +27,7 @@ static int next_event(struct sftp_channel *sc, struct kssh_chan_event *ev)
 	int r;
 
 	for (;;) {
+		kssh_chan_set_window_goal(&sc->tab, sc->c->rcvbuf);
 		if ((r = conn_next_message(sc->c, &type, &payload)) != 0)
 			return r;
 		if (type < SSH_MSG_CHANNEL_OPEN || type > SSH_MSG_CHANNEL_FAILURE) {
@@ -80,6 +81,9 @@ int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c)
 
 void sftp_channel_close(struct sftp_channel *sc)
 {
+	if (sc->verbose && sc->ch != NULL)
+		fprintf(stderr, "debug1: receive window: %u KiB at first, %u KiB at the end (the socket's buffer: %u KiB)\n",
+		        KSSH_CHAN_WINDOW / 1024, sc->ch->local_window_max / 1024, sc->c->rcvbuf / 1024);
 	kssh_chan_table_release(&sc->tab);
 	sc->ch = NULL;
 }
@@ -155,11 +159,11 @@ int sftp_session_start(struct client_options *o, struct kssh_conn *c, struct sft
 	*cwd = NULL;
 	if ((r = client_connect(o, c)) != 0)
 		return r;
-	if ((r = sftp_channel_open(ch, c)) == 0 &&
-	    (o->crypto_offload == KSSH_OFFLOAD_KERNEL || o->crypto_offload == KSSH_OFFLOAD_AUTO)) {
-		ch->offload = o->crypto_offload;
+	if ((r = sftp_channel_open(ch, c)) == 0) {
 		ch->verbose = o->verbose;
 		ch->host = o->host;
+		if (o->crypto_offload == KSSH_OFFLOAD_KERNEL || o->crypto_offload == KSSH_OFFLOAD_AUTO)
+			ch->offload = o->crypto_offload;
 	}
 	if (r != 0 || (*client = sftp_client_new(sftp_channel_io, ch)) == NULL ||
 	    (r = sftp_client_init(*client)) != 0 || (r = sftp_client_realpath(*client, ".", cwd)) != 0) {

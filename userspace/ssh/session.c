@@ -398,6 +398,7 @@ static int round_trip(struct client_session *s)
 	struct kssh_buf payload;
 	uint8_t type;
 
+	kssh_chan_set_window_goal(&s->chans, s->c->rcvbuf);
 	pfds[0] = (struct pollfd){ .fd = s->c->fd, .events = conn_poll_events(s->c) };
 	for (int i = 0; i < s->o->n_forwards; i++) {
 		fwd_index[i] = (int)n;

@@ -37,6 +37,7 @@ void sshd_config_defaults(struct sshd_options *o)
 	o->session_limit = 64;
 	o->server_dscp = o->client_dscp = 16;
 	o->tcp_window_scale = 1;
+	o->window_max_kib = KSSH_CHAN_WINDOW_MAX / 1024;
 	o->max_channels = 256;
 	o->aaa.radius_timeout = 5;
 	o->aaa.radius_retransmit = 3;
@@ -201,6 +202,8 @@ const struct number_setting sshd_config_numbers[SSHD_CONFIG_NUMBERS] = {
 	{ "client dscp", OPT(client_dscp), 0, 63, 16, "" },
 	{ "server tcp-window-scale", OPT(tcp_window_scale), 1, 14, 1, "" },
 	{ "server max-channels", OPT(max_channels), 1, KSSH_CHAN_MAX, 256, "channels per connection" },
+	{ "server window-max", OPT(window_max_kib), KSSH_CHAN_WINDOW / 1024, KSSH_CHAN_WINDOW_LIMIT / 1024,
+	  KSSH_CHAN_WINDOW_MAX / 1024, "KiB" },
 };
 
 static unsigned *number_field(struct sshd_options *o, const struct number_setting *s)

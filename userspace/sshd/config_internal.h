@@ -13,7 +13,7 @@ struct number_setting {
 	const char *unit;
 };
 
-#define SSHD_CONFIG_NUMBERS 10
+#define SSHD_CONFIG_NUMBERS 11
 extern const struct number_setting sshd_config_numbers[SSHD_CONFIG_NUMBERS];
 
 #endif

@@ -253,6 +253,7 @@ static int round_trip(struct sshd_conn *s, int sigfd)
 	if (s->offload != NULL && (r = offload_try(s)) != 0)
 		return r;
 	offload_report(s, 0);
+	kssh_chan_set_window_goal(&s->chans, s->c->rcvbuf);
 	can_send = kssh_buf_len(kssh_transport_output(s->c->t)) < PUMP_OUTPUT_HIGH;
 	pfds[0] = (struct pollfd){ .fd = s->c->fd, .events = conn_poll_events(s->c) };
 	pfds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -294,6 +295,7 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
 
 	kssh_chan_table_init(&s.chans);
 	kssh_chan_table_set_limit(&s.chans, o->max_channels ? o->max_channels : 256);
+	kssh_chan_table_set_window_max(&s.chans, (o->window_max_kib ? o->window_max_kib : KSSH_CHAN_WINDOW_MAX / 1024) * 1024);
 	rfwd_init(&s);
 	agent_init(&s);
 	sigemptyset(&mask);

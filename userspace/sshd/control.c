@@ -293,11 +293,11 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 		json_str(out, o->mac_list);
 		fprintf(out, ",\"publickey\":true,\"password\":true,\"keyboard_interactive\":true,"
 		             "\"certificate_based\":%s,\"dscp\":%u,\"ratelimit\":%u,\"sessionlimit\":%u,"
-		             "\"rekeytime\":%u,\"rekeyvolume\":%u,\"tcp_window_scale\":%u,\"port_forwarding\":\"%s\","
-		             "\"max_auth_limit\":%u}\n",
+		             "\"rekeytime\":%u,\"rekeyvolume\":%u,\"tcp_window_scale\":%u,\"window_max_kib\":%u,"
+		             "\"port_forwarding\":\"%s\",\"max_auth_limit\":%u}\n",
 		        o->n_user_trustpoints || o->trusted_user_ca_keys[0] ? "true" : "false",
 		        o->server_dscp, o->rate_limit, o->session_limit, o->rekey_minutes, o->rekey_volume_mb,
-		        o->tcp_window_scale, fwd[0] ? fwd : "disabled", o->max_auth);
+		        o->tcp_window_scale, o->window_max_kib, fwd[0] ? fwd : "disabled", o->max_auth);
 		return;
 	}
 	fprintf(out, "-----\nSSH Server Parameters\n-----\n\n");
@@ -321,6 +321,7 @@ static void show_server(const struct sshd_options *o, int json, FILE *out)
 	fprintf(out, "                        Rekeytime := %u\n", o->rekey_minutes);
 	fprintf(out, "                        Server rekeyvolume := %u\n", o->rekey_volume_mb);
 	fprintf(out, "TCP window scale factor := %u\n", o->tcp_window_scale);
+	fprintf(out, "Channel window maximum := %u KiB\n", o->window_max_kib);
 	fprintf(out, "                        Backup Server := Disabled\n");
 	fprintf(out, "                        Port Forwarding := %s\n", fwd[0] ? fwd : "Disabled");
 	fprintf(out, "                        Agent Forwarding := %s\n", o->agent_forwarding ? "Enabled" : "Disabled");

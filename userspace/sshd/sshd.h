@@ -139,6 +139,7 @@ struct sshd_options {
 	char penalty_exempt[64]; /* an access list: the sources it permits are never penalized */
 	unsigned server_dscp, client_dscp;
 	unsigned tcp_window_scale;
+	unsigned window_max_kib;   /* "ssh server window-max": the most a channel's receive window grows to */
 	unsigned rekey_volume_mb;
 	char kex_algs[1024], hostkey_algs[1024], ciphers[1024], macs[1024]; /* "": the defaults */
 	unsigned enabled;         /* KSSH_ENABLE_* ("ssh server enable cipher", or named) */

@@ -16,6 +16,27 @@ void kssh_chan_table_init(struct kssh_chan_table *tab)
 {
 	memset(tab, 0, sizeof(*tab));
 	tab->limit = KSSH_CHAN_MAX;
+	tab->window_max = KSSH_CHAN_WINDOW_MAX;
+	tab->window_goal = KSSH_CHAN_WINDOW;
+}
+
+void kssh_chan_table_set_window_max(struct kssh_chan_table *tab, uint32_t bytes)
+{
+	tab->window_max = bytes < KSSH_CHAN_WINDOW ? KSSH_CHAN_WINDOW
+	                  : bytes > KSSH_CHAN_WINDOW_LIMIT ? KSSH_CHAN_WINDOW_LIMIT : bytes;
+	kssh_chan_set_window_goal(tab, tab->window_goal);
+}
+
+void kssh_chan_set_window_goal(struct kssh_chan_table *tab, uint32_t bytes)
+{
+	uint32_t goal = bytes < KSSH_CHAN_WINDOW ? KSSH_CHAN_WINDOW : bytes > tab->window_max ? tab->window_max : bytes;
+
+	if (goal == tab->window_goal)
+		return;
+	tab->window_goal = goal;
+	for (uint32_t i = 0; i < tab->end; i++)
+		if (tab->slot[i] != NULL)
+			tab->slot[i]->window_goal = goal;
 }
 
 void kssh_chan_table_release(struct kssh_chan_table *tab)
@@ -63,6 +84,7 @@ static struct kssh_channel *chan_alloc(struct kssh_chan_table *tab, const char *
 		memset(ch, 0, sizeof(*ch));
 		ch->local_id = i;
 		ch->local_window = ch->local_window_max = KSSH_CHAN_WINDOW;
+		ch->window_goal = tab->window_goal;
 		snprintf(ch->type, sizeof(ch->type), "%s", type);
 		ch->owner = owner;
 		if (tab->end <= i)
@@ -359,6 +381,10 @@ int kssh_chan_consumed(struct kssh_transport *t, struct kssh_channel *ch, size_t
 		return 0;
 	add = ch->local_consumed;
 	ch->local_consumed = 0;
+	if (ch->window_goal > ch->local_window_max) {
+		add += ch->window_goal - ch->local_window_max;
+		ch->local_window_max = ch->window_goal;
+	}
 	ch->local_window += add;
 	if ((b = kssh_transport_begin(t, SSH_MSG_CHANNEL_WINDOW_ADJUST)) == NULL ||
 	    kssh_buf_put_u32(b, ch->remote_id) != 0 || kssh_buf_put_u32(b, add) != 0)

@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "kssh/channel.h"
 #include "kssh/err.h"
 #include "sftp_internal.h"
 
@@ -37,7 +38,8 @@ struct sftp_server *sftp_server_new(const struct sftp_server_config *cfg)
 	s->deny = cfg->deny_requests ? strdup(cfg->deny_requests) : NULL;
 	s->cfg.allow_requests = s->allow;
 	s->cfg.deny_requests = s->deny;
-	kssh_buf_init(&s->in, 2 * SFTP_MAX_PACKET);
+	/* a channel's window of requests (ksshd reports them consumed as it answers them) */
+	kssh_buf_init(&s->in, KSSH_CHAN_WINDOW_LIMIT + 2 * SFTP_MAX_PACKET);
 	kssh_buf_init(&s->out, KSSH_BUF_MAX_DEFAULT);
 	for (int i = 0; i < SFTP_MAX_HANDLES; i++)
 		s->handles[i].fd = -1;
