@@ -58,35 +58,47 @@ TEST(open_confirm_then_data_within_window)
 	pair_free(&p);
 }
 
+/*
+ * The server takes the whole first window from the client, consuming each
+ * packet, and the client takes the WINDOW_ADJUSTs that brings: 0, or -1
+ * when a message is not what it should be.
+ */
+static int take_window(struct pair *p, struct kssh_channel *s)
+{
+	struct kssh_chan_event ev;
+	struct kssh_buf payload;
+	uint8_t type;
+	size_t got = 0;
+
+	while (got < KSSH_CHAN_WINDOW && next_msg(p, p->server, &type, &payload) == 0) {
+		if (kssh_chan_handle(&p->st, p->server, type, &payload, &ev) != 0 || ev.kind != KSSH_CHAN_EV_DATA ||
+		    ev.len > KSSH_CHAN_PACKET || kssh_chan_consumed(p->server, s, ev.len) != 0)
+			return -1;
+		got += ev.len;
+	}
+	if (got != KSSH_CHAN_WINDOW)
+		return -1;
+	while (kssh_buf_len(kssh_transport_output(p->server)) > 0 || kssh_buf_len(kssh_transport_input(p->client)) > 0)
+		if (next_msg(p, p->client, &type, &payload) != 0 ||
+		    kssh_chan_handle(&p->ct, p->client, type, &payload, &ev) != 0 || ev.kind != KSSH_CHAN_EV_WINDOW)
+			return -1;
+	return 0;
+}
+
 TEST(sender_stops_at_the_window_and_adjust_reopens_it)
 {
 	static uint8_t big[KSSH_CHAN_WINDOW + 1000];
 	struct pair p;
 	struct kssh_channel *c, *s;
-	struct kssh_chan_event ev;
-	struct kssh_buf payload;
-	uint8_t type;
-	size_t got = 0;
 
 	ASSERT(pair_up(&p) == 0);
 	ASSERT(open_session(&p, &c, &s) == 0);
 	/* only the window's worth goes out, in packets no larger than the peer's maximum */
 	EXPECT_EQ(kssh_chan_send_data(p.client, c, 0, big, sizeof(big)), KSSH_CHAN_WINDOW);
 	EXPECT_EQ(kssh_chan_send_room(c), 0);
-	while (got < KSSH_CHAN_WINDOW && next_msg(&p, p.server, &type, &payload) == 0) {
-		ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0);
-		ASSERT(ev.kind == KSSH_CHAN_EV_DATA && ev.len <= KSSH_CHAN_PACKET);
-		got += ev.len;
-		ASSERT(kssh_chan_consumed(p.server, s, ev.len) == 0);
-	}
-	EXPECT_EQ(got, KSSH_CHAN_WINDOW);
 	/* the consumer's WINDOW_ADJUSTs (one per half window consumed) give the sender its room back:
 	 * all of it but what was consumed since the last one, which is less than half */
-	while (kssh_buf_len(kssh_transport_output(p.server)) > 0 || kssh_buf_len(kssh_transport_input(p.client)) > 0) {
-		ASSERT(next_msg(&p, p.client, &type, &payload) == 0);
-		ASSERT(kssh_chan_handle(&p.ct, p.client, type, &payload, &ev) == 0);
-		EXPECT_EQ(ev.kind, KSSH_CHAN_EV_WINDOW);
-	}
+	ASSERT(take_window(&p, s) == 0);
 	EXPECT_EQ(kssh_chan_send_room(c), KSSH_CHAN_WINDOW - s->local_consumed);
 	EXPECT(s->local_consumed < KSSH_CHAN_WINDOW / 2);
 	pair_free(&p);
@@ -98,10 +110,6 @@ TEST(the_window_grows_to_its_goal_within_the_maximum)
 	static uint8_t big[KSSH_CHAN_WINDOW];
 	struct pair p;
 	struct kssh_channel *c, *s;
-	struct kssh_chan_event ev;
-	struct kssh_buf payload;
-	uint8_t type;
-	size_t got = 0;
 
 	ASSERT(pair_up(&p) == 0);
 	kssh_chan_table_set_window_max(&p.st, 8u << 20);
@@ -109,15 +117,7 @@ TEST(the_window_grows_to_its_goal_within_the_maximum)
 	kssh_chan_set_window_goal(&p.st, 100u << 20); /* past the maximum: held to it */
 	EXPECT_EQ(s->window_goal, 8u << 20);
 	EXPECT_EQ(kssh_chan_send_data(p.client, c, 0, big, sizeof(big)), KSSH_CHAN_WINDOW);
-	while (got < KSSH_CHAN_WINDOW && next_msg(&p, p.server, &type, &payload) == 0) {
-		ASSERT(kssh_chan_handle(&p.st, p.server, type, &payload, &ev) == 0 && ev.kind == KSSH_CHAN_EV_DATA);
-		got += ev.len;
-		ASSERT(kssh_chan_consumed(p.server, s, ev.len) == 0);
-	}
-	while (kssh_buf_len(kssh_transport_output(p.server)) > 0 || kssh_buf_len(kssh_transport_input(p.client)) > 0) {
-		ASSERT(next_msg(&p, p.client, &type, &payload) == 0);
-		ASSERT(kssh_chan_handle(&p.ct, p.client, type, &payload, &ev) == 0 && ev.kind == KSSH_CHAN_EV_WINDOW);
-	}
+	ASSERT(take_window(&p, s) == 0);
 	EXPECT_EQ(s->local_window_max, 8u << 20);
 	EXPECT_EQ(kssh_chan_send_room(c), s->local_window);
 	EXPECT_EQ(kssh_chan_send_room(c), (8u << 20) - s->local_consumed);
