@@ -27,9 +27,16 @@
  */
 #define KSSH_CHAN_WINDOW_MAX (16u * 1024 * 1024)
 #define KSSH_CHAN_WINDOW_LIMIT (64u * 1024 * 1024)
-/* largest data payload we accept: a 256 KiB packet's worth (RFC 4253 6.1 lets us take them), less room
- * for its header and padding; OpenSSH's peers announce 32 KiB for what they receive and get that */
+/*
+ * The largest data payload we accept: a 256 KiB packet's worth (RFC 4253 6.1
+ * lets us take them), less room for its header and padding. We announce it
+ * only to kssh peers; others are told KSSH_CHAN_PACKET_COMPAT, OpenSSH's own
+ * 32 KiB: OpenSSH counts a packet's bytes against its rekey limit in blocks,
+ * so 255 KiB packets made an OpenSSH client with a small RekeyLimit rekey
+ * after nearly every packet.
+ */
 #define KSSH_CHAN_PACKET (255u * 1024)
+#define KSSH_CHAN_PACKET_COMPAT (32u * 1024)
 
 enum kssh_chan_state { KSSH_CHAN_FREE, KSSH_CHAN_OPENING, KSSH_CHAN_OPEN, KSSH_CHAN_CLOSING };
 
@@ -57,6 +64,7 @@ struct kssh_chan_table {
 	uint32_t limit; /* channels open at once (KSSH_CHAN_MAX unless set lower) */
 	uint32_t end;   /* no channel was ever allocated at or above this id: loops stop here */
 	uint32_t window_max, window_goal;
+	uint32_t max_packet; /* announced in our CHANNEL_OPEN and OPEN_CONFIRMATION */
 };
 
 enum kssh_chan_event_kind {
@@ -89,6 +97,8 @@ void kssh_chan_table_init(struct kssh_chan_table *tab);
 void kssh_chan_table_release(struct kssh_chan_table *tab);
 /* At most n channels at once (1..KSSH_CHAN_MAX); beyond it accept and open fail. */
 void kssh_chan_table_set_limit(struct kssh_chan_table *tab, uint32_t n);
+/* The peer's identification string: a kssh peer is announced KSSH_CHAN_PACKET, others the compatible size */
+void kssh_chan_table_set_peer(struct kssh_chan_table *tab, const char *peer_version);
 /* The most a receive window may grow to (KSSH_CHAN_WINDOW..KSSH_CHAN_WINDOW_LIMIT) */
 void kssh_chan_table_set_window_max(struct kssh_chan_table *tab, uint32_t bytes);
 /* What the windows should grow to (the socket's receive buffer), kept within the maximum; never shrinks one */

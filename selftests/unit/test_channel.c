@@ -128,6 +128,24 @@ TEST(the_window_grows_to_its_goal_within_the_maximum)
 	pair_free(&p);
 }
 
+/* 255 KiB packets are announced to kssh peers only; others get OpenSSH's 32 KiB (its rekey limit counts them) */
+TEST(the_packet_size_announced_depends_on_the_peer)
+{
+	struct pair p;
+	struct kssh_channel *c, *s;
+
+	ASSERT(pair_up(&p) == 0);
+	kssh_chan_table_set_peer(&p.st, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10");
+	ASSERT(open_session(&p, &c, &s) == 0);
+	EXPECT_EQ(c->remote_max_packet, KSSH_CHAN_PACKET_COMPAT);
+	kssh_chan_table_set_peer(&p.st, "SSH-2.0-kssh_0.1");
+	kssh_chan_table_set_peer(&p.ct, "SSH-2.0-kssh_0.1");
+	ASSERT(open_session(&p, &c, &s) == 0);
+	EXPECT_EQ(c->remote_max_packet, KSSH_CHAN_PACKET);
+	EXPECT_EQ(s->remote_max_packet, KSSH_CHAN_PACKET);
+	pair_free(&p);
+}
+
 TEST(data_past_the_window_is_a_protocol_error)
 {
 	struct pair p;

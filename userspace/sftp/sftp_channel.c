@@ -55,6 +55,7 @@ static int next_event(struct sftp_channel *sc, struct kssh_chan_event *ev)
 
 int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c)
 {
+	struct kssh_transport_info info;
 	struct kssh_chan_event ev;
 	struct kssh_buf *msg;
 	int r;
@@ -62,6 +63,8 @@ int sftp_channel_open(struct sftp_channel *sc, struct kssh_conn *c)
 	memset(sc, 0, sizeof(*sc));
 	sc->c = c;
 	kssh_chan_table_init(&sc->tab);
+	kssh_transport_get_info(c->t, &info);
+	kssh_chan_table_set_peer(&sc->tab, info.peer_version);
 	if ((sc->ch = kssh_chan_open(&sc->tab, c->t, "session", sc, &msg)) == NULL ||
 	    (r = kssh_transport_send(c->t)) != 0)
 		return KSSH_ERR_ALLOC;

@@ -447,9 +447,12 @@ static int round_trip(struct client_session *s)
 int client_run_session(struct client_options *o, struct kssh_conn *c)
 {
 	struct client_session s = { .o = o, .c = c, .exit_status = -1, .stdin_flags = -1 };
+	struct kssh_transport_info info;
 	int r;
 
 	kssh_chan_table_init(&s.chans);
+	kssh_transport_get_info(c->t, &info);
+	kssh_chan_table_set_peer(&s.chans, info.peer_version);
 	s.want_pty = o->tty_mode >= 2 || (o->tty_mode == 1 && isatty(0)) ||
 	             (o->tty_mode == 0 && o->command == NULL && isatty(0));
 	if (o->tty_mode == 1 && !isatty(0))

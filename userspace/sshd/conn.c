@@ -290,11 +290,14 @@ int sshd_serve_connection(struct kssh_conn *c, const struct sshd_options *o,
                           const struct sshd_peer *peer, struct sshd_auth_result *res)
 {
 	struct sshd_conn s = { .c = c, .o = o, .peer = peer, .auth = res };
+	struct kssh_transport_info info;
 	sigset_t mask;
 	int sigfd, r;
 
 	kssh_chan_table_init(&s.chans);
 	kssh_chan_table_set_limit(&s.chans, o->max_channels ? o->max_channels : 256);
+	kssh_transport_get_info(c->t, &info);
+	kssh_chan_table_set_peer(&s.chans, info.peer_version);
 	kssh_chan_table_set_window_max(&s.chans, (o->window_max_kib ? o->window_max_kib : KSSH_CHAN_WINDOW_MAX / 1024) * 1024);
 	rfwd_init(&s);
 	agent_init(&s);

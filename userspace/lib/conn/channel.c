@@ -18,6 +18,13 @@ void kssh_chan_table_init(struct kssh_chan_table *tab)
 	tab->limit = KSSH_CHAN_MAX;
 	tab->window_max = KSSH_CHAN_WINDOW_MAX;
 	tab->window_goal = KSSH_CHAN_WINDOW;
+	tab->max_packet = KSSH_CHAN_PACKET_COMPAT;
+}
+
+void kssh_chan_table_set_peer(struct kssh_chan_table *tab, const char *peer_version)
+{
+	tab->max_packet = peer_version != NULL && strncmp(peer_version, "SSH-2.0-kssh_", 13) == 0
+	                  ? KSSH_CHAN_PACKET : KSSH_CHAN_PACKET_COMPAT;
 }
 
 void kssh_chan_table_set_window_max(struct kssh_chan_table *tab, uint32_t bytes)
@@ -278,7 +285,7 @@ struct kssh_channel *kssh_chan_accept(struct kssh_chan_table *tab, struct kssh_t
 	ch->state = KSSH_CHAN_OPEN;
 	if ((b = kssh_transport_begin(t, SSH_MSG_CHANNEL_OPEN_CONFIRMATION)) == NULL ||
 	    kssh_buf_put_u32(b, ch->remote_id) != 0 || kssh_buf_put_u32(b, ch->local_id) != 0 ||
-	    kssh_buf_put_u32(b, ch->local_window) != 0 || kssh_buf_put_u32(b, KSSH_CHAN_PACKET) != 0 ||
+	    kssh_buf_put_u32(b, ch->local_window) != 0 || kssh_buf_put_u32(b, tab->max_packet) != 0 ||
 	    kssh_transport_send(t) != 0) {
 		kssh_chan_free(ch);
 		return NULL;
@@ -307,7 +314,7 @@ struct kssh_channel *kssh_chan_open(struct kssh_chan_table *tab, struct kssh_tra
 	ch->state = KSSH_CHAN_OPENING;
 	if ((b = kssh_transport_begin(t, SSH_MSG_CHANNEL_OPEN)) == NULL ||
 	    kssh_buf_put_cstring(b, type) != 0 || kssh_buf_put_u32(b, ch->local_id) != 0 ||
-	    kssh_buf_put_u32(b, ch->local_window) != 0 || kssh_buf_put_u32(b, KSSH_CHAN_PACKET) != 0) {
+	    kssh_buf_put_u32(b, ch->local_window) != 0 || kssh_buf_put_u32(b, tab->max_packet) != 0) {
 		kssh_chan_free(ch);
 		return NULL;
 	}
