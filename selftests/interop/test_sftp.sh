@@ -72,6 +72,12 @@ slow=$!
 sleep 2
 kill -9 $slow
 wait $slow 2>/dev/null
+# the server writes what it had already received (up to a channel window) before it sees the connection
+# gone: reput starts once that session has ended, as a user's would after the server let go of the file
+for _ in $(seq 100); do
+	"$TOP/$BUILD/ksshctl" -s "$TEST_TMP/d/ctl.sock" show ssh 2>/dev/null | grep -q " $U " || break
+	sleep 0.1
+done
 got=$(stat -c %s "$H/killed_up" 2>/dev/null || echo 0)
 check "an upload killed half-way left a partial, intact prefix ($got bytes)" bash -c "
 	[ $got -gt 0 ] && [ $got -lt $(stat -c %s "$SRC/big") ] && cmp -s -n $got '$H/killed_up' '$SRC/big'"
