@@ -22,7 +22,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS = -Iinclude -Iuserspace/lib -Iuserspace/common -Iuserspace/ssh -Iuserspace/sftp -D_GNU_SOURCE
 CFLAGS   = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 LDFLAGS  = $(SANFLAGS)
-LDLIBS   = -lssl -lcrypto
+LDLIBS   = -lssl -lcrypto -l:liburing.a
 
 LIB_SRC  = $(shell find userspace/lib -name '*.c' | sort)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -197,19 +197,19 @@ build/fuzz/obj/%.o: %.c
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 build/fuzz/%: tools/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 build/fuzz/fuzz_config: tools/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRC:%.c=build/fuzz/obj/%.o) $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 build/fuzz/fuzz_monitor: tools/fuzz/fuzz_monitor.c tools/fuzz/pam_refuse.c $(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) \
 		$(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto -lcrypt
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) -lcrypt
 # ssh-userauth as the pre-authentication process parses it, its monitor in a thread
 build/fuzz/fuzz_userauth: tools/fuzz/fuzz_userauth.c tools/fuzz/pam_refuse.c \
 		$(FUZZ_MONITOR_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/userspace/sshd/auth.o $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lssl -lcrypto -lcrypt -lpthread
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) -lcrypt -lpthread
 fuzz-build: $(FUZZ_BIN)
 # every fuzzer for FUZZ_SECONDS (60) from the committed seeds; make check runs them for 5 s
 FUZZ_SECONDS ?= 60

@@ -84,6 +84,7 @@ struct sftp_server_config {
 	void (*log)(void *arg, int priority, const char *line);
 	void *log_arg;
 	int log_max; /* lines of a priority above this are not even made (most requests are DEBUG); 0: all, negative: none */
+	int no_io_uring; /* serve READs and WRITEs one by one with pread/pwrite, as where io_uring is missing */
 };
 
 /* The request names, as OpenSSH's sftp-server -Q requests prints them; NULL-terminated */
@@ -104,6 +105,13 @@ struct kssh_buf *sftp_server_output(struct sftp_server *s);
  * length): the session should then end.
  */
 int sftp_server_process(struct sftp_server *s, size_t out_limit);
+
+/* How READs and WRITEs were served: batches through io_uring, and the requests they held */
+struct sftp_io_stats {
+	int io_uring; /* a ring is in use */
+	uint64_t batches, batched_requests;
+};
+void sftp_server_io_stats(const struct sftp_server *s, struct sftp_io_stats *st);
 
 /*
  * Zero copy, for a sender that can splice file bytes into the stream

@@ -33,6 +33,9 @@ export -f batch cmds
 
 check "put and get 64 MiB, byte-exact both ways" bash -c "cmds 'put $SRC/big up' 'get up $TEST_TMP/down' &&
 	cmp -s '$SRC/big' '$H/up' && cmp -s '$SRC/big' '$TEST_TMP/down'"
+# the upload's WRITEs and the download's READs went to the disk in batches through io_uring
+check "the 64 MiB put and get were served through io_uring" bash -c "
+	grep -Eq 'sftp: io_uring: [1-9][0-9]* batches of reads or writes, [0-9]+ requests' '$LOG'"
 check "relative paths are the user's home" bash -c "cmds pwd && grep -q 'Remote working directory: $H\$' '$TEST_TMP/out'"
 
 # resume: a partial download and a partial upload are completed, not restarted

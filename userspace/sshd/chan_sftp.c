@@ -144,6 +144,7 @@ int sftp_subsystem_data(struct sshd_conn *s, struct sshd_chan *sc, const uint8_t
 int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc)
 {
 	struct kssh_channel *ch = sc->pump.ch;
+	struct sftp_io_stats io;
 	struct kssh_buf *b;
 	int r;
 
@@ -154,6 +155,10 @@ int sftp_subsystem_progress(struct sshd_conn *s, struct sshd_chan *sc)
 	if (!sc->pump.peer_eof || kssh_buf_len(sftp_server_output(sc->sftp)) > 0 ||
 	    sftp_server_segment(sc->sftp) != NULL)
 		return 0;
+	sftp_server_io_stats(sc->sftp, &io);
+	kssh_log(LOG_DEBUG, "user '%s': sftp: %s: %llu batches of reads or writes, %llu requests in them",
+	         s->auth->user.name, io.io_uring ? "io_uring" : "no io_uring", (unsigned long long)io.batches,
+	         (unsigned long long)io.batched_requests);
 	if ((r = kssh_chan_send_eof(s->c->t, ch)) != 0 ||
 	    (r = kssh_chan_request_begin(s->c->t, ch, "exit-status", 0, &b)) != 0 ||
 	    (r = kssh_buf_put_u32(b, 0)) != 0 || (r = kssh_transport_send(s->c->t)) != 0)

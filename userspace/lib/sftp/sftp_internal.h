@@ -17,7 +17,12 @@ struct sftp_handle {
 	char *path;
 	uint32_t gen;       /* makes a stale handle string useless after CLOSE */
 	uint64_t bytes_read, bytes_written; /* for the close's log line */
+	int append;         /* opened with SSH_FXF_APPEND: the kernel picks where writes go */
+	int storage;        /* sftp_batch.c: 0 not yet asked, else where the file lives */
 };
+
+enum sftp_uring_state { SFTP_URING_UNTRIED, SFTP_URING_READY, SFTP_URING_UNAVAILABLE };
+struct sftp_uring;
 
 struct sftp_server {
 	struct sftp_server_config cfg;
@@ -37,6 +42,10 @@ struct sftp_server {
 	size_t seg_first, n_segs;
 	uint64_t seg_bytes;  /* file bytes the segments still hold */
 	char *allow, *deny;  /* the request lists, our copies */
+	/* READs and WRITEs in flight together (sftp_batch.c), the ring made at the first batch */
+	struct sftp_uring *uring;
+	enum sftp_uring_state uring_state;
+	uint64_t batches, batched_requests;
 };
 
 #define HANDLE_LEN 8
@@ -65,6 +74,14 @@ int sftp_handle_new(struct sftp_server *s, enum handle_kind kind, int fd, DIR *d
 struct sftp_handle *sftp_handle_get(struct sftp_server *s, struct kssh_buf *req,
                                     enum handle_kind kind);
 int sftp_put_handle(struct sftp_server *s, int index);
+
+/*
+ * sftp_batch.c: serves the run of READs (or WRITEs) at the head of the input
+ * together through io_uring; *served is the input they took, 0 when the head
+ * is left to the ordinary path.
+ */
+int sftp_batch_serve(struct sftp_server *s, size_t out_limit, size_t *served);
+void sftp_batch_free(struct sftp_server *s);
 
 /* Requests: each parses the rest of its message and replies; an error means a malformed request. */
 int sftp_op_open(struct sftp_server *s, uint32_t id, struct kssh_buf *req);

@@ -60,6 +60,8 @@ int sftp_op_open(struct sftp_server *s, uint32_t id, struct kssh_buf *req)
 		r = sftp_reply_status(s, id, SSH_FX_FAILURE, "Too many open handles");
 		goto out;
 	}
+	s->handles[h].append = (pflags & SSH_FXF_APPEND) != 0;
+	s->handles[h].storage = 0;
 	if ((r = sftp_reply_begin(s, SSH_FXP_HANDLE, id)) == 0 && (r = sftp_put_handle(s, h)) == 0)
 		r = sftp_reply_end(s);
 out:

@@ -66,6 +66,7 @@ void sftp_server_free(struct sftp_server *s)
 	for (int i = 0; i < SFTP_MAX_HANDLES; i++)
 		handle_close(&s->handles[i]);
 	sftp_segments_free(s);
+	sftp_batch_free(s);
 	close(s->rootfd);
 	kssh_buf_release(&s->in);
 	kssh_buf_release(&s->out);
@@ -323,9 +324,16 @@ int sftp_server_process(struct sftp_server *s, size_t out_limit)
 {
 	while (kssh_buf_len(&s->out) + s->seg_bytes < out_limit) {
 		struct kssh_buf req;
+		size_t served;
 		uint32_t len;
 		int r;
 
+		if ((r = sftp_batch_serve(s, out_limit, &served)) != 0)
+			return r;
+		if (served > 0) {
+			kssh_buf_consume(&s->in, served);
+			continue;
+		}
 		if (kssh_buf_peek_u32(&s->in, 0, &len) != 0)
 			return 0;
 		if (len == 0 || len > SFTP_MAX_PACKET)
