@@ -7,6 +7,7 @@
 
 #include "kssh/cipher.h"
 #include "kssh/err.h"
+#include "kssh/kex.h"
 
 static const struct kssh_cipher_alg ciphers[] = {
 	{ "aes128-ctr", 16, 16, 16, 0, 0, "AES-128-CTR", NULL },
@@ -77,17 +78,17 @@ void kssh_cipher_gcm_next_iv(uint8_t iv[12])
  */
 void kssh_crypto_warm_up(const char *cipher_list)
 {
+	const char *cursor = cipher_list;
+	char name[KSSH_NAME_MAX];
 	uint8_t byte;
 	EVP_CIPHER *c;
 	EVP_MAC *m;
 
 	RAND_bytes(&byte, 1);
-	for (const char *p = cipher_list; p != NULL && *p; p += strcspn(p, ","), p += *p == ',') {
-		char name[64];
-		const struct kssh_cipher_alg *alg;
+	while (kssh_list_next(&cursor, name, sizeof(name))) {
+		const struct kssh_cipher_alg *alg = kssh_cipher_by_name(name);
 
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, ","), p);
-		if ((alg = kssh_cipher_by_name(name)) == NULL)
+		if (alg == NULL)
 			continue;
 		if ((c = EVP_CIPHER_fetch(NULL, alg->evp_name, NULL)) != NULL)
 			EVP_CIPHER_free(c);
