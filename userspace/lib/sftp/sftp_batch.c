@@ -214,7 +214,7 @@ static int submit(struct sftp_server *s, size_t n, uint8_t type, uint8_t *out_ba
 	struct io_uring *ring = &s->uring->ring;
 	struct batch_op *ops = s->uring->ops;
 	size_t submitted = 0, reaped = 0;
-	int r = 0;
+	int r = 0, busy = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -229,7 +229,7 @@ static int submit(struct sftp_server *s, size_t n, uint8_t type, uint8_t *out_ba
 	}
 	while (submitted < n) {
 		r = io_uring_submit_and_wait(ring, (unsigned)(n - submitted));
-		if (r == -EINTR || r == -EAGAIN || r == -EBUSY)
+		if ((r == -EINTR || r == -EAGAIN || r == -EBUSY) && ++busy < 1000)
 			continue;
 		if (r <= 0)
 			break;
